@@ -1,0 +1,121 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { kubectl, kubectlOk } from '../e2e/testenv/kubectl.ts';
+
+const kubeconfig = inject('kubeconfig');
+const examplesDir = fileURLToPath(new URL('./examples/', import.meta.url));
+
+const validSpec = {
+  displayName: 'Legal',
+  adminEmail: 'legal-admin@example.com',
+  enabledTools: ['email'],
+};
+const validGrant = {
+  sourceDepartment: 'hr',
+  targetDepartment: 'sales',
+  permissions: ['search'],
+  queryTypes: ['search_documents'],
+  reason: 'because',
+};
+
+function department(name: string, spec: Record<string, unknown>) {
+  return { apiVersion: 'federation.synrg.io/v1alpha1', kind: 'Department', metadata: { name }, spec };
+}
+function grant(spec: Record<string, unknown>) {
+  return { apiVersion: 'federation.synrg.io/v1alpha1', kind: 'CrossDepartmentGrant', metadata: { name: 'bad-grant' }, spec };
+}
+
+/** Each manifest must be refused, with a message naming the offending field. */
+const invalid: [string, object, RegExp][] = [
+  ['name with uppercase letters', department('Legal', validSpec), /metadata\.name/],
+  ['name starting with a digit', department('9legal', validSpec), /metadata\.name/],
+  ['name over 40 characters', department(`l${'e'.repeat(40)}`, validSpec), /metadata\.name/],
+  ['missing displayName', department('legal', { ...validSpec, displayName: undefined }), /spec\.displayName/],
+  ['over-long displayName', department('legal', { ...validSpec, displayName: 'x'.repeat(256) }), /spec\.displayName/],
+  ['bad adminEmail', department('legal', { ...validSpec, adminEmail: 'not-an-email' }), /spec\.adminEmail/],
+  ['unknown tool', department('legal', { ...validSpec, enabledTools: ['email', 'fax'] }), /spec\.enabledTools/],
+  ['duplicate tools', department('legal', { ...validSpec, enabledTools: ['email', 'email'] }), /spec\.enabledTools/],
+  ['missing enabledTools', department('legal', { ...validSpec, enabledTools: undefined }), /spec\.enabledTools/],
+  [
+    'temperature above 2',
+    department('legal', { ...validSpec, llm: { provider: 'cerebras', temperature: 2.5 } }),
+    /spec\.llm\.temperature/,
+  ],
+  ['negative temperature', department('legal', { ...validSpec, llm: { temperature: -0.1 } }), /spec\.llm\.temperature/],
+  ['unknown llm provider', department('legal', { ...validSpec, llm: { provider: 'llama' } }), /spec\.llm\.provider/],
+  ['unknown stt provider', department('legal', { ...validSpec, stt: { provider: 'whisper' } }), /spec\.stt\.provider/],
+  ['unknown tts provider', department('legal', { ...validSpec, tts: { provider: 'espeak' } }), /spec\.tts\.provider/],
+  ['unknown deletionPolicy', department('legal', { ...validSpec, deletionPolicy: 'Orphan' }), /spec\.deletionPolicy/],
+  [
+    'googleWorkspace without domain',
+    department('legal', { ...validSpec, googleWorkspace: { driveFolderId: 'x' } }),
+    /spec\.googleWorkspace\.domain/,
+  ],
+  ['unknown runtime provider', department('legal', { ...validSpec, runtime: { provider: 'heroku' } }), /spec\.runtime\.provider/],
+  ['suspend not a boolean', department('legal', { ...validSpec, suspend: 'yes' }), /spec\.suspend/],
+  ['grant with source equal to target', grant({ ...validGrant, targetDepartment: 'hr' }), /spec\.targetDepartment/],
+  ['grant with empty permissions', grant({ ...validGrant, permissions: [] }), /spec\.permissions/],
+  ['grant with unknown permission', grant({ ...validGrant, permissions: ['write'] }), /spec\.permissions/],
+  ['grant with duplicate permissions', grant({ ...validGrant, permissions: ['read', 'read'] }), /spec\.permissions/],
+  ['grant with empty queryTypes', grant({ ...validGrant, queryTypes: [] }), /spec\.queryTypes/],
+  ['grant with unknown queryType', grant({ ...validGrant, queryTypes: ['drop_tables'] }), /spec\.queryTypes/],
+  ['grant with malformed expiresAt', grant({ ...validGrant, expiresAt: 'next tuesday' }), /spec\.expiresAt/],
+  ['grant missing reason', grant({ ...validGrant, reason: undefined }), /spec\.reason/],
+  ['grant with over-long reason', grant({ ...validGrant, reason: 'x'.repeat(501) }), /spec\.reason/],
+  ['grant with a bad department name', grant({ ...validGrant, sourceDepartment: 'H R' }), /spec\.sourceDepartment/],
+];
+
+describe('crds against the API server', () => {
+  afterAll(async () => {
+    await kubectl(kubeconfig, ['delete', '--ignore-not-found', '--wait=false', '-f', examplesDir]);
+  });
+
+  it('accepts the examples', async () => {
+    const out = await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', examplesDir]);
+    expect(out).toMatch(/department\.federation\.synrg\.io\/hr serverside-applied/);
+    expect(out).toMatch(/crossdepartmentgrant\.federation\.synrg\.io\/hr-searches-sales-documents serverside-applied/);
+  });
+
+  it('applies the schema defaults on the server', async () => {
+    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', examplesDir]);
+    const accounting = JSON.parse(await kubectlOk(kubeconfig, ['get', 'dept', 'accounting', '-o', 'json']));
+    expect(accounting.spec).toMatchObject({
+      deletionPolicy: 'Delete',
+      suspend: false,
+      llm: { provider: 'cerebras', temperature: 0.7 },
+    });
+  });
+
+  it.each(invalid)('refuses %s, naming the field', async (_title, manifest, field) => {
+    const result = await kubectl(kubeconfig, ['create', '-f', '-'], stringify(manifest));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/is invalid|Invalid value|Required value|Unsupported value|Duplicate value/);
+    expect(result.stderr).toMatch(field);
+  });
+
+  it('shows the printer columns in kubectl get dept and cdg', async () => {
+    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', examplesDir]);
+    const depts = await kubectlOk(kubeconfig, ['get', 'dept']);
+    expect(depts.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+READY\s+URL\s+AGE$/);
+    expect(depts).toMatch(/^hr\s/m);
+    const grants = await kubectlOk(kubeconfig, ['get', 'cdg']);
+    expect(grants.split('\n')[0]).toMatch(/^NAME\s+SOURCE\s+TARGET\s+READY\s+AGE$/);
+    expect(grants).toMatch(/^hr-searches-sales-documents\s+hr\s+sales\s/m);
+  });
+
+  it('lists both kinds under the federation category', async () => {
+    const out = await kubectlOk(kubeconfig, ['get', 'federation', '-o', 'name']);
+    expect(out).toContain('department.federation.synrg.io/sales');
+    expect(out).toContain('crossdepartmentgrant.federation.synrg.io/hr-searches-sales-documents');
+  });
+
+  it('explains fields with their descriptions', async () => {
+    const out = await kubectlOk(kubeconfig, ['explain', 'department.spec.enabledTools']);
+    expect(out).toContain('Tools the department');
+    expect(out).toMatch(/file_download_email/);
+    const grantOut = await kubectlOk(kubeconfig, ['explain', 'cdg.spec.expiresAt']);
+    expect(grantOut).toContain('RFC 3339');
+  });
+
+});

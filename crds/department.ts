@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { conditions, observedGeneration, setOf } from './common.ts';
+
+export const TOOLS = [
+  'email',
+  'google_drive',
+  'database',
+  'vector_store',
+  'agent_context',
+  'file_download_email',
+] as const;
+export const PHASES = ['Provisioning', 'Active', 'Failed', 'Deprovisioning'] as const;
+
+const kubeName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/);
+
+export const departmentSpec = z
+  .object({
+    displayName: z.string().min(1).max(255).describe('Human-readable name of the department, e.g. "Human Resources".'),
+    adminEmail: z.email().describe('Email address of the department’s administrator.'),
+    enabledTools: setOf(z.enum(TOOLS)).describe(
+      `Tools the department’s voice agent may use; each enables its n8n workflow. Unique values from: ${TOOLS.join(', ')}. May be empty.`,
+    ),
+    googleWorkspace: z
+      .object({
+        domain: z.hostname().describe('Google Workspace domain of the department, e.g. hr.example.com.'),
+        driveFolderId: z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .describe('Google Drive folder the document repository indexes.'),
+      })
+      .optional()
+      .describe('Google Workspace the department’s tools work against.'),
+    llm: z
+      .object({
+        provider: z
+          .enum(['cerebras', 'openai', 'anthropic'])
+          .default('cerebras')
+          .describe('LLM provider: cerebras (default), openai or anthropic.'),
+        model: z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .describe('Model name at the provider; the provider’s default when unset.'),
+        temperature: z.number().min(0).max(2).default(0.7).describe('Sampling temperature, 0 to 2 (default 0.7).'),
+      })
+      .optional()
+      .describe('Large language model the voice agent uses.'),
+    stt: z
+      .object({
+        provider: z
+          .enum(['deepgram', 'assemblyai', 'google', 'azure'])
+          .describe('Speech-to-text provider: deepgram, assemblyai, google or azure.'),
+        model: z.string().min(1).max(255).default('nova-3').describe('Speech-to-text model (default nova-3).'),
+      })
+      .optional()
+      .describe('Speech-to-text used by the voice agent.'),
+    tts: z
+      .object({
+        provider: z
+          .enum(['cartesia', 'elevenlabs', 'openai', 'azure'])
+          .describe('Text-to-speech provider: cartesia, elevenlabs, openai or azure.'),
+        voice: z.string().min(1).max(255).default('sonic-3').describe('Text-to-speech voice (default sonic-3).'),
+      })
+      .optional()
+      .describe('Text-to-speech used by the voice agent.'),
+    oauth: z
+      .object({
+        secretRef: z
+          .object({
+            name: kubeName.describe('Name of the Secret.'),
+            namespace: kubeName.max(63).describe('Namespace of the Secret.'),
+          })
+          .describe('Secret holding client_id, client_secret and optionally refresh_token and token_uri.'),
+      })
+      .optional()
+      .describe('The department’s Google OAuth client.'),
+    runtime: z
+      .object({
+        provider: z
+          .enum(['railway'])
+          .default('railway')
+          .describe('Where the voice agent runs; railway is the only provider for now.'),
+        image: z
+          .string()
+          .min(1)
+          .max(512)
+          .optional()
+          .describe('Container image of the voice agent; the controller’s default image when unset.'),
+      })
+      .optional()
+      .describe('Where and how the department’s voice agent runs.'),
+    deletionPolicy: z
+      .enum(['Delete', 'Retain'])
+      .default('Delete')
+      .describe(
+        'What happens to external resources when the Department is deleted: Delete (default) removes them, Retain keeps them.',
+      ),
+    suspend: z
+      .boolean()
+      .default(false)
+      .describe('When true the controller makes no external changes for this department.'),
+    customSettings: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ 'x-kubernetes-preserve-unknown-fields': true })
+      .describe('Free-form settings passed through to the department’s agent and workflows.'),
+  })
+  .describe('Desired state of a department’s voice-assistant tenant.');
+
+export const departmentStatus = z
+  .object({
+    phase: z.enum(PHASES).optional().describe('Lifecycle phase: Provisioning, Active, Failed or Deprovisioning.'),
+    observedGeneration: observedGeneration.optional(),
+    conditions: conditions.optional(),
+    lastHandledReconcileRequest: z
+      .string()
+      .optional()
+      .describe('Value of the federation.synrg.io/reconcile-request annotation the controller last handled.'),
+    namespace: z.string().optional().describe('Namespace holding the department’s Secrets and in-cluster objects.'),
+    tenantSchema: z.string().optional().describe('Postgres schema holding the department’s tables.'),
+    schemaVersion: z.number().int().optional().describe('Version of the tenant schema migrations applied.'),
+    deploymentUrl: z.string().optional().describe('Public URL of the department’s voice agent.'),
+    projectId: z.string().optional().describe('Railway project id of the department’s runtime.'),
+    serviceId: z.string().optional().describe('Railway service id of the voice agent.'),
+    workflowIds: z.record(z.string(), z.string()).optional().describe('n8n workflow ids by tool.'),
+  })
+  .describe('Observed state of the department, written by the controller.');
+
+export type DepartmentSpec = z.infer<typeof departmentSpec>;
+export type DepartmentSpecInput = z.input<typeof departmentSpec>;
+export type DepartmentStatus = z.infer<typeof departmentStatus>;
+export type Tool = (typeof TOOLS)[number];
+export type Phase = (typeof PHASES)[number];

@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { kubectlOk } from '../testenv/kubectl.ts';
+import { REPO_ROOT } from '../testenv/platform.ts';
+import { processesMentioning } from '../testenv/processes.ts';
+import { waitFor } from '../testenv/wait.ts';
+
+interface Launched {
+  child: ChildProcess;
+  stateDir: string;
+  runDir: string;
+  output: () => string;
+}
+
+const launched: Launched[] = [];
+
+async function launch(): Promise<Launched> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'federation-state-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'e2e/platform/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FEDERATION_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const localEnv = join(stateDir, 'local.env');
+  await waitFor(async () => existsSync(localEnv), {
+    timeoutMs: 240_000,
+    intervalMs: 250,
+    describe: () => `npm start did not write local.env:\n${output}`,
+  });
+  const env = Object.fromEntries(
+    readFileSync(localEnv, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const entry = { child, stateDir, runDir: env.FEDERATION_RUN_DIR as string, output: () => output };
+  launched.push(entry);
+  return entry;
+}
+
+function serverNames(runDir: string): string[] {
+  return processesMentioning(runDir)
+    .map((p) => p.cmdline.split(' ')[0]?.split('/').pop() ?? '')
+    .sort();
+}
+
+async function expectAllGone(runDir: string): Promise<void> {
+  await waitFor(async () => processesMentioning(runDir).length === 0 && !existsSync(runDir), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    describe: () => `left behind: ${JSON.stringify(processesMentioning(runDir))}, run dir exists: ${existsSync(runDir)}`,
+  });
+}
+
+describe('npm start (the local platform launcher)', () => {
+  afterEach(() => {
+    for (const l of launched.splice(0)) {
+      l.child.kill('SIGKILL');
+      rmSync(l.stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the CRDs and examples, then stops everything on Ctrl-C and removes local.env', async () => {
+    const platform = await launch();
+    const names = serverNames(platform.runDir);
+    expect(names).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver']));
+    if (!process.env.DATABASE_URL) expect(names).toContain('postgres');
+
+    const kubeconfig = join(platform.stateDir, 'kubeconfig');
+    await kubectlOk(kubeconfig, ['get', 'crd', 'departments.federation.synrg.io']);
+    const depts = await kubectlOk(kubeconfig, ['get', 'dept', '-o', 'name']);
+    expect(depts.trim().split('\n').sort()).toEqual([
+      'department.federation.synrg.io/accounting',
+      'department.federation.synrg.io/hr',
+      'department.federation.synrg.io/sales',
+    ]);
+    expect(platform.output()).toContain('kubectl --kubeconfig');
+
+    const exited = new Promise<number | null>((resolve) => platform.child.on('exit', resolve));
+    platform.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(platform.stateDir, 'local.env'))).toBe(false);
+    await expectAllGone(platform.runDir);
+  });
+
+  it('leaves no etcd, kube-apiserver or postgres behind when it is SIGKILLed', async () => {
+    const platform = await launch();
+    expect(processesMentioning(platform.runDir).length).toBeGreaterThanOrEqual(2);
+    platform.child.kill('SIGKILL');
+    await expectAllGone(platform.runDir);
+  });
+});

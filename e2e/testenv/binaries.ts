@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { buildGoBinary, go } from './go-build.ts';
+import { cacheDir, ETCD_VERSION, KUBERNETES_VERSION } from './versions.ts';
+
+export interface ControlPlaneBinaries {
+  kubeApiserver: string;
+  etcd: string;
+}
+
+/**
+ * Finds kube-apiserver and etcd: explicit env (as envtest reads it), then the cache,
+ * else builds them from the Go module proxy under a lock so concurrent runs share one build.
+ */
+export async function ensureControlPlaneBinaries(): Promise<ControlPlaneBinaries> {
+  const fromEnv = binariesFromEnv();
+  if (fromEnv) return fromEnv;
+  const kubeApiserver = join(cacheDir(), 'bin', KUBERNETES_VERSION, 'kube-apiserver');
+  const etcd = join(cacheDir(), 'bin', ETCD_VERSION, 'etcd');
+  if (existsSync(kubeApiserver) && existsSync(etcd)) return { kubeApiserver, etcd };
+  await withBuildLock(async () => {
+    if (!existsSync(etcd)) await buildEtcd(etcd);
+    if (!existsSync(kubeApiserver)) await buildKubeApiserver(kubeApiserver);
+  });
+  return { kubeApiserver, etcd };
+}
+
+function binariesFromEnv(): ControlPlaneBinaries | undefined {
+  const assets = process.env.KUBEBUILDER_ASSETS;
+  const kubeApiserver = process.env.TEST_ASSET_KUBE_APISERVER ?? (assets && join(assets, 'kube-apiserver'));
+  const etcd = process.env.TEST_ASSET_ETCD ?? (assets && join(assets, 'etcd'));
+  if (!kubeApiserver || !etcd) return undefined;
+  for (const file of [kubeApiserver, etcd]) {
+    if (!existsSync(file))
+      throw new Error(`control-plane binary ${file} (from KUBEBUILDER_ASSETS/TEST_ASSET_*) does not exist`);
+  }
+  return { kubeApiserver, etcd };
+}
+
+export async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  const dir = join(cacheDir(), 'bin');
+  await mkdir(dir, { recursive: true });
+  process.stderr.write(`[testenv] waiting for the build lock on ${dir}\n`);
+  const release = await lockfile.lock(dir, {
+    stale: 60_000,
+    update: 10_000,
+    retries: { retries: 1000, minTimeout: 1000, maxTimeout: 5000 },
+    lockfilePath: join(dir, '.build.lock'),
+  });
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+async function buildEtcd(output: string): Promise<void> {
+  await mkdir(join(output, '..'), { recursive: true });
+  await buildGoBinary({
+    label: `etcd ${ETCD_VERSION}`,
+    workDir: join(cacheDir(), 'build', `etcd-${ETCD_VERSION}`),
+    goMod: `module federation.local/etcd\n\ngo 1.24.0\n\nrequire go.etcd.io/etcd/server/v3 ${ETCD_VERSION}\n`,
+    toolsImport: 'go.etcd.io/etcd/server/v3',
+    pkg: 'go.etcd.io/etcd/server/v3',
+    output,
+  });
+}
+
+async function buildKubeApiserver(output: string): Promise<void> {
+  await mkdir(join(output, '..'), { recursive: true });
+  const label = `kube-apiserver ${KUBERNETES_VERSION}`;
+  const workDir = join(cacheDir(), 'build', `kube-apiserver-${KUBERNETES_VERSION}`);
+  await mkdir(workDir, { recursive: true });
+  process.stderr.write(`[${label}] fetching k8s.io/kubernetes@${KUBERNETES_VERSION}\n`);
+  const info = JSON.parse(
+    await go(['mod', 'download', '-json', `k8s.io/kubernetes@${KUBERNETES_VERSION}`], workDir, label),
+  );
+  const staging = stagingModules(await readFile(info.GoMod, 'utf8'));
+  const stagingVersion = KUBERNETES_VERSION.replace(/^v1\./, 'v0.');
+  const replaces = staging.map((m) => `replace ${m} => ${m} ${stagingVersion}`).join('\n');
+  const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
+  const v = 'k8s.io/component-base/version';
+  await buildGoBinary({
+    label,
+    workDir,
+    goMod: `module federation.local/kube-apiserver\n\ngo 1.24.0\n\nrequire k8s.io/kubernetes ${KUBERNETES_VERSION}\n\n${replaces}\n`,
+    toolsImport: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    ldflags: `-s -w -X ${v}.gitVersion=${KUBERNETES_VERSION} -X ${v}.gitMajor=${major} -X ${v}.gitMinor=${minor} -X ${v}.gitTreeState=clean`,
+    output,
+  });
+}
+
+/** The staging modules k8s.io/kubernetes replaces with ./staging paths; each must be pinned to v0.x. */
+export function stagingModules(goMod: string): string[] {
+  return [...goMod.matchAll(/^\s*(?:replace\s+)?(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map((m) => m[1] as string);
+}

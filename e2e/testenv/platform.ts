@@ -1,0 +1,77 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { kubectlOk } from './kubectl.ts';
+import { type Postgres, startPostgres } from './postgres.ts';
+import { Watchdog } from './watchdog.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CRD_FILES = ['departments.federation.synrg.io.yaml', 'crossdepartmentgrants.federation.synrg.io.yaml'].map(
+  (f) => join(REPO_ROOT, 'crds', f),
+);
+export const EXAMPLES_DIR = join(REPO_ROOT, 'crds', 'examples');
+
+export interface PlatformOptions {
+  installCrds?: boolean;
+  applyExamples?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Platform {
+  runDir: string;
+  kubeconfig: string;
+  databaseUrl: string;
+  controlPlane: ControlPlane;
+  postgres: Postgres;
+  stop(): Promise<void>;
+}
+
+/** Brings up a real API server, etcd and Postgres; everything it starts dies with this process. */
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const log = opts.log ?? (() => {});
+  const runDir = await mkdtemp(join(tmpdir(), 'federation-'));
+  // The Postgres server runs as its own user and must be able to traverse into its data dir.
+  await chmod(runDir, 0o711);
+  const watchdog = new Watchdog();
+  watchdog.removeOnExit(runDir);
+
+  const started = Date.now();
+  const [cp, db] = await Promise.allSettled([startControlPlane(runDir, watchdog), startPostgres(runDir, watchdog)]);
+  const stopAll = async () => {
+    await Promise.all([
+      cp.status === 'fulfilled' ? cp.value.stop() : undefined,
+      db.status === 'fulfilled' ? db.value.stop() : undefined,
+    ]);
+    await rm(runDir, { recursive: true, force: true });
+    watchdog.dismiss();
+  };
+  if (cp.status === 'rejected' || db.status === 'rejected') {
+    await stopAll();
+    throw cp.status === 'rejected' ? cp.reason : (db as PromiseRejectedResult).reason;
+  }
+  log(`api server ${cp.value.server} and postgres ready in ${Date.now() - started} ms`);
+  const platform: Platform = {
+    runDir,
+    kubeconfig: cp.value.kubeconfig,
+    databaseUrl: db.value.url,
+    controlPlane: cp.value,
+    postgres: db.value,
+    stop: stopAll,
+  };
+  try {
+    if (opts.installCrds !== false) await installCrds(platform.kubeconfig);
+    if (opts.applyExamples) await kubectlOk(platform.kubeconfig, ['apply', '--server-side', '-f', EXAMPLES_DIR]);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return platform;
+}
+
+export async function installCrds(kubeconfig: string): Promise<void> {
+  const args = CRD_FILES.flatMap((f) => ['-f', f]);
+  await kubectlOk(kubeconfig, ['apply', '--server-side', '--field-manager=federation-platform', ...args]);
+  await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', ...args]);
+}

