@@ -58,6 +58,5 @@ export const departmentName = z
 export const nameRule = {
   rule: `size(self.metadata.name) <= ${DEPARTMENT_NAME_MAX} && self.metadata.name.matches('${DEPARTMENT_NAME_PATTERN}')`,
   message: `metadata.name must be a DNS label of at most ${DEPARTMENT_NAME_MAX} characters: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit`,
-  fieldPath: '.metadata.name',
   reason: 'FieldValueInvalid',
 };

@@ -23,7 +23,12 @@ function department(name: string, spec: Record<string, unknown>) {
   return { apiVersion: 'federation.synrg.io/v1alpha1', kind: 'Department', metadata: { name }, spec };
 }
 function grant(spec: Record<string, unknown>) {
-  return { apiVersion: 'federation.synrg.io/v1alpha1', kind: 'CrossDepartmentGrant', metadata: { name: 'bad-grant' }, spec };
+  return {
+    apiVersion: 'federation.synrg.io/v1alpha1',
+    kind: 'CrossDepartmentGrant',
+    metadata: { name: 'bad-grant' },
+    spec,
+  };
 }
 
 /** Each manifest must be refused, with a message naming the offending field. */
@@ -52,8 +57,12 @@ const invalid: [string, object, RegExp][] = [
     department('legal', { ...validSpec, googleWorkspace: { driveFolderId: 'x' } }),
     /spec\.googleWorkspace\.domain/,
   ],
-  ['unknown runtime provider', department('legal', { ...validSpec, runtime: { provider: 'heroku' } }), /spec\.runtime\.provider/],
-  ['suspend not a boolean', department('legal', { ...validSpec, suspend: 'yes' }), /spec\.suspend/],
+  [
+    'unknown runtime provider',
+    department('legal', { ...validSpec, runtime: { provider: 'heroku' } }),
+    /spec\.runtime\.provider/,
+  ],
+  ['suspend not a boolean', department('legal', { ...validSpec, suspend: 'sometimes' }), /spec\.suspend/],
   ['grant with source equal to target', grant({ ...validGrant, targetDepartment: 'hr' }), /spec\.targetDepartment/],
   ['grant with empty permissions', grant({ ...validGrant, permissions: [] }), /spec\.permissions/],
   ['grant with unknown permission', grant({ ...validGrant, permissions: ['write'] }), /spec\.permissions/],
@@ -117,5 +126,4 @@ describe('crds against the API server', () => {
     const grantOut = await kubectlOk(kubeconfig, ['explain', 'cdg.spec.expiresAt']);
     expect(grantOut).toContain('RFC 3339');
   });
-
 });

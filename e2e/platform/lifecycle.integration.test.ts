@@ -58,7 +58,8 @@ async function expectAllGone(runDir: string): Promise<void> {
   await waitFor(async () => processesMentioning(runDir).length === 0 && !existsSync(runDir), {
     timeoutMs: 30_000,
     intervalMs: 200,
-    describe: () => `left behind: ${JSON.stringify(processesMentioning(runDir))}, run dir exists: ${existsSync(runDir)}`,
+    describe: () =>
+      `left behind: ${JSON.stringify(processesMentioning(runDir))}, run dir exists: ${existsSync(runDir)}`,
   });
 }
 

@@ -24,9 +24,12 @@ async function shutdown(signal: string): Promise<void> {
   log(`${signal}: stopping`);
   await rm(localEnv, { force: true });
   await platform.stop();
+  clearInterval(keepAlive);
   log('stopped');
   process.exit(0);
 }
+// Servers are unref'd child processes: keep the launcher alive until a signal arrives.
+const keepAlive = setInterval(() => {}, 1 << 30);
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
@@ -40,7 +43,7 @@ await writeFile(
   ].join('\n'),
   { mode: 0o600 },
 );
-const rel = relative(process.cwd(), kubeconfig) || kubeconfig;
+const rel = kubeconfig.startsWith(process.cwd()) ? relative(process.cwd(), kubeconfig) : kubeconfig;
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 log(`API server: ${platform.controlPlane.server}`);
 log(`Postgres:   ${platform.postgres.embedded ? 'embedded' : 'DATABASE_URL'} (connection string in ${localEnv})`);

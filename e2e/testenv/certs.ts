@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // @peculiar/x509 resolves its providers through tsyringe, which needs it
 import { webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
