@@ -55,8 +55,18 @@ export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** The controller's counted Kubernetes REST client (optional: components may also use kubeConfig directly). */
+export interface KubeApi {
+  get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>;
+  create<T>(path: string, body: unknown, fieldManager: string): Promise<T>;
+  mergePatch<T>(path: string, body: unknown, fieldManager: string): Promise<T>;
+  apply<T>(path: string, body: unknown, fieldManager: string): Promise<T>;
+  delete<T>(path: string, body?: unknown): Promise<T>;
+}
+
 export interface ComponentContext {
   department: DepartmentObject;
+  kube?: KubeApi;
   /** dept-<name>: the namespace holding the department's Secrets. */
   namespace: string;
   kubeConfig: KubeConfig;

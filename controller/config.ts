@@ -1,0 +1,49 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** A duration like 500ms, 15s, 10m or 1h, in milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h)$/, 'a duration like 500ms, 15s, 10m or 1h')
+    .default(fallback)
+    .transform((v) => {
+      const [, n, unit] = v.match(/^(\d+)(ms|s|m|h)$/) as RegExpMatchArray;
+      return Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms'];
+    });
+
+/** Controller settings from the environment, parsed once at start-up. */
+export const controllerConfig = z.object({
+  WORKERS: z.coerce.number().int().min(1).max(256).default(8).describe('Concurrent reconciles per controller'),
+  RESYNC_PERIOD: duration('10m').describe('How often every object is re-checked for drift'),
+  LEADER_ELECT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  LEASE_NAMESPACE: z.string().min(1).default('federation-system'),
+  LEASE_NAME: z.string().min(1).default('federation-controller'),
+  LEASE_DURATION: duration('15s'),
+  RENEW_DEADLINE: duration('10s'),
+  RETRY_PERIOD: duration('2s'),
+  WATCH_LABEL_SELECTOR: z
+    .string()
+    .optional()
+    .describe('Only reconcile Departments and grants matching this label selector (sharding, tests)'),
+  POD_NAME: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  SHUTDOWN_TIMEOUT: duration('30s'),
+  BACKOFF_BASE: duration('5ms'),
+  BACKOFF_MAX: duration('15m'),
+});
+
+export type ControllerConfig = z.infer<typeof controllerConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControllerConfig {
+  const parsed = controllerConfig.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid controller configuration: ${problems}`);
+  }
+  return parsed.data;
+}
