@@ -1,0 +1,183 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+
+/** The control-plane schema: one per database, shared by every department. */
+export const federation = pgSchema('federation');
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const departmentStatuses = ['PROVISIONING', 'ACTIVE', 'DEPROVISIONING', 'FAILED', 'DEPROVISIONED'] as const;
+
+/** Mirror of each Department for SQL consumers and the gateway. */
+export const departments = federation.table(
+  'departments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    departmentId: varchar('department_id', { length: 100 }).notNull().unique(),
+    departmentName: varchar('department_name', { length: 255 }).notNull(),
+    status: varchar('status', { length: 20, enum: departmentStatuses }).notNull().default('PROVISIONING'),
+    tenantSchema: varchar('tenant_schema', { length: 63 }).notNull(),
+    railwayProjectId: varchar('railway_project_id', { length: 255 }),
+    railwayDeploymentUrl: text('railway_deployment_url'),
+    n8nWorkflowIds: jsonb('n8n_workflow_ids').$type<Record<string, string>>(),
+    enabledTools: jsonb('enabled_tools').$type<string[]>().notNull().default([]),
+    adminEmail: varchar('admin_email', { length: 255 }).notNull(),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
+    generation: integer('generation'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deprovisionedAt: timestamp('deprovisioned_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('idx_departments_status').on(t.status),
+    index('idx_departments_created').on(t.createdAt.desc()),
+    check('valid_status', sql`${t.status} IN ('PROVISIONING', 'ACTIVE', 'DEPROVISIONING', 'FAILED', 'DEPROVISIONED')`),
+  ],
+);
+
+/** One row per reconcile of a new Department generation, with per-component progress. */
+export const provisioningJobs = federation.table(
+  'provisioning_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    departmentId: varchar('department_id', { length: 100 })
+      .notNull()
+      .references(() => departments.departmentId, { onDelete: 'cascade' }),
+    generation: integer('generation').notNull(),
+    status: varchar('status', { length: 20 }).notNull().default('PENDING'),
+    progress: jsonb('progress').$type<Record<string, string>>().notNull().default({}),
+    errorMessage: text('error_message'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    unique('provisioning_jobs_generation').on(t.departmentId, t.generation),
+    index('idx_provisioning_status').on(t.status),
+    check('valid_status', sql`${t.status} IN ('PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED')`),
+  ],
+);
+
+/** A department's OAuth client, encrypted; `key_id` names the encryption key version (OAuth issue). */
+export const oauthCredentials = federation.table(
+  'oauth_credentials',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    departmentId: varchar('department_id', { length: 100 })
+      .notNull()
+      .references(() => departments.departmentId, { onDelete: 'cascade' }),
+    serviceName: varchar('service_name', { length: 50 }).notNull(),
+    oauthClientId: varchar('oauth_client_id', { length: 255 }).notNull(),
+    oauthClientSecretEncrypted: bytea('oauth_client_secret_encrypted').notNull(),
+    oauthAppName: varchar('oauth_app_name', { length: 255 }),
+    scopes: jsonb('scopes').$type<string[]>(),
+    refreshTokenEncrypted: bytea('refresh_token_encrypted'),
+    keyId: varchar('key_id', { length: 100 }),
+    tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
+    lastRefreshedAt: timestamp('last_refreshed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+  },
+  (t) => [
+    unique('unique_dept_service').on(t.departmentId, t.serviceName),
+    index('idx_oauth_service').on(t.serviceName),
+  ],
+);
+
+/** CrossDepartmentGrants as the tenant policies see them (synced by grants.ts). */
+export const crossDeptPermissions = federation.table(
+  'cross_dept_permissions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    grantName: varchar('grant_name', { length: 253 }).notNull().unique(),
+    sourceDepartmentId: varchar('source_department_id', { length: 100 }).notNull(),
+    targetDepartmentId: varchar('target_department_id', { length: 100 }).notNull(),
+    permissions: text('permissions').array().notNull(),
+    queryTypes: text('query_types').array().notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    grantedBy: varchar('granted_by', { length: 255 }).notNull(),
+    reason: text('reason'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('idx_cross_dept_permissions_pair').on(t.sourceDepartmentId, t.targetDepartmentId),
+    check('different_departments', sql`${t.sourceDepartmentId} <> ${t.targetDepartmentId}`),
+  ],
+);
+
+/** Every cross-department query the gateway served or refused. */
+export const crossDeptAudit = federation.table(
+  'cross_dept_audit',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sourceDepartmentId: varchar('source_department_id', { length: 100 }).notNull(),
+    targetDepartmentId: varchar('target_department_id', { length: 100 }),
+    queryType: varchar('query_type', { length: 50 }).notNull(),
+    queryParams: jsonb('query_params'),
+    requesterSessionId: varchar('requester_session_id', { length: 100 }),
+    resultsReturned: integer('results_returned'),
+    success: boolean('success').notNull(),
+    decision: varchar('decision', { length: 10 }).notNull(),
+    latencyMs: integer('latency_ms'),
+    errorMessage: text('error_message'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('idx_cross_dept_source').on(t.sourceDepartmentId),
+    index('idx_cross_dept_target').on(t.targetDepartmentId),
+    index('idx_cross_dept_created').on(t.createdAt.desc()),
+    check('valid_decision', sql`${t.decision} IN ('allow', 'deny', 'error')`),
+    check('non_negative_latency', sql`${t.latencyMs} IS NULL OR ${t.latencyMs} >= 0`),
+  ],
+);
+
+/** Security-relevant events: drift repaired, isolation proof failed, access denied. */
+export const securityAudit = federation.table(
+  'security_audit',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventType: varchar('event_type', { length: 64 }).notNull(),
+    departmentId: varchar('department_id', { length: 100 }),
+    severity: varchar('severity', { length: 10 }).notNull().default('info'),
+    actor: varchar('actor', { length: 255 }),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('idx_security_audit_event').on(t.eventType, t.createdAt.desc()),
+    index('idx_security_audit_department').on(t.departmentId),
+    index('idx_security_audit_created').on(t.createdAt.desc()),
+    check('valid_severity', sql`${t.severity} IN ('info', 'warning', 'critical')`),
+  ],
+);
+
+/** Tenant migrations applied per department (tenant-migrations.ts). */
+export const schemaMigrations = federation.table(
+  'schema_migrations',
+  {
+    departmentId: varchar('department_id', { length: 100 }).notNull(),
+    version: integer('version').notNull(),
+    name: varchar('name', { length: 100 }).notNull(),
+    checksum: varchar('checksum', { length: 64 }).notNull(),
+    appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.departmentId, t.version] })],
+);

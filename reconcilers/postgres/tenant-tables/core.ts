@@ -1,0 +1,70 @@
+import { createdAt, serialKey, type TenantTable, updatedAt, uuidKey } from './table.ts';
+
+/** Core execution: what the voice agent does in a session. */
+export const coreTables: TenantTable[] = [
+  {
+    name: 'tool_calls',
+    columns: [
+      uuidKey,
+      'tool_call_id VARCHAR(100) NOT NULL UNIQUE',
+      'session_id VARCHAR(100) NOT NULL',
+      'intent_id VARCHAR(100)',
+      'function_name VARCHAR(100) NOT NULL',
+      "parameters JSONB NOT NULL DEFAULT '{}'",
+      "status VARCHAR(20) NOT NULL DEFAULT 'EXECUTING'",
+      'result JSONB',
+      'error_message TEXT',
+      'voice_response TEXT',
+      'callback_url TEXT',
+      createdAt,
+      'completed_at TIMESTAMPTZ',
+      'execution_time_ms INTEGER CHECK (execution_time_ms >= 0)',
+      "CONSTRAINT valid_status CHECK (status IN ('EXECUTING', 'COMPLETED', 'FAILED', 'CANCELLED'))",
+    ],
+    indexes: { session: '(session_id)', status: '(status)', created: '(created_at DESC)' },
+  },
+  {
+    name: 'session_context',
+    columns: [
+      uuidKey,
+      'session_id VARCHAR(100) NOT NULL',
+      'context_type VARCHAR(50) NOT NULL',
+      'context_key VARCHAR(255) NOT NULL',
+      'context_value JSONB NOT NULL',
+      'ttl_seconds INTEGER NOT NULL DEFAULT 3600 CHECK (ttl_seconds > 0)',
+      createdAt,
+      'expires_at TIMESTAMPTZ GENERATED ALWAYS AS (@schema.session_expiry(created_at, ttl_seconds)) STORED',
+    ],
+    indexes: { session: '(session_id)', type: '(context_type)', expires: '(expires_at)' },
+  },
+  {
+    name: 'agent_context',
+    columns: [
+      uuidKey,
+      'session_id VARCHAR(100) NOT NULL',
+      'agent_name VARCHAR(100) NOT NULL',
+      'context_key VARCHAR(255) NOT NULL',
+      'context_value JSONB NOT NULL',
+      'version INTEGER NOT NULL DEFAULT 1 CHECK (version > 0)',
+      createdAt,
+      updatedAt,
+      'CONSTRAINT agent_context_key UNIQUE (session_id, agent_name, context_key)',
+    ],
+    indexes: { agent: '(agent_name)', updated: '(updated_at DESC)' },
+  },
+  {
+    name: 'conversation_history',
+    columns: [
+      serialKey,
+      'session_id VARCHAR(100) NOT NULL',
+      'user_id VARCHAR(100)',
+      'role VARCHAR(20) NOT NULL',
+      'content TEXT NOT NULL',
+      'token_count INTEGER CHECK (token_count >= 0)',
+      "metadata JSONB NOT NULL DEFAULT '{}'",
+      createdAt,
+      "CONSTRAINT valid_role CHECK (role IN ('user', 'assistant', 'system', 'tool'))",
+    ],
+    indexes: { session: '(session_id, created_at)', created: '(created_at)' },
+  },
+];
