@@ -1,5 +1,5 @@
 import { paths } from '../kube/resources.ts';
-import { ApiError, isNotFound, type RestClient } from '../kube/rest-client.ts';
+import { ApiError, isConflict, isNotFound, type RestClient } from '../kube/rest-client.ts';
 import type { Logger } from '../log.ts';
 
 export interface LeaderElectionOptions {
@@ -38,7 +38,6 @@ function microTime(d = new Date()): string {
  */
 export class LeaderElector {
   private observed: { record: string; at: number } | undefined;
-  private lease: Lease | undefined;
   private leading = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
@@ -81,25 +80,35 @@ export class LeaderElector {
   async release(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (!this.leading || !this.lease) return;
+    if (!this.leading) return;
     this.leading = false;
-    try {
-      await this.client.request(paths.lease(this.opts.namespace, this.opts.name), {
-        method: 'PUT',
-        body: {
-          ...this.lease,
-          spec: {
-            ...this.lease.spec,
-            holderIdentity: null,
-            leaseDurationSeconds: 1,
-            renewTime: microTime(),
-            acquireTime: null,
+    const path = paths.lease(this.opts.namespace, this.opts.name);
+    // Re-read first: a renewal may have been in flight, so our copy can be one version behind.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const current = await this.client.get<Lease>(path);
+        if (current.spec.holderIdentity !== this.opts.identity) return;
+        await this.client.request(path, {
+          method: 'PUT',
+          body: {
+            ...current,
+            spec: {
+              ...current.spec,
+              holderIdentity: null,
+              leaseDurationSeconds: 1,
+              renewTime: microTime(),
+              acquireTime: null,
+            },
           },
-        },
-      });
-      this.log.info('released leader lease', { lease: this.opts.name });
-    } catch (err) {
-      this.log.warn('could not release leader lease; it expires on its own', { error: String(err) });
+        });
+        this.log.info('released leader lease', { lease: this.opts.name });
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt === 2) {
+          this.log.warn('could not release leader lease; it expires on its own', { error: String(err) });
+          return;
+        }
+      }
     }
   }
 
@@ -115,7 +124,7 @@ export class LeaderElector {
     }
     try {
       if (!current) {
-        this.lease = await this.client.create<Lease>(
+        const created = await this.client.create<Lease>(
           paths.leases(namespace),
           {
             apiVersion: 'coordination.k8s.io/v1',
@@ -131,7 +140,7 @@ export class LeaderElector {
           },
           'federation-controller',
         );
-        this.observe(this.lease);
+        this.observe(created);
         return true;
       }
       this.observe(current);
@@ -148,11 +157,11 @@ export class LeaderElector {
         acquireTime: holder === identity ? current.spec.acquireTime : microTime(now),
         leaseTransitions: (current.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
       };
-      this.lease = await this.client.request<Lease>(paths.lease(namespace, name), {
+      const renewed = await this.client.request<Lease>(paths.lease(namespace, name), {
         method: 'PUT',
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: current.metadata, spec },
       });
-      this.observe(this.lease);
+      this.observe(renewed);
       return true;
     } catch (err) {
       if (!(err instanceof ApiError)) this.log.warn('lease update failed', { error: String(err) });

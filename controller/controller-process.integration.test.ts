@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminClient, departmentManifest } from '../e2e/testenv/admin-client.ts';
+import { metricValue, TEST_LABEL } from '../e2e/testenv/controller.ts';
+import { REPO_ROOT } from '../e2e/testenv/platform.ts';
+import { freePort } from '../e2e/testenv/ports.ts';
+import { controllerKubeconfig } from '../e2e/testenv/service-account.ts';
+import { waitFor } from '../e2e/testenv/wait.ts';
+import type { DepartmentObject } from '../reconcilers/component.ts';
+import { paths } from './kube/resources.ts';
+import type { RestClient } from './kube/rest-client.ts';
+
+const kubeconfig = inject('kubeconfig');
+let admin: RestClient;
+let saKubeconfig: string;
+const running: ChildProcess[] = [];
+
+interface Proc {
+  child: ChildProcess;
+  port: number;
+  identity: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startController(shard: string, identity: string, env: Record<string, string> = {}): Promise<Proc> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'controller/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      KUBECONFIG: saKubeconfig,
+      WATCH_LABEL_SELECTOR: `${TEST_LABEL}=${shard}`,
+      LEASE_NAME: `proc-${shard}`,
+      POD_NAME: identity,
+      METRICS_PORT: String(port),
+      METRICS_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+    timeoutMs: 30_000,
+    describe: () => `controller ${identity} never became ready:\n${output}`,
+  });
+  return { child, port, identity, output: () => output, exited };
+}
+
+async function reconciles(p: Proc): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text();
+  return metricValue(text, 'controller_runtime_reconcile_total', { controller: 'department' });
+}
+
+async function holder(shard: string): Promise<string | null | undefined> {
+  const lease = await admin.get<{ spec: { holderIdentity?: string | null } }>(
+    paths.lease('federation-system', `proc-${shard}`),
+  );
+  return lease.spec.holderIdentity;
+}
+
+async function listShard(shard: string): Promise<DepartmentObject[]> {
+  const list = await admin.get<{ items: DepartmentObject[] }>(paths.departments, {
+    labelSelector: `${TEST_LABEL}=${shard}`,
+  });
+  return list.items;
+}
+
+describe('controller process', () => {
+  beforeAll(async () => {
+    admin = adminClient(kubeconfig);
+    saKubeconfig = await controllerKubeconfig(kubeconfig, join(mkdtempSync(join(tmpdir(), 'fed-proc-')), 'kubeconfig'));
+  });
+  afterEach(() => {
+    for (const c of running.splice(0)) c.kill('SIGKILL');
+  });
+  afterAll(() => admin.close());
+
+  it('converges 50 departments after being SIGKILLed mid-way, with nothing duplicated', async () => {
+    const shard = randomBytes(4).toString('hex');
+    const first = await startController(shard, 'first', { WORKERS: '2' });
+    const names = Array.from({ length: 50 }, (_, i) => `kill-${shard}-${i}`);
+    await Promise.all(
+      names.map((n) => admin.create(paths.departments, departmentManifest(n, { [TEST_LABEL]: shard }), 'test')),
+    );
+    await waitFor(async () => (await listShard(shard)).some((d) => d.status?.phase === 'Active'), {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      describe: () => 'no department became Active',
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const activeAtKill = (await listShard(shard)).filter((d) => d.status?.phase === 'Active').length;
+    expect(activeAtKill).toBeLessThan(50);
+
+    await startController(shard, 'second', { LEASE_DURATION: '3s', RENEW_DEADLINE: '2s', RETRY_PERIOD: '500ms' });
+    await waitFor(async () => (await listShard(shard)).filter((d) => d.status?.phase === 'Active').length === 50, {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      describe: () => 'not all 50 departments converged',
+    });
+    for (const d of await listShard(shard)) {
+      expect(d.metadata.finalizers).toEqual(['federation.synrg.io/finalizer']);
+      const ns = await admin.get<{ metadata: { ownerReferences: { uid: string }[] } }>(
+        paths.namespace(`dept-${d.metadata.name}`),
+      );
+      expect(ns.metadata.ownerReferences.map((o) => o.uid)).toEqual([d.metadata.uid]);
+    }
+  });
+
+  it('lets exactly one replica reconcile, fails over on SIGKILL, and hands over at once on SIGTERM', async () => {
+    const shard = randomBytes(4).toString('hex');
+    const lease = { LEASE_DURATION: '6s', RENEW_DEADLINE: '4s', RETRY_PERIOD: '500ms' };
+    const procs = [await startController(shard, 'a', lease), await startController(shard, 'b', lease)];
+    await waitFor(async () => ['a', 'b'].includes((await holder(shard)) ?? ''), {
+      timeoutMs: 20_000,
+      describe: () => 'nobody took the lease',
+    });
+    const leaderId = await holder(shard);
+    const [lead, standby] =
+      leaderId === 'a' ? [procs[0] as Proc, procs[1] as Proc] : [procs[1] as Proc, procs[0] as Proc];
+
+    await admin.create(paths.departments, departmentManifest(`le-${shard}-1`, { [TEST_LABEL]: shard }), 'test');
+    await waitFor(async () => (await listShard(shard))[0]?.status?.phase === 'Active', {
+      timeoutMs: 20_000,
+      describe: () => 'leader did not reconcile',
+    });
+    expect(await reconciles(lead)).toBeGreaterThan(0);
+    expect(await reconciles(standby)).toBe(0);
+
+    const killedAt = Date.now();
+    lead.child.kill('SIGKILL');
+    await waitFor(async () => (await holder(shard)) === standby.identity, {
+      timeoutMs: 20_000,
+      describe: () => 'standby did not take over',
+    });
+    const failover = Date.now() - killedAt;
+    expect(failover).toBeLessThan(6000 + 2000); // within the lease duration (plus one retry period of slack)
+    await admin.create(paths.departments, departmentManifest(`le-${shard}-2`, { [TEST_LABEL]: shard }), 'test');
+    await waitFor(async () => (await listShard(shard)).every((d) => d.status?.phase === 'Active'), {
+      timeoutMs: 20_000,
+      describe: () => 'new leader did not reconcile',
+    });
+
+    const third = await startController(shard, 'c', lease);
+    const termAt = Date.now();
+    standby.child.kill('SIGTERM');
+    expect(await standby.exited).toBe(0);
+    expect(standby.output()).toContain('released leader lease');
+    await waitFor(async () => (await holder(shard)) === 'c', {
+      timeoutMs: 10_000,
+      describe: () => 'c did not take over',
+    });
+    // Released, not expired: the hand-over is much faster than the 6 s lease duration.
+    expect(Date.now() - termAt).toBeLessThan(3000);
+    expect(third.identity).toBe('c');
+  });
+});
