@@ -1,8 +1,10 @@
 // Installs and builds what the test environment needs (cached), printing how long each step took.
 import { ensureControlPlaneBinaries } from './binaries.ts';
+import { ensurePulumiCli } from './pulumi-cli.ts';
 
 const started = Date.now();
 const bins = await ensureControlPlaneBinaries();
+console.log(`[prepare] pulumi: ${(await ensurePulumiCli()).pulumi}`);
 console.log(`[prepare] kube-apiserver: ${bins.kubeApiserver}`);
 console.log(`[prepare] etcd: ${bins.etcd}`);
 console.log(`[prepare] control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

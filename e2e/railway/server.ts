@@ -1,0 +1,134 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execute, type GraphQLError, getOperationAST, parse, validate } from 'graphql';
+import { railwaySchema } from '../../pulumi/railway/schema.ts';
+import { RailwayFaults } from './faults.ts';
+import { createRootValue } from './resolvers.ts';
+import { RailwayState } from './state.ts';
+
+export interface RequestLogEntry {
+  at: string;
+  operationName: string | undefined;
+  /** The variables as sent; tests check secrets appear only where secret values belong. */
+  variables: Record<string, unknown>;
+  /** HTTP status answered. */
+  status: number;
+  errors?: string[];
+}
+
+export interface RailwayServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Bearer token clients must send (default: any non-empty token). */
+  token?: string;
+}
+
+export interface RailwayServer {
+  /** GraphQL endpoint, the value for RAILWAY_API_URL. */
+  url: string;
+  state: RailwayState;
+  faults: RailwayFaults;
+  requestLog: RequestLogEntry[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A Railway-compatible GraphQL server for tests and `npm start`: Railway's published schema, in-memory state,
+ * deployments progressing QUEUED -> BUILDING -> DEPLOYING -> SUCCESS, fault injection and a request log.
+ * Every operation is validated against the schema before it runs.
+ */
+export async function startRailwayServer(options: RailwayServerOptions = {}): Promise<RailwayServer> {
+  const schema = railwaySchema();
+  const state = new RailwayState();
+  const faults = new RailwayFaults();
+  const rootValue = createRootValue(state, faults);
+  const requestLog: RequestLogEntry[] = [];
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST') return send(405, { errors: [{ message: 'POST a GraphQL request' }] });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body: { query?: string; variables?: Record<string, unknown>; operationName?: string };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return send(400, { errors: [{ message: 'request body is not JSON' }] });
+    }
+    const entry: RequestLogEntry = {
+      at: new Date().toISOString(),
+      operationName: body.operationName,
+      variables: body.variables ?? {},
+      status: 200,
+    };
+    requestLog.push(entry);
+    const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
+      entry.status = status;
+      const errors = (payload as { errors?: { message: string }[] }).errors;
+      if (errors) entry.errors = errors.map((e) => e.message);
+      send(status, payload, headers);
+    };
+
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const auth = req.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    if (!token || (options.token && token !== options.token)) {
+      return answer(200, { data: null, errors: [{ message: 'Not Authorized' }] });
+    }
+    let document: ReturnType<typeof parse>;
+    try {
+      document = parse(body.query ?? '');
+    } catch (e) {
+      return answer(400, { errors: [{ message: (e as GraphQLError).message }] });
+    }
+    entry.operationName ??= getOperationAST(document, body.operationName)?.name?.value;
+    const invalid = validate(schema, document);
+    if (invalid.length) return answer(400, { errors: invalid.map((e) => ({ message: e.message })) });
+
+    const fault = faults.takeHttpFault(entry.operationName);
+    if (fault) {
+      const retryAfter = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
+      const headers: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+      return answer(fault.status, { errors: [{ message: `injected fault ${fault.status}` }] }, headers);
+    }
+    const result = await execute({
+      schema,
+      document,
+      rootValue,
+      variableValues: body.variables,
+      operationName: body.operationName,
+    });
+    answer(200, {
+      data: result.data ?? null,
+      ...(result.errors ? { errors: result.errors.map((e) => ({ message: e.message })) } : {}),
+    });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: e instanceof Error ? e.message : 'internal error' }] }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}/graphql/v2`,
+    state,
+    faults,
+    requestLog,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+}

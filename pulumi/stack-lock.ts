@@ -1,0 +1,40 @@
+import { hostname } from 'node:os';
+
+export interface StackLock {
+  user: string;
+  host: string;
+  pid: number;
+  at: Date;
+}
+
+const LOCKED = /the stack is currently locked by \d+ lock\(s\)/;
+const LOCK_LINE = /created by (.+?)@(.+?) \(pid (\d+)\) at (\S+)/g;
+
+/** The locks named in a DIY backend's "stack is currently locked" error, or undefined for other errors. */
+export function parseStackLocks(message: string): StackLock[] | undefined {
+  if (!LOCKED.test(message)) return undefined;
+  return [...message.matchAll(LOCK_LINE)].map((m) => ({
+    user: m[1] as string,
+    host: m[2] as string,
+    pid: Number(m[3]),
+    at: new Date(m[4] as string),
+  }));
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A lock is stale when the process holding it is gone: on this host, its pid no longer runs; elsewhere,
+ * it is older than `staleAfterMs` (an update that long means its holder died without unlocking).
+ */
+export function isStale(lock: StackLock, staleAfterMs: number, now = Date.now()): boolean {
+  if (lock.host === hostname()) return !processAlive(lock.pid);
+  return now - lock.at.getTime() > staleAfterMs;
+}

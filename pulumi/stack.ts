@@ -1,0 +1,194 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import PQueue from 'p-queue';
+import { type EngineEnvOptions, engineEnv } from './engine-env.ts';
+import { digestInputs, type RuntimeInputs, runtimeProgram } from './program.ts';
+import { isStale, parseStackLocks, type StackLock } from './stack-lock.ts';
+
+const { LocalWorkspace, PulumiCommand } = pulumi.automation;
+type Stack = pulumi.automation.Stack;
+type EngineEvent = pulumi.automation.EngineEvent;
+
+export const PULUMI_PROJECT = 'federation-runtime';
+
+export interface RuntimeStacksOptions extends Pick<EngineEnvOptions, 'pulumiHome' | 'nodejsProviderDir'> {
+  /** State backend: postgres://... (Pulumi's PostgreSQL DIY backend) or file://... for development. */
+  backendUrl: string;
+  /** Directory of the pulumi CLI install (`<root>/bin/pulumi`). */
+  cliRoot: string;
+  /** Each stack gets its own workspace directory below this one. */
+  workRoot: string;
+  railwayUrl: string;
+  /** Stacks of different departments running at once (default 4). */
+  concurrency?: number;
+  /** A lock held by another host counts as stale after this long (default 15 min). */
+  staleLockAfterMs?: number;
+}
+
+export interface RuntimeOutputs {
+  projectId: string;
+  environmentId: string;
+  serviceId: string;
+  deploymentId: string;
+  domain: string;
+  inputsDigest: string;
+}
+
+/** Secrets an operation needs, read from the platform Secret each time so rotation takes effect. */
+export interface StackCredentials {
+  passphrase: string;
+  railwayToken: string;
+}
+
+export interface StackRun<T> {
+  value: T;
+  /** Locks found stale and cleared before the operation could run. */
+  clearedLocks: StackLock[];
+}
+
+export interface Drift {
+  /** One line per resource that differs, e.g. "voice-agent (railway:Service) create". */
+  differences: string[];
+}
+
+/** Pulumi stacks of the department runtimes: one stack and one workspace directory per department. */
+export class RuntimeStacks {
+  private readonly queue: PQueue;
+  private readonly perStack = new Map<string, Promise<unknown>>();
+  private command: Promise<pulumi.automation.PulumiCommand> | undefined;
+  /** Milliseconds spent in stack operations (engine and provider), for the benchmark. */
+  engineMs = 0;
+
+  constructor(private readonly options: RuntimeStacksOptions) {
+    this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+  }
+
+  digest(inputs: RuntimeInputs, creds: StackCredentials): string {
+    return digestInputs(inputs, creds.passphrase);
+  }
+
+  /** Converges the stack to the inputs (refreshing first, so changes behind our back are repaired). */
+  up(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs>> {
+    return this.run(inputs, creds, async (stack) => {
+      const result = await stack.up({ refresh: true });
+      return toOutputs(result.outputs);
+    });
+  }
+
+  /** The outputs of the last update, without running anything; undefined when the stack has none. */
+  outputs(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs | undefined>> {
+    return this.run(inputs, creds, async (stack) => {
+      const outs = await stack.outputs();
+      return outs.projectId ? toOutputs(outs) : undefined;
+    });
+  }
+
+  /** Refresh and preview without changing state: what differs between Railway and the inputs. */
+  drift(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<Drift>> {
+    return this.run(inputs, creds, async (stack) => {
+      const differences: string[] = [];
+      await stack.preview({ refresh: true, onEvent: (e) => collectDifference(e, differences) });
+      return { differences };
+    });
+  }
+
+  /** Destroys the resources (unless retained) and removes the stack from the backend. */
+  remove(inputs: RuntimeInputs, creds: StackCredentials, retain: boolean): Promise<StackRun<void>> {
+    return this.run(inputs, creds, async (stack) => {
+      if (!retain) await stack.destroy();
+      await stack.workspace.removeStack(stack.name, { force: retain });
+      await rm(this.workDir(inputs.department), { recursive: true, force: true });
+    });
+  }
+
+  private workDir(department: string): string {
+    return join(this.options.workRoot, department);
+  }
+
+  /** One operation per stack at a time, at most `concurrency` stacks at once, stale locks cleared. */
+  private run<T>(
+    inputs: RuntimeInputs,
+    creds: StackCredentials,
+    op: (stack: Stack) => Promise<T>,
+  ): Promise<StackRun<T>> {
+    const previous = this.perStack.get(inputs.department) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => this.queue.add(() => this.runLocked(inputs, creds, op)) as Promise<StackRun<T>>);
+    this.perStack.set(inputs.department, next);
+    const forget = () => {
+      if (this.perStack.get(inputs.department) === next) this.perStack.delete(inputs.department);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async runLocked<T>(
+    inputs: RuntimeInputs,
+    creds: StackCredentials,
+    op: (stack: Stack) => Promise<T>,
+  ): Promise<StackRun<T>> {
+    const started = Date.now();
+    try {
+      const stack = await this.stack(inputs, creds);
+      const clearedLocks: StackLock[] = [];
+      for (;;) {
+        try {
+          return { value: await op(stack), clearedLocks };
+        } catch (e) {
+          const locks = parseStackLocks(e instanceof Error ? e.message : '');
+          const staleAfter = this.options.staleLockAfterMs ?? 15 * 60_000;
+          if (!locks?.length || !locks.every((l) => isStale(l, staleAfter)) || clearedLocks.length > 0) throw e;
+          await stack.cancel();
+          clearedLocks.push(...locks);
+        }
+      }
+    } finally {
+      this.engineMs += Date.now() - started;
+    }
+  }
+
+  private async stack(inputs: RuntimeInputs, creds: StackCredentials): Promise<Stack> {
+    const o = this.options;
+    this.command ??= PulumiCommand.get({ root: o.cliRoot });
+    const workDir = this.workDir(inputs.department);
+    await mkdir(workDir, { recursive: true });
+    if (o.backendUrl.startsWith('file://')) await mkdir(new URL(o.backendUrl).pathname, { recursive: true });
+    return LocalWorkspace.createOrSelectStack(
+      {
+        stackName: inputs.department,
+        projectName: PULUMI_PROJECT,
+        program: runtimeProgram(inputs, this.digest(inputs, creds)),
+      },
+      {
+        workDir,
+        pulumiHome: o.pulumiHome,
+        pulumiCommand: await this.command,
+        envVars: engineEnv({ ...o, ...creds }),
+        projectSettings: { name: PULUMI_PROJECT, runtime: 'nodejs', backend: { url: o.backendUrl } },
+        secretsProvider: 'passphrase',
+      },
+    );
+  }
+}
+
+function toOutputs(outs: pulumi.automation.OutputMap): RuntimeOutputs {
+  const value = (k: keyof RuntimeOutputs) => String(outs[k]?.value ?? '');
+  return {
+    projectId: value('projectId'),
+    environmentId: value('environmentId'),
+    serviceId: value('serviceId'),
+    deploymentId: value('deploymentId'),
+    domain: value('domain'),
+    inputsDigest: value('inputsDigest'),
+  };
+}
+
+function collectDifference(e: EngineEvent, into: string[]): void {
+  const m = e.resourcePreEvent?.metadata;
+  if (!m || ['same', 'read', 'refresh'].includes(m.op) || m.type.startsWith('pulumi:')) return;
+  const name = m.urn.split('::').at(-1);
+  const fields = m.diffs?.length ? ` [${m.diffs.filter((d) => d !== '__provider').join(', ')}]` : '';
+  into.push(`${name} (${m.type.replace('pulumi-nodejs:dynamic:', '')}) ${m.op}${fields}`);
+}
