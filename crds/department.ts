@@ -93,6 +93,25 @@ export const departmentSpec = z
           .max(512)
           .optional()
           .describe('Container image of the voice agent; the controller’s default image when unset.'),
+        replicas: z
+          .number()
+          .int()
+          .min(1)
+          .max(10)
+          .default(1)
+          .describe('Number of voice-agent replicas Railway runs (1 to 10, default 1).'),
+        region: z
+          .string()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe('Railway region of the voice agent, e.g. us-west2; Railway’s default when unset.'),
+        driftPolicy: z
+          .enum(['Remediate', 'Report'])
+          .default('Remediate')
+          .describe(
+            'What a difference found between Railway and the declared runtime leads to: Remediate (default) repairs it, Report only sets the RuntimeDrifted condition.',
+          ),
       })
       .optional()
       .describe('Where and how the department’s voice agent runs.'),
