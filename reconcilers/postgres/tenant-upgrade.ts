@@ -1,0 +1,47 @@
+import PQueue from 'p-queue';
+import type pg from 'pg';
+import { isValidDepartmentName, tenantNames } from './names.ts';
+import { withTenantLock } from './tenant-lock.ts';
+import { type MigrateOptions, type MigrateResult, migrateTenant } from './tenant-migrate.ts';
+
+export interface UpgradeOptions extends Omit<MigrateOptions, 'target'> {
+  /** How many departments migrate at once (default 4); each holds one connection. */
+  concurrency?: number;
+}
+
+export type UpgradeOutcome = { department: string } & (
+  | { ok: true; result: MigrateResult }
+  | { ok: false; error: Error }
+);
+
+/** Departments that have (or should have) a tenant schema: every row not deprovisioned. */
+export async function provisionedDepartments(db: Pick<pg.Pool, 'query'>): Promise<string[]> {
+  const { rows } = await db.query<{ department_id: string }>(
+    "SELECT department_id FROM federation.departments WHERE status <> 'DEPROVISIONED' ORDER BY department_id",
+  );
+  return rows.map((r) => r.department_id).filter(isValidDepartmentName);
+}
+
+/**
+ * Brings every department's tenant schema to the latest shipped migration, a bounded number at a time, each
+ * in its own transaction under its department lock. One department failing does not stop the others; the
+ * outcome of each is returned for the caller to report.
+ */
+export async function upgradeAllTenants(pool: pg.Pool, options: UpgradeOptions = {}): Promise<UpgradeOutcome[]> {
+  const queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+  const departments = await provisionedDepartments(pool);
+  const migrateOptions = options.migrations ? { migrations: options.migrations } : {};
+  return Promise.all(
+    departments.map((department) =>
+      queue.add(async (): Promise<UpgradeOutcome> => {
+        try {
+          const n = tenantNames(department);
+          const result = await withTenantLock(pool, department, (client) => migrateTenant(client, n, migrateOptions));
+          return { department, ok: true, result };
+        } catch (error) {
+          return { department, ok: false, error: error as Error };
+        }
+      }),
+    ),
+  ) as Promise<UpgradeOutcome[]>;
+}
