@@ -86,6 +86,15 @@ describe('npm start (the local platform launcher)', () => {
       'department.federation.synrg.io/sales',
     ]);
     expect(platform.output()).toContain('kubectl --kubeconfig');
+    // The controller runs too: the examples reach Active.
+    await waitFor(
+      async () => {
+        const phases = await kubectlOk(kubeconfig, ['get', 'dept', '-o', 'jsonpath={.items[*].status.phase}']);
+        return phases.split(' ').filter((p) => p === 'Active').length === 3;
+      },
+      { timeoutMs: 60_000, describe: () => `examples did not become Active:\n${platform.output()}` },
+    );
+    expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
 
     const exited = new Promise<number | null>((resolve) => platform.child.on('exit', resolve));
     platform.child.kill('SIGINT');

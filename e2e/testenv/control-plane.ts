@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { ensureControlPlaneBinaries } from './binaries.ts';
 import { type ControlPlaneCerts, generateControlPlaneCerts } from './certs.ts';
 import { ManagedProcess } from './managed-process.ts';
-import { freePort } from './ports.ts';
+import { freePort, freePorts } from './ports.ts';
 import { waitFor } from './wait.ts';
 import type { Watchdog } from './watchdog.ts';
 
@@ -80,7 +80,7 @@ export async function startControlPlane(runDir: string, watchdog: Watchdog): Pro
 }
 
 async function startEtcd(binary: string, runDir: string, watchdog: Watchdog) {
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const [clientPort, peerPort] = await freePorts(2);
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const process = new ManagedProcess(
@@ -100,7 +100,7 @@ async function startEtcd(binary: string, runDir: string, watchdog: Watchdog) {
     watchdog,
   );
   await waitFor(async () => (await fetch(`${url}/health`)).ok, {
-    timeoutMs: 30_000,
+    timeoutMs: 60_000,
     describe: () => `etcd did not become healthy at ${url}:\n${process.logTail()}`,
   });
   return { url, process };

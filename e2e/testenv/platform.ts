@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { kubectlOk } from './kubectl.ts';
+import { ManagedProcess } from './managed-process.ts';
 import { type Postgres, startPostgres } from './postgres.ts';
 import { Watchdog } from './watchdog.ts';
 
@@ -25,6 +26,8 @@ export interface Platform {
   databaseUrl: string;
   controlPlane: ControlPlane;
   postgres: Postgres;
+  /** Starts a process that lives as long as the platform (stopped first on shutdown, killed by the watchdog). */
+  startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess;
   stop(): Promise<void>;
 }
 
@@ -37,9 +40,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const watchdog = new Watchdog();
   watchdog.removeOnExit(runDir);
 
+  const extra: ManagedProcess[] = [];
   const started = Date.now();
   const [cp, db] = await Promise.allSettled([startControlPlane(runDir, watchdog), startPostgres(runDir, watchdog)]);
   const stopAll = async () => {
+    await Promise.all(extra.map((p) => p.stop()));
     await Promise.all([
       cp.status === 'fulfilled' ? cp.value.stop() : undefined,
       db.status === 'fulfilled' ? db.value.stop() : undefined,
@@ -58,6 +63,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     databaseUrl: db.value.url,
     controlPlane: cp.value,
     postgres: db.value,
+    startProcess: (name, command, args, env) => {
+      const p = new ManagedProcess(name, command, args, join(runDir, `${name}.log`), watchdog, env);
+      extra.push(p);
+      return p;
+    },
     stop: stopAll,
   };
   try {

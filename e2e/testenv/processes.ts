@@ -4,6 +4,8 @@ interface Proc {
   pid: number;
   ppid: number;
   cmdline: string;
+  /** The process's environment, NUL-separated (empty when unreadable). */
+  environ: string;
 }
 
 function readProc(pid: number): Proc | undefined {
@@ -12,7 +14,13 @@ function readProc(pid: number): Proc | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (state[0] === 'Z') return undefined; // a zombie has exited; only its parent's wait is missing
-    return { pid, ppid: Number(state[1]), cmdline };
+    let environ = '';
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      // another user's process
+    }
+    return { pid, ppid: Number(state[1]), cmdline, environ };
   } catch {
     return undefined;
   }
@@ -25,10 +33,12 @@ export function listProcesses(): Proc[] {
     .filter((p): p is Proc => p !== undefined);
 }
 
-/** Live processes whose command line mentions `marker`, plus all their descendants. */
+/** Live processes whose command line or environment mentions `marker`, plus all their descendants. */
 export function processesMentioning(marker: string): Proc[] {
   const all = listProcesses();
-  const found = new Map(all.filter((p) => p.cmdline.includes(marker)).map((p) => [p.pid, p]));
+  const found = new Map(
+    all.filter((p) => p.cmdline.includes(marker) || p.environ.includes(marker)).map((p) => [p.pid, p]),
+  );
   let grew = true;
   while (grew) {
     grew = false;
