@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrateFederation } from './federation-migrate.ts';
+import { createTestDatabase, type TestDatabase } from './testing.ts';
+
+describe('migrateFederation', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('databaseUrl')); // migrates once already
+  });
+
+  afterAll(async () => {
+    await db?.drop([]);
+  });
+
+  it('does run safely from several replicas at once and again later', async () => {
+    await Promise.all([migrateFederation(db.pool), migrateFederation(db.pool), migrateFederation(db.pool)]);
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM federation.__drizzle_migrations');
+    expect(rows[0].n).toBe(2);
+  });
+
+  it('does create the seven control-plane tables', async () => {
+    const { rows } = await db.pool.query(
+      "SELECT array_agg(tablename::text ORDER BY tablename) AS t FROM pg_tables WHERE schemaname = 'federation' AND tablename NOT LIKE '\\_\\_%'",
+    );
+    expect(rows[0].t).toEqual([
+      'cross_dept_audit',
+      'cross_dept_permissions',
+      'departments',
+      'oauth_credentials',
+      'provisioning_jobs',
+      'schema_migrations',
+      'security_audit',
+    ]);
+    const { rowCount } = await db.pool.query(
+      "SELECT 1 FROM information_schema.columns WHERE table_schema = 'federation' AND table_name = 'oauth_credentials' AND column_name = 'key_id'",
+    );
+    expect(rowCount).toBe(1);
+  });
+
+  it('does create the platform roles without login and without passwords', async () => {
+    const { rows } = await db.pool.query(
+      `SELECT rolname, rolcanlogin, rolbypassrls, rolpassword IS NULL AS no_password FROM pg_authid
+        WHERE rolname IN ('federation_owner', 'federation_admin_role', 'cross_dept_query_role') ORDER BY rolname`,
+    );
+    expect(rows).toEqual(
+      ['cross_dept_query_role', 'federation_admin_role', 'federation_owner'].map((rolname) => ({
+        rolname,
+        rolcanlogin: false,
+        rolbypassrls: false,
+        no_password: true,
+      })),
+    );
+  });
+
+  it('does install the global retention functions', async () => {
+    const { rows } = await db.pool.query(
+      'SELECT federation.cleanup_old_audit_logs() AS a, federation.cleanup_old_security_audit() AS s',
+    );
+    expect(rows[0]).toEqual({ a: 0, s: 0 });
+  });
+});
