@@ -81,6 +81,21 @@ describe('cross-department read policy', () => {
     expect(rows).toEqual([{ reason: "quarterly review; it's fine" }]);
   });
 
+  it('does serve full-text search through the grant', async () => {
+    await syncGrant(db.pool, grant());
+    await gateway.query('BEGIN');
+    await gateway.query('SET LOCAL ROLE cross_dept_query_role');
+    await gateway.query("SELECT set_config('app.source_department', $1, true)", [hr]);
+    await gateway.query("SELECT set_config('app.cross_dept_permission', 'search', true)");
+    const { rows } = await gateway.query(
+      `SELECT file_name FROM ${SALES.schema}.drive_document_repository
+        WHERE search_vector @@ websearch_to_tsquery('english', $1)`,
+      ['revenue report'],
+    );
+    await gateway.query('ROLLBACK');
+    expect(rows).toEqual([{ file_name: 'Q4 report' }]);
+  });
+
   it('does return no rows for a permission or query type the grant lacks', async () => {
     await syncGrant(db.pool, grant());
     expect(await gatewayReads('read')).toBe(0);
