@@ -41,6 +41,8 @@ export interface StackCredentials {
   railwayToken: string;
 }
 
+export type { StackLock } from './stack-lock.ts';
+
 export interface StackRun<T> {
   value: T;
   /** Locks found stale and cleared before the operation could run. */

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** Where the pulumi CLI and its plugins live (see e2e/testenv/pulumi-cli.ts `ensurePulumiCli`). */
+export interface PulumiCliLocation {
+  root: string;
+  pulumiHome: string;
+  nodejsProviderDir: string;
+}
+
+const secretRef = z
+  .string()
+  .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'expected <namespace>/<name>')
+  .transform((v) => {
+    const [namespace, name] = v.split('/') as [string, string];
+    return { namespace, name };
+  });
+
+/** The runtime component's settings, parsed once from the controller's environment. */
+export const runtimeEnv = z.object({
+  RAILWAY_API_URL: z.url().default('https://backboard.railway.com/graphql/v2'),
+  /** Pulumi state; defaults to the platform database (Pulumi's PostgreSQL DIY backend). */
+  PULUMI_BACKEND_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  /** Secret with RAILWAY_TOKEN, PULUMI_CONFIG_PASSPHRASE and the voice agent's provider keys. */
+  RUNTIME_PLATFORM_SECRET: secretRef.default({ namespace: 'federation-system', name: 'runtime-platform' }),
+  RUNTIME_DEFAULT_IMAGE: z.string().min(1).default('registry.railway.app/aio-agent:latest'),
+  RUNTIME_WORK_DIR: z.string().default('.federation/pulumi'),
+  RUNTIME_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  /** How often a deployment in progress is looked at again. */
+  RUNTIME_POLL_MS: z.coerce.number().int().min(100).default(5_000),
+  N8N_WEBHOOK_BASE_URL: z.string().optional(),
+  GATEWAY_URL: z.string().optional(),
+});
+
+export interface RuntimeConfig {
+  railwayUrl: string;
+  backendUrl: string;
+  platformSecret: { namespace: string; name: string };
+  defaultImage: string;
+  workRoot: string;
+  concurrency: number;
+  pollMs: number;
+  n8nWebhookBaseUrl?: string | undefined;
+  gatewayUrl?: string | undefined;
+  cli: PulumiCliLocation;
+}
+
+export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv, cli: PulumiCliLocation): RuntimeConfig {
+  const e = runtimeEnv.parse(env);
+  const backendUrl = e.PULUMI_BACKEND_URL ?? (e.DATABASE_URL && pulumiBackendFor(e.DATABASE_URL));
+  if (!backendUrl) throw new Error('set PULUMI_BACKEND_URL (postgres://... or file://...) or DATABASE_URL');
+  return {
+    railwayUrl: e.RAILWAY_API_URL,
+    backendUrl,
+    platformSecret: e.RUNTIME_PLATFORM_SECRET,
+    defaultImage: e.RUNTIME_DEFAULT_IMAGE,
+    workRoot: e.RUNTIME_WORK_DIR,
+    concurrency: e.RUNTIME_CONCURRENCY,
+    pollMs: e.RUNTIME_POLL_MS,
+    n8nWebhookBaseUrl: e.N8N_WEBHOOK_BASE_URL,
+    gatewayUrl: e.GATEWAY_URL,
+    cli,
+  };
+}
+
+/**
+ * Pulumi's PostgreSQL backend URL for a database URL. Its driver (lib/pq) asks for TLS unless told otherwise,
+ * so a loopback server without sslmode gets sslmode=disable.
+ */
+export function pulumiBackendFor(databaseUrl: string): string {
+  const url = new URL(databaseUrl.replace(/^postgresql:/, 'postgres:'));
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (loopback && !url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
+  return url.toString();
+}

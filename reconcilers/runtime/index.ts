@@ -1,0 +1,3 @@
+export { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
+export { type PulumiCliLocation, type RuntimeConfig, runtimeConfigFromEnv } from './config.ts';
+export { createRuntimeComponent, type RuntimeComponent } from './runtime-component.ts';
