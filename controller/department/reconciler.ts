@@ -50,6 +50,7 @@ export class DepartmentReconciler {
       department: dept as DepartmentObject,
       namespace: namespaceFor(name),
       kubeConfig: this.deps.kubeConfig,
+      kube: this.deps.client,
       dependencies,
       events: this.recorder(dept as DepartmentObject),
       log,

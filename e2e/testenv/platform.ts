@@ -17,6 +17,8 @@ export const EXAMPLES_DIR = join(REPO_ROOT, 'crds', 'examples');
 export interface PlatformOptions {
   installCrds?: boolean;
   applyExamples?: boolean;
+  /** Start Postgres too (default true). */
+  postgres?: boolean;
   log?: (line: string) => void;
 }
 
@@ -42,7 +44,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
   const extra: ManagedProcess[] = [];
   const started = Date.now();
-  const [cp, db] = await Promise.allSettled([startControlPlane(runDir, watchdog), startPostgres(runDir, watchdog)]);
+  const [cp, db] = await Promise.allSettled([startControlPlane(runDir, watchdog), opts.postgres === false ? noPostgres() : startPostgres(runDir, watchdog)]);
   const stopAll = async () => {
     await Promise.all(extra.map((p) => p.stop()));
     await Promise.all([
@@ -78,6 +80,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     throw err;
   }
   return platform;
+}
+
+function noPostgres(): Promise<Postgres> {
+  return Promise.resolve({ url: '', embedded: false, stop: async () => {} });
 }
 
 export async function installCrds(kubeconfig: string): Promise<void> {

@@ -1,0 +1,49 @@
+import pg from 'pg';
+import type { Component } from '../reconcilers/component.ts';
+import { namespaceComponent } from '../reconcilers/namespace/component.ts';
+import { postgresGrantSyncer } from '../reconcilers/postgres/grant-syncer.ts';
+import {
+  createDatabaseComponent,
+  endpointFromUrl,
+  migrateFederation,
+  runRetention,
+} from '../reconcilers/postgres/index.ts';
+import type { GrantSyncer } from './grant/reconciler.ts';
+import type { Logger } from './log.ts';
+
+export interface Platform {
+  components: Component[];
+  grantSyncers: GrantSyncer[];
+  /** Work only the leader does, on a schedule (retention). */
+  leaderTasks: { name: string; everyMs: number; run(): Promise<unknown> }[];
+  close(): Promise<void>;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The components this controller runs, chosen by what the environment configures. */
+export async function buildPlatform(env: NodeJS.ProcessEnv, workers: number, log: Logger): Promise<Platform> {
+  const components: Component[] = [namespaceComponent];
+  const grantSyncers: GrantSyncer[] = [];
+  const leaderTasks: Platform['leaderTasks'] = [];
+  const closers: (() => Promise<void>)[] = [];
+  if (env.DATABASE_URL) {
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: workers + 4 });
+    pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
+    closers.push(() => pool.end());
+    await migrateFederation(pool);
+    components.push(createDatabaseComponent({ pool, endpoint: endpointFromUrl(env.DATABASE_URL) }));
+    grantSyncers.push(postgresGrantSyncer(pool));
+    leaderTasks.push({ name: 'retention', everyMs: DAY, run: () => runRetention(pool) });
+  } else {
+    log.warn('DATABASE_URL is not set: departments get no Postgres tenant');
+  }
+  return {
+    components,
+    grantSyncers,
+    leaderTasks,
+    close: async () => {
+      for (const close of closers) await close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { API_VERSION } from '../crds/common.ts';
+import { adminClient, condition, departmentManifest, waitForDepartment } from '../e2e/testenv/admin-client.ts';
+import { startTestController, TEST_LABEL, type TestController } from '../e2e/testenv/controller.ts';
+import { waitFor } from '../e2e/testenv/wait.ts';
+import { createTestDatabase, randomDepartment, type TestDatabase } from '../reconcilers/postgres/testing.ts';
+import { buildPlatform, type Platform } from './components.ts';
+import { paths } from './kube/resources.ts';
+import { isNotFound, type RestClient } from './kube/rest-client.ts';
+import { createLogger } from './log.ts';
+
+const kubeconfig = inject('kubeconfig');
+let db: TestDatabase;
+let platform: Platform;
+let ctl: TestController;
+let admin: RestClient;
+const hr = randomDepartment('plat-hr');
+const sales = randomDepartment('plat-sales');
+
+/** The controller with the components main.ts builds from the environment (namespace + database). */
+describe('controller with its platform components', () => {
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('databaseUrl'));
+    platform = await buildPlatform({ DATABASE_URL: db.url }, 4, createLogger('silent'));
+    ctl = await startTestController(kubeconfig, {
+      components: platform.components,
+      grantSyncers: platform.grantSyncers,
+    });
+    admin = adminClient(kubeconfig);
+  });
+  afterAll(async () => {
+    await ctl?.stop();
+    await platform?.close();
+    await db?.drop([hr, sales]);
+  });
+
+  it('provisions the tenant through the controller: DatabaseReady, IsolationVerified, Secret, Active', async () => {
+    for (const name of [hr, sales]) {
+      await admin.create(
+        paths.departments,
+        departmentManifest(name, { [TEST_LABEL]: ctl.shard }, { enabledTools: ['database'] }),
+        'test',
+      );
+    }
+    for (const name of [hr, sales]) {
+      const d = await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active', 60_000);
+      expect(condition(d, 'DatabaseReady')?.status).toBe('True');
+      expect(condition(d, 'IsolationVerified')?.status).toBe('True');
+      expect(d.status?.tenantSchema).toBe(`${name.replaceAll('-', '_')}_tenant`);
+      expect(JSON.stringify(d.status)).not.toMatch(/password/i);
+      const secret = await admin.get<{ data: Record<string, string> }>(
+        `${paths.namespacedSecrets(`dept-${name}`)}/database`,
+      );
+      expect(Object.keys(secret.data).sort()).toEqual([
+        'database',
+        'host',
+        'password',
+        'port',
+        'schema',
+        'url',
+        'user',
+      ]);
+    }
+  });
+
+  it('syncs a grant into federation.cross_dept_permissions and removes it on delete', async () => {
+    const grant = `plat-${ctl.shard}`;
+    await admin.create(
+      paths.grants,
+      {
+        apiVersion: API_VERSION,
+        kind: 'CrossDepartmentGrant',
+        metadata: { name: grant, labels: { [TEST_LABEL]: ctl.shard } },
+        spec: {
+          sourceDepartment: hr,
+          targetDepartment: sales,
+          permissions: ['search'],
+          queryTypes: ['search_documents'],
+          reason: 'test',
+        },
+      },
+      'test',
+    );
+    const rows = async () =>
+      (
+        await db.pool.query(
+          'SELECT source_department_id, target_department_id FROM federation.cross_dept_permissions WHERE grant_name = $1',
+          [grant],
+        )
+      ).rows;
+    await waitFor(async () => (await rows()).length === 1, { timeoutMs: 20_000, describe: () => 'grant not synced' });
+    expect(await rows()).toEqual([{ source_department_id: hr, target_department_id: sales }]);
+    await admin.delete(paths.grant(grant));
+    await waitFor(async () => (await rows()).length === 0, {
+      timeoutMs: 20_000,
+      describe: () => 'grant row not removed',
+    });
+  });
+
+  it('drops the schema and role when a Department with deletionPolicy Delete is deleted', async () => {
+    await admin.delete(paths.department(sales));
+    await waitFor(
+      async () => {
+        try {
+          await admin.get(paths.department(sales));
+          return false;
+        } catch (err) {
+          return isNotFound(err);
+        }
+      },
+      { timeoutMs: 60_000, describe: () => 'department not finalized' },
+    );
+    const schema = await db.pool.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
+      `${sales.replaceAll('-', '_')}_tenant`,
+    ]);
+    expect(schema.rowCount).toBe(0);
+  });
+});
