@@ -8,3 +8,4 @@ console.log(`[prepare] pulumi: ${(await ensurePulumiCli()).pulumi}`);
 console.log(`[prepare] kube-apiserver: ${bins.kubeApiserver}`);
 console.log(`[prepare] etcd: ${bins.etcd}`);
 console.log(`[prepare] control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`[prepare] n8n: ${await (await import('./n8n.ts')).ensureN8n()}`);

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import type { Tool } from '../../crds/department.ts';
+import type { CredentialKind } from './credentials.ts';
+import type { WorkflowDefinition } from './render.ts';
+
+export interface WorkflowTemplate {
+  file: string;
+  /** Credentials the workflow's nodes reference. */
+  credentials: CredentialKind[];
+}
+
+/** One workflow per tool in spec.enabledTools. */
+export const WORKFLOW_TEMPLATES: Record<Tool, WorkflowTemplate> = {
+  google_drive: { file: 'google-drive-repo.json', credentials: ['postgres', 'googleDrive'] },
+  email: { file: 'email-sender.json', credentials: ['gmail'] },
+  database: { file: 'database-query.json', credentials: ['postgres'] },
+  vector_store: { file: 'vector-store.json', credentials: ['postgres'] },
+  agent_context: { file: 'agent-context.json', credentials: ['postgres'] },
+  file_download_email: { file: 'file-download-email.json', credentials: ['googleDrive', 'gmail'] },
+};
+
+const cache = new Map<string, WorkflowDefinition>();
+
+/** The parsed template; callers get a shared object and must not mutate it (render() copies). */
+export function loadTemplate(tool: Tool): WorkflowDefinition {
+  const file = WORKFLOW_TEMPLATES[tool].file;
+  let template = cache.get(file);
+  if (!template) {
+    template = JSON.parse(readFileSync(new URL(`./templates/${file}`, import.meta.url), 'utf8')) as WorkflowDefinition;
+    cache.set(file, template);
+  }
+  return template;
+}
