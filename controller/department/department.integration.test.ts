@@ -9,6 +9,7 @@ import {
   waitForDepartment,
 } from '../../e2e/testenv/admin-client.ts';
 import { metricValue, startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
+import { kubectlOk } from '../../e2e/testenv/kubectl.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
 import type { Component } from '../../reconcilers/component.ts';
 import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
@@ -83,6 +84,9 @@ describe('department controller', () => {
     ]);
     const reasons = (await events('ctl-alpha')).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['ProvisioningStarted', 'Ready']));
+    const described = await kubectlOk(kubeconfig, ['describe', 'dept', 'ctl-alpha']);
+    expect(described).toMatch(/Events:[\s\S]*ProvisioningStarted/);
+    expect(described).toMatch(/Normal\s+Ready\s+.*all components are ready/);
   });
 
   it('follows spec changes with observedGeneration', async () => {
