@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Component, DepartmentObject } from '../component.ts';
+import {
+  contextFor,
+  createDepartment,
+  createTestDatabase,
+  type Recorded,
+  writeOAuthSecret,
+} from '../n8n/test-support.ts';
+import { migrateFederation } from '../postgres/federation-migrate.ts';
+import { startAuthServer, type TestAuthServer } from './auth-server.ts';
+import { createOAuthComponent } from './component.ts';
+import { type EncryptionKeys, encryptionKeys } from './encryption-keys.ts';
+import { readCredential, rotateEncryptionKey } from './store.ts';
+
+const NAME = `oa-${randomBytes(3).toString('hex')}`;
+const NS = `dept-${NAME}`;
+const REF = { name: 'google-oauth', namespace: NS };
+const KEY1 = randomBytes(32).toString('hex');
+const KEY2 = randomBytes(32).toString('hex');
+
+describe('oauth component', () => {
+  let kc: KubeConfig;
+  let pool: pg.Pool;
+  let auth: TestAuthServer;
+  let dept: DepartmentObject;
+  let keys: EncryptionKeys = encryptionKeys('k1', { k1: KEY1 });
+  let component: Component;
+  const recorded: Recorded = { events: [], logs: [] };
+  const secrets: string[] = [KEY1, KEY2];
+  const results: unknown[] = [];
+  const apply = async () => {
+    const result = await component.apply(contextFor(kc, dept, recorded));
+    results.push(result);
+    return result;
+  };
+  const setSecret = async (data: Record<string, string>) => {
+    secrets.push(
+      ...Object.entries(data)
+        .filter(([k]) => k !== 'client_id' && k !== 'token_uri')
+        .map(([, v]) => v),
+    );
+    await writeOAuthSecret(kc, REF, data);
+  };
+
+  beforeAll(async () => {
+    kc = new KubeConfig();
+    kc.loadFromFile(inject('kubeconfig'));
+    pool = new pg.Pool({ connectionString: (await createTestDatabase(inject('databaseUrl'))).url, max: 4 });
+    await migrateFederation(pool);
+    await pool.query(
+      `INSERT INTO federation.departments (department_id, department_name, tenant_schema, admin_email)
+       VALUES ($1, 'OAuth test', $2, 'a@example.com')`,
+      [NAME, `${NAME.replaceAll('-', '_')}_tenant`],
+    );
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
+    auth = await startAuthServer(3600);
+    component = createOAuthComponent({ pool, keys: async () => keys });
+    dept = await createDepartment(kc, NAME, {
+      displayName: 'OAuth test',
+      adminEmail: 'a@example.com',
+      enabledTools: ['email', 'google_drive'],
+      oauth: { secretRef: REF },
+    });
+  });
+
+  afterAll(async () => {
+    await auth?.close();
+    await pool?.end();
+  });
+
+  it('reports a missing or malformed Secret with what to fix', async () => {
+    expect((await apply()).condition).toMatchObject({ status: 'False', reason: 'MissingSecret' });
+    await setSecret({ client_id: 'only-id' });
+    const malformed = await apply();
+    expect(malformed.condition).toMatchObject({ status: 'False', reason: 'MissingSecret' });
+    expect(malformed.condition.message).toContain('client_secret');
+  });
+
+  it('stores the client encrypted and refreshes the access token', async () => {
+    const refreshToken = auth.register('client-a', 'secret-a-0123456789');
+    await setSecret({
+      client_id: 'client-a',
+      client_secret: 'secret-a-0123456789',
+      refresh_token: refreshToken,
+      token_uri: auth.tokenUri,
+    });
+    const result = await apply();
+    expect(result.condition).toMatchObject({ status: 'True', reason: 'Valid' });
+    expect(result.requeueAfterMs).toBeLessThan(3600_000);
+    expect(result.requeueAfterMs).toBeGreaterThan(3600_000 - 8 * 60_000);
+    const raw = await pool.query(
+      'SELECT oauth_client_secret_encrypted, refresh_token_encrypted, key_id, service_name FROM federation.oauth_credentials WHERE department_id = $1 ORDER BY service_name',
+      [NAME],
+    );
+    expect(raw.rows.map((r) => r.service_name)).toEqual(['gmail', 'google_drive']);
+    for (const row of raw.rows) {
+      expect(row.key_id).toBe('k1');
+      expect(Buffer.from(row.oauth_client_secret_encrypted).toString('latin1')).not.toContain('secret-a');
+    }
+    const stored = await readCredential(pool, keys, NAME, 'gmail');
+    expect(stored).toMatchObject({ clientSecret: 'secret-a-0123456789', refreshToken });
+    expect(stored?.tokenExpiresAt?.getTime()).toBeGreaterThan(Date.now() + 3000_000);
+    await expect(
+      pool.query('SELECT pgp_sym_decrypt(oauth_client_secret_encrypted, $1) FROM federation.oauth_credentials', [KEY2]),
+    ).rejects.toThrow();
+  });
+
+  it('does not refresh again while the token is valid', async () => {
+    const before = auth.refreshes;
+    expect((await apply()).condition.reason).toBe('Valid');
+    expect(auth.refreshes).toBe(before);
+  });
+
+  it('retries a 5xx with backoff, then succeeds', async () => {
+    await pool.query('UPDATE federation.oauth_credentials SET token_expires_at = now() + interval $$1 minute$$');
+    auth.failNext(1);
+    const failed = await apply();
+    expect(failed.condition).toMatchObject({ status: 'True', reason: 'Expiring' });
+    expect(failed.requeueAfterMs).toBeGreaterThan(0);
+    expect((await apply()).condition.reason).toBe('Valid');
+  });
+
+  it('reports RefreshFailed for invalid_grant and InvalidClient for a wrong secret', async () => {
+    await pool.query('UPDATE federation.oauth_credentials SET token_expires_at = NULL');
+    await setSecret({
+      client_id: 'client-a',
+      client_secret: 'secret-a-0123456789',
+      refresh_token: 'revoked',
+      token_uri: auth.tokenUri,
+    });
+    expect((await apply()).condition).toMatchObject({ status: 'False', reason: 'RefreshFailed' });
+    const good = auth.register('client-a', 'secret-a-0123456789');
+    await setSecret({
+      client_id: 'client-a',
+      client_secret: 'wrong-secret-9876',
+      refresh_token: good,
+      token_uri: auth.tokenUri,
+    });
+    expect((await apply()).condition).toMatchObject({ status: 'False', reason: 'InvalidClient' });
+  });
+
+  it('rotates the stored credential when the Secret changes', async () => {
+    auth.register('client-b', 'secret-b-rotated-42');
+    const token = auth.register('client-b', 'secret-b-rotated-42');
+    await setSecret({
+      client_id: 'client-b',
+      client_secret: 'secret-b-rotated-42',
+      refresh_token: token,
+      token_uri: auth.tokenUri,
+    });
+    expect((await apply()).condition.reason).toBe('Valid');
+    const stored = await readCredential(pool, keys, NAME, 'google_drive');
+    expect(stored).toMatchObject({ clientId: 'client-b', clientSecret: 'secret-b-rotated-42' });
+    expect(stored?.rotatedAt).toBeInstanceOf(Date);
+  });
+
+  it('re-encrypts every row under a new key', async () => {
+    keys = encryptionKeys('k2', { k1: KEY1, k2: KEY2 });
+    expect(await rotateEncryptionKey(pool, keys)).toBe(2);
+    const rows = await pool.query(
+      'SELECT key_id, pgp_sym_decrypt(oauth_client_secret_encrypted, $1) AS s FROM federation.oauth_credentials',
+      [KEY2],
+    );
+    expect(rows.rows.map((r) => [r.key_id, r.s])).toEqual([
+      ['k2', 'secret-b-rotated-42'],
+      ['k2', 'secret-b-rotated-42'],
+    ]);
+    keys = encryptionKeys('k2', { k2: KEY2 });
+    expect((await apply()).condition.reason).toBe('Valid');
+  });
+
+  it('deletes the stored credentials with the department', async () => {
+    expect((await component.delete(contextFor(kc, dept, recorded))).condition.reason).toBe('Deleted');
+    const left = await pool.query('SELECT 1 FROM federation.oauth_credentials WHERE department_id = $1', [NAME]);
+    expect(left.rowCount).toBe(0);
+  });
+
+  it('puts no secret into results, events or logs', () => {
+    const everything = JSON.stringify([results, recorded]);
+    for (const s of secrets) expect(everything).not.toContain(s);
+  });
+});
