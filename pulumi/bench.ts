@@ -10,7 +10,8 @@ import { startRuntimeTestbed } from '../reconcilers/runtime/testing/testbed.ts';
 const platform = await startPlatform({ log: () => {} });
 try {
   const bed = await startRuntimeTestbed(platform.kubeconfig, platform.databaseUrl);
-  const runtime = createRuntimeComponent({ ...bed.config, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4) });
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+  const runtime = createRuntimeComponent({ ...bed.config, concurrency });
   const rss = sampleRss();
 
   const createToReady = async (name: string): Promise<number> => {
@@ -36,14 +37,13 @@ try {
     const sum = times.reduce((a, b) => a + b, 0);
     console.log(
       `${count} department(s): wall ${(wall / 1000).toFixed(1)} s; create->RuntimeReady p50 ${(p50 / 1000).toFixed(1)} s, max ${(max / 1000).toFixed(1)} s; ` +
-        `Pulumi engine share ${((engine / sum) * 100).toFixed(0)} % (${(engine / 1000).toFixed(1)} s of stack operations); ` +
+        `Pulumi engine share ${((engine / sum) * 100).toFixed(0)} % (${(engine / 1000).toFixed(1)} s of stack operations, ` +
+        `${(engine / wall).toFixed(1)} stack slots busy on average; the rest is waiting for a slot and Railway/Kubernetes calls); ` +
         `controller RSS peak ${mb(rss.peakSelf)} MB, engine processes RSS peak ${mb(rss.peakChildren)} MB`,
     );
   };
 
-  console.log(
-    `Railway latency 0 ms, stack concurrency ${process.env.BENCH_CONCURRENCY ?? 4}, ${navigatorCpus()} CPU(s)`,
-  );
+  console.log(`Railway latency 0 ms, stack concurrency ${process.env.BENCH_CONCURRENCY ?? 4}, ${cpuCount()} CPU(s)`);
   await round('one', 1);
   await round('twenty', 20);
   rss.stop();
@@ -56,7 +56,7 @@ function mb(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(0);
 }
 
-function navigatorCpus(): number {
+function cpuCount(): number {
   return readFileSync('/proc/cpuinfo', 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('processor')).length;

@@ -78,12 +78,13 @@ export class RuntimeStacks {
     });
   }
 
-  /** The outputs of the last update, without running anything; undefined when the stack has none. */
+  /** The outputs of the last update, without running or creating anything; undefined when there are none. */
   outputs(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs | undefined>> {
-    return this.run(inputs, creds, async (stack) => {
+    const read = async (stack: Stack) => {
       const outs = await stack.outputs();
       return outs.projectId ? toOutputs(outs) : undefined;
-    });
+    };
+    return this.run(inputs, creds, read, () => undefined);
   }
 
   /** Refresh and preview without changing state: what differs between Railway and the inputs. */
@@ -108,16 +109,20 @@ export class RuntimeStacks {
     return join(this.options.workRoot, department);
   }
 
-  /** One operation per stack at a time, at most `concurrency` stacks at once, stale locks cleared. */
+  /**
+   * One operation per stack at a time, at most `concurrency` stacks at once, stale locks cleared.
+   * With `ifMissing` the stack is only selected, never created, and a missing stack answers `ifMissing()`.
+   */
   private run<T>(
     inputs: RuntimeInputs,
     creds: StackCredentials,
     op: (stack: Stack) => Promise<T>,
+    ifMissing?: () => T,
   ): Promise<StackRun<T>> {
     const previous = this.perStack.get(inputs.department) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
-      .then(() => this.queue.add(() => this.runLocked(inputs, creds, op)) as Promise<StackRun<T>>);
+      .then(() => this.queue.add(() => this.runLocked(inputs, creds, op, ifMissing)) as Promise<StackRun<T>>);
     this.perStack.set(inputs.department, next);
     const forget = () => {
       if (this.perStack.get(inputs.department) === next) this.perStack.delete(inputs.department);
@@ -130,11 +135,13 @@ export class RuntimeStacks {
     inputs: RuntimeInputs,
     creds: StackCredentials,
     op: (stack: Stack) => Promise<T>,
+    ifMissing: (() => T) | undefined,
   ): Promise<StackRun<T>> {
     const started = Date.now();
     try {
-      const stack = await this.stack(inputs, creds);
       const clearedLocks: StackLock[] = [];
+      const stack = await this.stack(inputs, creds, !ifMissing);
+      if (!stack) return { value: (ifMissing as () => T)(), clearedLocks };
       for (;;) {
         try {
           return { value: await op(stack), clearedLocks };
@@ -151,27 +158,35 @@ export class RuntimeStacks {
     }
   }
 
-  private async stack(inputs: RuntimeInputs, creds: StackCredentials): Promise<Stack> {
+  /** The department's stack; with `create` false, undefined when the backend has no such stack. */
+  private async stack(inputs: RuntimeInputs, creds: StackCredentials, create: boolean): Promise<Stack | undefined> {
     const o = this.options;
     this.command ??= PulumiCommand.get({ root: o.cliRoot });
     const workDir = this.workDir(inputs.department);
     await mkdir(workDir, { recursive: true });
     if (o.backendUrl.startsWith('file://')) await mkdir(new URL(o.backendUrl).pathname, { recursive: true });
-    return LocalWorkspace.createOrSelectStack(
-      {
-        stackName: inputs.department,
-        projectName: PULUMI_PROJECT,
-        program: runtimeProgram(inputs, this.digest(inputs, creds)),
-      },
-      {
-        workDir,
-        pulumiHome: o.pulumiHome,
-        pulumiCommand: await this.command,
-        envVars: engineEnv({ ...o, ...creds }),
-        projectSettings: { name: PULUMI_PROJECT, runtime: 'nodejs', backend: { url: o.backendUrl } },
-        secretsProvider: 'passphrase',
-      },
-    );
+    const open = (args: pulumi.automation.InlineProgramArgs, opts: pulumi.automation.LocalWorkspaceOptions) =>
+      create ? LocalWorkspace.createOrSelectStack(args, opts) : LocalWorkspace.selectStack(args, opts);
+    try {
+      return await open(
+        {
+          stackName: inputs.department,
+          projectName: PULUMI_PROJECT,
+          program: runtimeProgram(inputs, this.digest(inputs, creds)),
+        },
+        {
+          workDir,
+          pulumiHome: o.pulumiHome,
+          pulumiCommand: await this.command,
+          envVars: engineEnv({ ...o, ...creds }),
+          projectSettings: { name: PULUMI_PROJECT, runtime: 'nodejs', backend: { url: o.backendUrl } },
+          secretsProvider: 'passphrase',
+        },
+      );
+    } catch (e) {
+      if (!create && e instanceof pulumi.automation.StackNotFoundError) return undefined;
+      throw e;
+    }
   }
 }
 
