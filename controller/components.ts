@@ -1,6 +1,9 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Component } from '../reconcilers/component.ts';
+import { createWorkflowsComponent } from '../reconcilers/n8n/component.ts';
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';
+import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
 import { postgresGrantSyncer } from '../reconcilers/postgres/grant-syncer.ts';
 import {
   createDatabaseComponent,
@@ -9,7 +12,9 @@ import {
   runRetention,
 } from '../reconcilers/postgres/index.ts';
 import type { GrantSyncer } from './grant/reconciler.ts';
+import { RestClient } from './kube/rest-client.ts';
 import type { Logger } from './log.ts';
+import { ensureOAuthKeySecret, rotatingKeys } from './oauth-keys.ts';
 
 export interface Platform {
   components: Component[];
@@ -22,7 +27,12 @@ export interface Platform {
 const DAY = 24 * 60 * 60 * 1000;
 
 /** The components this controller runs, chosen by what the environment configures. */
-export async function buildPlatform(env: NodeJS.ProcessEnv, workers: number, log: Logger): Promise<Platform> {
+export async function buildPlatform(
+  env: NodeJS.ProcessEnv,
+  workers: number,
+  log: Logger,
+  kubeConfig?: KubeConfig,
+): Promise<Platform> {
   const components: Component[] = [namespaceComponent];
   const grantSyncers: GrantSyncer[] = [];
   const leaderTasks: Platform['leaderTasks'] = [];
@@ -35,6 +45,23 @@ export async function buildPlatform(env: NodeJS.ProcessEnv, workers: number, log
     components.push(createDatabaseComponent({ pool, endpoint: endpointFromUrl(env.DATABASE_URL) }));
     grantSyncers.push(postgresGrantSyncer(pool));
     leaderTasks.push({ name: 'retention', everyMs: DAY, run: () => runRetention(pool) });
+    if (kubeConfig) {
+      const client = new RestClient(kubeConfig);
+      await ensureOAuthKeySecret(client);
+      client.close();
+      components.push(createOAuthComponent({ pool, keys: rotatingKeys(kubeConfig, pool, log) }));
+      if (env.N8N_URL && env.N8N_API_KEY) {
+        components.push(
+          createWorkflowsComponent({
+            n8nUrl: env.N8N_URL,
+            apiKey: env.N8N_API_KEY,
+            webhookBaseUrl: env.N8N_WEBHOOK_BASE_URL,
+          }),
+        );
+      } else {
+        log.warn('N8N_URL/N8N_API_KEY are not set: departments get no n8n workflows');
+      }
+    }
   } else {
     log.warn('DATABASE_URL is not set: departments get no Postgres tenant');
   }

@@ -9,7 +9,7 @@ const log = createLogger();
 const config = loadConfig();
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
-const platform = await buildPlatform(process.env, config.WORKERS, log);
+const platform = await buildPlatform(process.env, config.WORKERS, log, kubeConfig);
 
 const manager = new Manager({
   kubeConfig,

@@ -1,9 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_VERSION } from '../crds/common.ts';
 import { adminClient, condition, departmentManifest, waitForDepartment } from '../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../e2e/testenv/controller.ts';
+import { controllerKubeconfig } from '../e2e/testenv/service-account.ts';
 import { waitFor } from '../e2e/testenv/wait.ts';
-import { createTestDatabase, randomDepartment, type TestDatabase } from '../reconcilers/postgres/testing.ts';
+import {
+  createTestDatabase,
+  kubeConfigFrom,
+  randomDepartment,
+  type TestDatabase,
+} from '../reconcilers/postgres/testing.ts';
 import { buildPlatform, type Platform } from './components.ts';
 import { paths } from './kube/resources.ts';
 import { isNotFound, type RestClient } from './kube/rest-client.ts';
@@ -21,7 +30,9 @@ const sales = randomDepartment('plat-sales');
 describe('controller with its platform components', () => {
   beforeAll(async () => {
     db = await createTestDatabase(inject('databaseUrl'));
-    platform = await buildPlatform({ DATABASE_URL: db.url }, 4, createLogger('silent'));
+    // As the controller's ServiceAccount: creating the OAuth key Secret must be within its RBAC.
+    const sa = await controllerKubeconfig(kubeconfig, join(mkdtempSync(join(tmpdir(), 'fed-plat-')), 'kubeconfig'));
+    platform = await buildPlatform({ DATABASE_URL: db.url }, 4, createLogger('silent'), kubeConfigFrom(sa));
     ctl = await startTestController(kubeconfig, {
       components: platform.components,
       grantSyncers: platform.grantSyncers,
@@ -46,6 +57,7 @@ describe('controller with its platform components', () => {
       const d = await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active', 60_000);
       expect(condition(d, 'DatabaseReady')?.status).toBe('True');
       expect(condition(d, 'IsolationVerified')?.status).toBe('True');
+      expect(condition(d, 'OAuthReady')).toMatchObject({ status: 'True', reason: 'NotConfigured' });
       expect(d.status?.tenantSchema).toBe(`${name.replaceAll('-', '_')}_tenant`);
       expect(JSON.stringify(d.status)).not.toMatch(/password/i);
       const secret = await admin.get<{ data: Record<string, string> }>(
