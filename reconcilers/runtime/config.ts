@@ -28,6 +28,7 @@ export const runtimeEnv = z.object({
   RUNTIME_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** How often a deployment in progress is looked at again. */
   RUNTIME_POLL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** `<n8n>/webhook`; the agent gets `<this>/<department>` unless the workflows component says otherwise. */
   N8N_WEBHOOK_BASE_URL: z.string().optional(),
   GATEWAY_URL: z.string().optional(),
 });

@@ -29,7 +29,9 @@ export async function collectRuntimeInputs(
   const oauth = oauthRef && (await readSecret(core, oauthRef.namespace, oauthRef.name));
   if (oauthRef && !oauth) throw new Error(`OAuth Secret ${oauthRef.namespace}/${oauthRef.name} does not exist yet`);
   const gateway = await readSecret(core, namespace, GATEWAY_SECRET);
-  const webhookBase = ctx.dependencies.workflows?.webhookBaseUrl ?? config.n8nWebhookBaseUrl;
+  // The workflows component's output when it ran first; otherwise the same convention: <n8n>/webhook/<department>.
+  const webhookBase =
+    ctx.dependencies.workflows?.webhookBaseUrl ?? (config.n8nWebhookBaseUrl && `${config.n8nWebhookBaseUrl}/${name}`);
 
   const secrets: Record<string, string | undefined> = {
     DB_PASSWORD: db.password,

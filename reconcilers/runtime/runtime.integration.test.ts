@@ -73,7 +73,7 @@ describe('runtime component', () => {
       GOOGLE_OAUTH_CLIENT_SECRET: OAUTH_SECRET,
       GATEWAY_URL: 'https://gateway.example.com',
       GATEWAY_TOKEN,
-      N8N_WEBHOOK_BASE_URL: 'https://n8n.example.com/webhook',
+      N8N_WEBHOOK_BASE_URL: 'https://n8n.example.com/webhook/rt-create',
     });
     expect(bed.railway.state.domainsOf(service?.id ?? '').map((d) => `https://${d.domain}`)).toEqual([
       result.status?.deploymentUrl,
@@ -125,18 +125,28 @@ describe('runtime component', () => {
   it('converges through a storm of 429 and 5xx answers', { timeout: 300_000 }, async () => {
     await bed.department('rt-storm');
     const from = bed.railway.requestLog.length;
-    bed.railway.faults.rateLimitRate = 0.15;
-    bed.railway.faults.errorRate = 0.2;
+    const { faults } = bed.railway;
+    faults.failNext(2, { status: 429, retryAfterSeconds: 1 });
+    faults.failNext(2, { status: 503 });
+    faults.failNext(2, { status: 500, operationName: 'ServiceInstanceDeployV2' });
+    faults.failNext(1, { status: 429, retryAfterSeconds: 2, operationName: 'ServiceDomainCreate' });
+    faults.rateLimitRate = 0.1;
+    faults.errorRate = 0.15;
     try {
       const result = await converge('rt-storm');
       expect(result.condition.status).toBe('True');
     } finally {
-      bed.railway.faults.rateLimitRate = 0;
-      bed.railway.faults.errorRate = 0;
+      faults.reset();
     }
-    const statuses = bed.railway.requestLog.slice(from).map((e) => e.status);
+    const log = bed.railway.requestLog.slice(from);
+    const statuses = log.map((e) => e.status);
     expect(statuses).toContain(429);
     expect(statuses).toContain(503);
+    expect(statuses).toContain(500);
+    const domainCreates = log.filter((e) => e.operationName === 'ServiceDomainCreate');
+    expect(domainCreates[0]?.status).toBe(429);
+    const waited = Date.parse(domainCreates[1]?.at ?? '') - Date.parse(domainCreates[0]?.at ?? '');
+    expect(waited).toBeGreaterThanOrEqual(1900);
     expect(projectNamed('rt-storm')).toHaveLength(1);
   });
 
