@@ -115,6 +115,22 @@ export const departmentSpec = z
       })
       .optional()
       .describe('Where and how the department’s voice agent runs.'),
+    gateway: z
+      .object({
+        rateLimitPerMinute: z
+          .number()
+          .int()
+          .min(1)
+          .max(100000)
+          .default(10)
+          .describe(
+            'Cross-department queries the gateway serves for this department per minute, shared by all gateway replicas (1 to 100000, default 10).',
+          ),
+      })
+      .optional()
+      .describe(
+        'How the gateway treats this department’s cross-department queries; the gateway’s defaults when unset.',
+      ),
     deletionPolicy: z
       .enum(['Delete', 'Retain'])
       .default('Delete')

@@ -16,10 +16,10 @@ describe('migrateFederation', () => {
   it('does run safely from several replicas at once and again later', async () => {
     await Promise.all([migrateFederation(db.pool), migrateFederation(db.pool), migrateFederation(db.pool)]);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM federation.__drizzle_migrations');
-    expect(rows[0].n).toBe(2);
+    expect(rows[0].n).toBe(4);
   });
 
-  it('does create the seven control-plane tables', async () => {
+  it("does create the control-plane tables, the gateway's included", async () => {
     const { rows } = await db.pool.query(
       "SELECT array_agg(tablename::text ORDER BY tablename) AS t FROM pg_tables WHERE schemaname = 'federation' AND tablename NOT LIKE '\\_\\_%'",
     );
@@ -27,8 +27,12 @@ describe('migrateFederation', () => {
       'cross_dept_audit',
       'cross_dept_permissions',
       'departments',
+      'gateway_rate_limits',
+      'gateway_signing_keys',
+      'gateway_token_revocations',
       'oauth_credentials',
       'provisioning_jobs',
+      'provisioning_requests',
       'schema_migrations',
       'security_audit',
     ]);

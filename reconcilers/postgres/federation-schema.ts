@@ -22,6 +22,8 @@ export const federation = pgSchema('federation');
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
+export const gatewayOutcomes = ['allowed', 'denied', 'rate_limited', 'invalid', 'failed'] as const;
+
 export const departmentStatuses = ['PROVISIONING', 'ACTIVE', 'DEPROVISIONING', 'FAILED', 'DEPROVISIONED'] as const;
 
 /** Mirror of each Department for SQL consumers and the gateway. */
@@ -138,6 +140,9 @@ export const crossDeptAudit = federation.table(
     decision: varchar('decision', { length: 10 }).notNull(),
     latencyMs: integer('latency_ms'),
     errorMessage: text('error_message'),
+    /** The gateway's finer verdict behind `decision` (gateway issue). */
+    outcome: varchar('outcome', { length: 20, enum: gatewayOutcomes }),
+    requesterUserEmail: varchar('requester_user_email', { length: 320 }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -146,7 +151,56 @@ export const crossDeptAudit = federation.table(
     index('idx_cross_dept_created').on(t.createdAt.desc()),
     check('valid_decision', sql`${t.decision} IN ('allow', 'deny', 'error')`),
     check('non_negative_latency', sql`${t.latencyMs} IS NULL OR ${t.latencyMs} >= 0`),
+    check(
+      'valid_outcome',
+      sql`${t.outcome} IS NULL OR ${t.outcome} IN ('allowed', 'denied', 'rate_limited', 'invalid', 'failed')`,
+    ),
   ],
+);
+
+/** Fixed-window request counters shared by every gateway replica (one upsert per request). */
+export const gatewayRateLimits = federation.table(
+  'gateway_rate_limits',
+  {
+    bucket: varchar('bucket', { length: 200 }).notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bucket, t.windowStart] }),
+    index('idx_gateway_rate_limits_window').on(t.windowStart),
+  ],
+);
+
+/**
+ * Public halves of the platform token signing keys (the private keys stay in a Secret the controller reads).
+ * The gateway serves these at /.well-known/jwks.json; a key stays here until the last token it signed expired.
+ */
+export const gatewaySigningKeys = federation.table('gateway_signing_keys', {
+  kid: varchar('kid', { length: 100 }).primaryKey(),
+  alg: varchar('alg', { length: 10 }).notNull(),
+  publicJwk: jsonb('public_jwk').$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  /** No token signed with this key outlives this instant; the key can be dropped after it. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/** Tokens of a department issued before `revoked_before` are refused (set on deprovision). */
+export const gatewayTokenRevocations = federation.table('gateway_token_revocations', {
+  departmentId: varchar('department_id', { length: 100 }).primaryKey(),
+  revokedBefore: timestamp('revoked_before', { withTimezone: true }).notNull(),
+});
+
+/** Departments requested through the gateway's provisioning facade: provisioning_id is the Department's uid. */
+export const provisioningRequests = federation.table(
+  'provisioning_requests',
+  {
+    provisioningId: uuid('provisioning_id').primaryKey(),
+    departmentId: varchar('department_id', { length: 100 }).notNull(),
+    requestedBy: varchar('requested_by', { length: 255 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idx_provisioning_requests_department').on(t.departmentId)],
 );
 
 /** Security-relevant events: drift repaired, isolation proof failed, access denied. */

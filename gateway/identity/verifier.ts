@@ -1,0 +1,116 @@
+import { decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import {
+  GATEWAY_AUDIENCE,
+  PLATFORM_ISSUER,
+  SIGNING_ALG,
+  TOKEN_TYPE,
+} from '../../reconcilers/gateway-token/constants.ts';
+import { type Identity, platformClaims } from './identity.ts';
+import type { OidcIssuer } from './oidc-issuer.ts';
+
+export interface VerifierOptions {
+  platformKeys: JWTVerifyGetKey;
+  /** Tokens of departments revoked after they were issued are refused. */
+  isRevoked?: (department: string, issuedAt: number) => Promise<boolean>;
+  oidc?: OidcIssuer[];
+  issuer?: string;
+  audience?: string;
+  /** Seconds of clock skew tolerated (default 5). */
+  clockToleranceSeconds?: number;
+  /** Tokens older than this are refused whatever their exp (default 8 days: the longest platform lifetime plus skew). */
+  maxTokenAgeSeconds?: number;
+  /** Compact JWS longer than this is refused before parsing (default 4096). */
+  maxTokenBytes?: number;
+  /** The encoded protected header longer than this is refused (default 512). */
+  maxHeaderBytes?: number;
+}
+
+/** Why a token was refused: safe to show the caller (never the token or a key). */
+export class TokenRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenRejected';
+  }
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function reasonOf(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'token expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `claim check failed: ${err.claim}`;
+  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown signing key';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'signature verification failed';
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JOSEError) return 'invalid token';
+  return 'invalid token';
+}
+
+/**
+ * Strict bearer-token verification: size limits first, then the issuer picked from the unverified `iss`
+ * (only to choose keys and rules), then jose with an algorithm allow-list, iss, aud, typ, required
+ * exp/iat/sub, clock tolerance and a maximum age, then the claims through zod.
+ */
+export function createVerifier(opts: VerifierOptions) {
+  const issuer = opts.issuer ?? PLATFORM_ISSUER;
+  const audience = opts.audience ?? GATEWAY_AUDIENCE;
+  const clockTolerance = opts.clockToleranceSeconds ?? 5;
+  const maxTokenAge = opts.maxTokenAgeSeconds ?? 8 * 24 * 3600;
+  const maxTokenBytes = opts.maxTokenBytes ?? 4096;
+  const maxHeaderBytes = opts.maxHeaderBytes ?? 512;
+  const oidc = new Map((opts.oidc ?? []).map((o) => [o.config.issuer, o]));
+
+  return async function verify(token: string): Promise<Identity> {
+    if (token.length > maxTokenBytes) throw new TokenRejected('token too large');
+    if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed token');
+    if ((token.split('.')[0] as string).length > maxHeaderBytes) throw new TokenRejected('token header too large');
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw new TokenRejected('malformed token');
+    }
+    try {
+      if (iss === issuer) {
+        const { payload } = await jwtVerify(token, opts.platformKeys, {
+          algorithms: [SIGNING_ALG],
+          issuer,
+          audience,
+          typ: TOKEN_TYPE,
+          clockTolerance,
+          maxTokenAge,
+          requiredClaims: ['exp', 'iat', 'sub', 'dept', 'role'],
+        });
+        const claims = platformClaims.safeParse(payload);
+        if (!claims.success) throw new TokenRejected('invalid dept or role claim');
+        const identity: Identity = {
+          department: claims.data.dept,
+          role: claims.data.role,
+          subject: claims.data.sub,
+          issuer,
+          issuedAt: claims.data.iat,
+        };
+        if (await opts.isRevoked?.(identity.department, identity.issuedAt)) throw new TokenRejected('token revoked');
+        return identity;
+      }
+      const external = typeof iss === 'string' ? oidc.get(iss) : undefined;
+      if (!external) throw new TokenRejected('unknown issuer');
+      const { payload } = await jwtVerify(token, external.getKey, {
+        algorithms: external.config.algorithms,
+        issuer: external.config.issuer,
+        audience: external.config.audience,
+        typ: external.config.typ,
+        clockTolerance,
+        maxTokenAge,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      });
+      const identity = external.identity(payload);
+      if (!identity) throw new TokenRejected('no department group in token');
+      return identity;
+    } catch (err) {
+      if (err instanceof TokenRejected) throw err;
+      throw new TokenRejected(reasonOf(err));
+    }
+  };
+}
+
+export type Verify = ReturnType<typeof createVerifier>;

@@ -1,0 +1,36 @@
+// The gateway process (deploy/gateway.yaml): configuration from the environment, SIGTERM drains.
+import { KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { createLogger } from '../controller/log.ts';
+import { oidcIssuerConfig } from './identity/oidc-issuer.ts';
+import { serveGateway } from './server.ts';
+
+const env = z
+  .object({
+    GATEWAY_DATABASE_URL: z.string().min(1),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+    HOST: z.string().default('0.0.0.0'),
+    /** JSON array of external OIDC issuers (see gateway/identity/oidc-issuer.ts). */
+    OIDC_ISSUERS: z.string().default('[]'),
+    PROVISIONING_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  })
+  .parse(process.env);
+
+const log = createLogger();
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromDefault();
+const gateway = await serveGateway({
+  databaseUrl: env.GATEWAY_DATABASE_URL,
+  kubeConfig,
+  port: env.PORT,
+  host: env.HOST,
+  oidc: z.array(oidcIssuerConfig).parse(JSON.parse(env.OIDC_ISSUERS)),
+  provisioningPerHour: env.PROVISIONING_PER_HOUR,
+  log,
+});
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    log.info('stopping', { signal });
+    void gateway.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import {
+  deprovisioningResponse,
+  provisioningRequest,
+  provisioningResponse,
+  provisioningStatus,
+} from './provisioning/schemas.ts';
+import { auditLogEntry, crossDeptQueryRequest, crossDeptQueryResponse } from './query/schemas.ts';
+
+const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') =>
+  z.toJSONSchema(s, { target: 'openapi-3.0', io, unrepresentable: 'any' });
+
+const problem = {
+  type: 'object',
+  description: 'RFC 9457 problem details.',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+  },
+  required: ['type', 'title', 'status'],
+};
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      String(code),
+      {
+        description: code === 429 ? 'Rate limit exceeded (Retry-After, RateLimit, RateLimit-Policy)' : 'Problem',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      },
+    ]),
+  );
+
+const json = (description: string, ref: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+
+const pathParam = (name: string, format?: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string', ...(format ? { format } : {}) },
+});
+
+const plain = (summary: string, description: string) => ({
+  get: { summary, security: [], responses: { '200': { description } } },
+});
+
+/** The gateway's OpenAPI 3 document; a test checks it lists exactly the routes the app serves. */
+export function openApiDocument() {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Federation gateway',
+      version: '1.0.0',
+      description: 'Cross-department queries (grants, rate limits, audit) and the provisioning facade.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ BearerAuth: [] }],
+    components: {
+      securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Problem: problem,
+        CrossDeptQueryRequest: schema(crossDeptQueryRequest, 'input'),
+        CrossDeptQueryResponse: schema(crossDeptQueryResponse),
+        AuditLogEntry: schema(auditLogEntry),
+        ProvisioningRequest: schema(provisioningRequest, 'input'),
+        ProvisioningResponse: schema(provisioningResponse),
+        ProvisioningStatus: schema(provisioningStatus),
+        DeprovisioningResponse: schema(deprovisioningResponse),
+      },
+    },
+    paths: {
+      '/healthz': plain('Liveness', 'The process is up'),
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the database is reachable',
+          security: [],
+          responses: { '200': { description: 'Ready' }, ...errors(503) },
+        },
+      },
+      '/metrics': plain('Prometheus metrics', 'Metrics in the Prometheus text format'),
+      '/openapi.json': plain('This document', 'The OpenAPI document'),
+      '/.well-known/jwks.json': plain('Public keys of the platform token issuer', 'A JWK Set'),
+      '/api/v1/cross-dept/query': {
+        post: {
+          summary: 'Query another department’s data (source department from the token)',
+          operationId: 'crossDepartmentQuery',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/CrossDeptQueryRequest' } } },
+          },
+          responses: {
+            '200': json('Query results', 'CrossDeptQueryResponse'),
+            ...errors(400, 401, 403, 404, 413, 415, 429, 500),
+          },
+        },
+      },
+      '/api/v1/cross-dept/audit-log/{query_id}': {
+        get: {
+          summary: 'An audit entry (source, target department or admin only)',
+          operationId: 'getAuditLogEntry',
+          parameters: [pathParam('query_id', 'uuid')],
+          responses: { '200': json('Audit log entry', 'AuditLogEntry'), ...errors(401, 404, 500) },
+        },
+      },
+      '/api/v1/provision-department': {
+        post: {
+          summary: 'Provision a department (admin): creates the Department resource',
+          operationId: 'provisionDepartment',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ProvisioningRequest' } } },
+          },
+          responses: {
+            '202': json('Provisioning initiated', 'ProvisioningResponse'),
+            ...errors(400, 401, 403, 409, 413, 415, 429, 500),
+          },
+        },
+      },
+      '/api/v1/provision-status/{provisioning_id}': {
+        get: {
+          summary: 'Provisioning status (admin)',
+          operationId: 'getProvisioningStatus',
+          parameters: [pathParam('provisioning_id', 'uuid')],
+          responses: { '200': json('Provisioning status', 'ProvisioningStatus'), ...errors(401, 403, 404, 500) },
+        },
+      },
+      '/api/v1/deprovision/{department_id}': {
+        delete: {
+          summary: 'Deprovision a department (admin): deletes the Department resource',
+          operationId: 'deprovisionDepartment',
+          parameters: [pathParam('department_id')],
+          responses: {
+            '202': json('Deprovisioning initiated', 'DeprovisioningResponse'),
+            ...errors(401, 403, 404, 429, 500),
+          },
+        },
+      },
+    },
+  };
+}

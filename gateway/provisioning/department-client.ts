@@ -1,0 +1,32 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { paths } from '../../controller/kube/resources.ts';
+import { RestClient } from '../../controller/kube/rest-client.ts';
+import { API_VERSION } from '../../crds/common.ts';
+import type { DepartmentSpecInput } from '../../crds/department.ts';
+import type { DepartmentObject } from '../../reconcilers/component.ts';
+
+const FIELD_MANAGER = 'federation-gateway';
+
+/** The only Kubernetes calls the gateway makes (its ServiceAccount may create, get and delete Departments). */
+export interface DepartmentClient {
+  create(name: string, spec: DepartmentSpecInput, labels: Record<string, string>): Promise<DepartmentObject>;
+  get(name: string): Promise<DepartmentObject>;
+  delete(name: string): Promise<void>;
+}
+
+export function kubeDepartmentClient(kubeConfig: KubeConfig): DepartmentClient & { close(): void } {
+  const rest = new RestClient(kubeConfig);
+  return {
+    create: (name, spec, labels) =>
+      rest.create<DepartmentObject>(
+        paths.departments,
+        { apiVersion: API_VERSION, kind: 'Department', metadata: { name, labels }, spec },
+        FIELD_MANAGER,
+      ),
+    get: (name) => rest.get<DepartmentObject>(paths.department(name)),
+    async delete(name) {
+      await rest.delete(paths.department(name), { propagationPolicy: 'Background' });
+    },
+    close: () => rest.close(),
+  };
+}

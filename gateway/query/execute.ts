@@ -1,0 +1,93 @@
+import type pg from 'pg';
+import { CROSS_DEPT_ROLE } from '../../reconcilers/postgres/platform-roles.ts';
+import { type AuditRecord, writeAudit } from '../audit/record.ts';
+import type { CrossDeptQueryRequest } from './schemas.ts';
+import { PERMISSION, querySql } from './sql.ts';
+
+export type QueryVerdict =
+  | { kind: 'unknown_target' }
+  | { kind: 'no_grant' }
+  | { kind: 'allowed'; results: Record<string, unknown>[] };
+
+export interface QueryRun {
+  source: string;
+  request: CrossDeptQueryRequest;
+  /** The audit row written in the same transaction when the query is allowed (results_returned filled in). */
+  audit: Omit<AuditRecord, 'resultsReturned' | 'latencyMs'>;
+  startedAt: number;
+}
+
+/**
+ * Sets the transaction-local role and settings the tenant policies read; nothing survives the transaction, so
+ * nothing leaks to the next user of the pooled connection.
+ */
+export async function enterQueryRole(client: pg.PoolClient, source: string, permission: string): Promise<void> {
+  await client.query(
+    `SELECT set_config('role', $1, true), set_config('app.source_department', $2, true),
+            set_config('app.cross_dept_permission', $3, true)`,
+    [CROSS_DEPT_ROLE, source, permission],
+  );
+}
+
+/** Runs the fixed SQL of the query type against the target's schema (inside a transaction set up as above). */
+export async function runTenantQuery(
+  client: pg.PoolClient,
+  target: string,
+  request: Pick<CrossDeptQueryRequest, 'query_type' | 'query_params'>,
+): Promise<Record<string, unknown>[]> {
+  const { rows } = await client.query({
+    name: `xq:${target}:${request.query_type}`,
+    text: querySql(target, request.query_type),
+    values: [request.query_params.query, request.query_params.limit],
+  });
+  return rows;
+}
+
+/**
+ * One transaction on one pooled connection: become cross_dept_query_role, check the target and the grant (the
+ * database's RLS checks the grant again on every row), run the query, write the audit row. If the audit row
+ * cannot be written the transaction fails and no data is returned.
+ */
+export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promise<QueryVerdict> {
+  const { request, source } = run;
+  const target = request.target_department_id;
+  const permission = PERMISSION[request.query_type];
+  const client = await pool.connect();
+  let release: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      await enterQueryRole(client, source, permission);
+      const { rows } = await client.query<{ status: string | null; allowed: boolean }>({
+        name: 'xq:check',
+        text: `SELECT d.status, federation.cross_dept_allowed($1, $2, $3, $4) AS allowed
+                 FROM (SELECT 1) one LEFT JOIN federation.departments d ON d.department_id = $3`,
+        values: [source, permission, target, request.query_type],
+      });
+      const check = rows[0];
+      if (check?.status !== 'ACTIVE') {
+        await client.query('ROLLBACK');
+        return { kind: 'unknown_target' };
+      }
+      if (!check.allowed) {
+        await client.query('ROLLBACK');
+        return { kind: 'no_grant' };
+      }
+      const results = await runTenantQuery(client, target, request);
+      await writeAudit(client, {
+        ...run.audit,
+        resultsReturned: results.length,
+        latencyMs: performance.now() - run.startedAt,
+      });
+      await client.query('COMMIT');
+      return { kind: 'allowed', results };
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        release = rollbackError; // a connection that cannot roll back must not return to the pool
+      });
+      throw err;
+    }
+  } finally {
+    client.release(release);
+  }
+}

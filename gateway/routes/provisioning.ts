@@ -1,0 +1,132 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type pg from 'pg';
+import { z } from 'zod';
+import { ApiError, isNotFound } from '../../controller/kube/rest-client.ts';
+import { departmentSpec } from '../../crds/department.ts';
+import type { Verify } from '../identity/verifier.ts';
+import type { Metrics } from '../metrics.ts';
+import { type AuditVariables, auditTrail } from '../middleware/audit/index.ts';
+import { bearerAuth, requireRole } from '../middleware/auth/index.ts';
+import { fail } from '../middleware/problem/index.ts';
+import { rateLimit } from '../middleware/rate-limit/index.ts';
+import type { DepartmentClient } from '../provisioning/department-client.ts';
+import { type ProvisioningRequest, provisioningRequest } from '../provisioning/schemas.ts';
+import { provisioningStatusOf } from '../provisioning/status.ts';
+import type { PgRateLimiter } from '../rate-limit/store.ts';
+import { jsonBody, parseOr400 } from './validation.ts';
+
+export interface ProvisioningRouteDeps {
+  pool: pg.Pool;
+  verify: Verify;
+  metrics: Metrics;
+  limiter: PgRateLimiter;
+  departments: DepartmentClient;
+  /** Provisioning changes per caller per hour (seed: 5). */
+  provisioningPerHour: number;
+}
+
+/** The seed's request mapped onto a Department spec, validated by the CRD's own zod schema. */
+function toSpec(r: ProvisioningRequest) {
+  const spec = {
+    displayName: r.department_name,
+    adminEmail: r.admin_email,
+    enabledTools: r.enabled_tools,
+    ...(r.google_workspace_domain ? { googleWorkspace: { domain: r.google_workspace_domain } } : {}),
+    ...(r.custom_config ? { customSettings: r.custom_config } : {}),
+    ...(r.rate_limit_per_minute !== undefined ? { gateway: { rateLimitPerMinute: r.rate_limit_per_minute } } : {}),
+  };
+  parseOr400(departmentSpec, spec);
+  return spec;
+}
+
+/** The API server's refusal (e.g. `metadata.name: Invalid value ...`) names the field: pass it on as a 400. */
+function refusal(err: unknown): never {
+  if (err instanceof ApiError && (err.code === 422 || err.code === 400)) fail(400, `Invalid request: ${err.message}`);
+  if (err instanceof ApiError && err.code === 409) fail(409, 'The department already exists.');
+  throw err;
+}
+
+export function provisioningRoutes(deps: ProvisioningRouteDeps) {
+  const app = new Hono<{ Variables: AuditVariables }>();
+  const guard = (queryType: string) =>
+    [
+      bearerAuth({ verify: deps.verify }),
+      auditTrail({ db: deps.pool, metrics: deps.metrics, queryType }),
+      requireRole(['admin']),
+    ] as const;
+  const limited = rateLimit({
+    limiter: deps.limiter,
+    metrics: deps.metrics,
+    scope: 'provisioning',
+    windowSeconds: 3600,
+    limit: () => deps.provisioningPerHour,
+    key: (c) => `${c.var.identity.issuer}|${c.var.identity.subject}`,
+  });
+
+  app.post(
+    '/provision-department',
+    ...guard('provision_department'),
+    limited,
+    bodyLimit({ maxSize: 64 * 1024, onError: () => fail(413, 'The body is larger than 64 KiB.') }),
+    async (c) => {
+      const body = await jsonBody(c.req);
+      const request = parseOr400(provisioningRequest, body);
+      c.var.audit.target = request.department_id;
+      c.var.audit.params = { department_id: request.department_id, enabled_tools: request.enabled_tools };
+      const created = await deps.departments
+        .create(request.department_id, toSpec(request), { 'federation.synrg.io/provisioned-by': 'gateway' })
+        .catch(refusal);
+      await deps.pool.query(
+        'INSERT INTO federation.provisioning_requests (provisioning_id, department_id, requested_by) VALUES ($1, $2, $3)',
+        [created.metadata.uid, created.metadata.name, c.var.identity.subject.slice(0, 255)],
+      );
+      const id = created.metadata.uid;
+      return c.json(
+        {
+          provisioning_id: id,
+          department_id: created.metadata.name,
+          status: 'PROVISIONING',
+          message: 'Department provisioning initiated',
+          status_url: `/api/v1/provision-status/${id}`,
+        },
+        202,
+      );
+    },
+  );
+
+  app.get('/provision-status/:provisioning_id', ...guard('provision_status'), async (c) => {
+    const id = z.uuid().safeParse(c.req.param('provisioning_id'));
+    c.var.audit.params = { provisioning_id: c.req.param('provisioning_id') };
+    if (!id.success) fail(404, 'No such provisioning request.');
+    const { rows } = await deps.pool.query<{ department_id: string }>(
+      'SELECT department_id FROM federation.provisioning_requests WHERE provisioning_id = $1',
+      [id.data],
+    );
+    const name = rows[0]?.department_id;
+    if (!name) fail(404, 'No such provisioning request.');
+    c.var.audit.target = name;
+    const department = await deps.departments.get(name).catch((err) => {
+      if (isNotFound(err)) fail(404, 'No such provisioning request.');
+      throw err;
+    });
+    // A Department recreated under the same name is a different provisioning.
+    if (department.metadata.uid !== id.data) fail(404, 'No such provisioning request.');
+    return c.json(provisioningStatusOf(department));
+  });
+
+  app.delete('/deprovision/:department_id', ...guard('deprovision_department'), limited, async (c) => {
+    const name = c.req.param('department_id');
+    c.var.audit.target = name.slice(0, 100);
+    await deps.departments.delete(name).catch((err) => {
+      if (isNotFound(err)) fail(404, `No department ${name.slice(0, 100)}.`);
+      refusal(err);
+    });
+    return c.json(
+      { department_id: name, status: 'DEPROVISIONING', message: 'Department deprovisioning initiated' },
+      202,
+    );
+  });
+
+  return app;
+}
