@@ -55,7 +55,8 @@ describe('crds', () => {
   }
 
   it('accepts the example departments and grants with the same schema', () => {
-    for (const doc of examples('departments.yaml')) expect(departmentSpec.safeParse(doc.spec).success).toBe(true);
+    for (const doc of examples('departments.yaml').filter((d) => d.kind === 'Department'))
+      expect(departmentSpec.safeParse(doc.spec).success).toBe(true);
     for (const doc of examples('grants.yaml')) expect(crossDepartmentGrantSpec.safeParse(doc.spec).success).toBe(true);
   });
 

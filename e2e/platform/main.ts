@@ -1,8 +1,9 @@
 // `npm start`: the local Federation platform on embedded defaults, in the foreground until Ctrl-C.
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { startN8n } from '../testenv/n8n.ts';
 import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
-import { startController } from './controller.ts';
+import { startController, storeN8nSecret } from './controller.ts';
 
 const stateDir = process.env.FEDERATION_STATE_DIR ?? join(REPO_ROOT, '.federation');
 const kubeconfig = join(stateDir, 'kubeconfig');
@@ -17,7 +18,16 @@ await mkdir(stateDir, { recursive: true });
 await rm(localEnv, { force: true });
 const platform = await startPlatform({ installCrds: true, applyExamples: true, log });
 await copyFile(platform.kubeconfig, kubeconfig);
-const controller = await startController(platform);
+const n8n = await startN8n({
+  runDir: platform.runDir,
+  databaseUrl: platform.databaseUrl,
+  watchdog: platform.watchdog,
+  log,
+});
+platform.onStop(n8n.stop);
+log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
+const controller = await startController(platform, { N8N_URL: n8n.url, N8N_API_KEY: n8n.apiKey });
+await storeN8nSecret(platform.kubeconfig, n8n);
 log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
 
 let stopping = false;
@@ -43,6 +53,7 @@ await writeFile(
     `DATABASE_URL=${platform.databaseUrl}`,
     `FEDERATION_RUN_DIR=${platform.runDir}`,
     `CONTROLLER_METRICS_URL=${controller.metricsUrl}`,
+    `N8N_URL=${n8n.url}`,
     '',
   ].join('\n'),
   { mode: 0o600 },

@@ -30,6 +30,9 @@ export interface Platform {
   postgres: Postgres;
   /** Starts a process that lives as long as the platform (stopped first on shutdown, killed by the watchdog). */
   startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess;
+  watchdog: Watchdog;
+  /** Runs `stop` on shutdown, before the control plane and Postgres go (reverse order of registration). */
+  onStop(stop: () => Promise<void>): void;
   stop(): Promise<void>;
 }
 
@@ -43,10 +46,15 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   watchdog.removeOnExit(runDir);
 
   const extra: ManagedProcess[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
   const started = Date.now();
-  const [cp, db] = await Promise.allSettled([startControlPlane(runDir, watchdog), opts.postgres === false ? noPostgres() : startPostgres(runDir, watchdog)]);
+  const [cp, db] = await Promise.allSettled([
+    startControlPlane(runDir, watchdog),
+    opts.postgres === false ? noPostgres() : startPostgres(runDir, watchdog),
+  ]);
   const stopAll = async () => {
     await Promise.all(extra.map((p) => p.stop()));
+    for (const stop of stoppers.reverse()) await stop();
     await Promise.all([
       cp.status === 'fulfilled' ? cp.value.stop() : undefined,
       db.status === 'fulfilled' ? db.value.stop() : undefined,
@@ -70,6 +78,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       extra.push(p);
       return p;
     },
+    watchdog,
+    onStop: (stop) => stoppers.push(stop),
     stop: stopAll,
   };
   try {
