@@ -26,10 +26,12 @@ export interface MintOptions {
 const imported = new Map<string, CryptoKey | Uint8Array>();
 
 async function privateKey(key: SigningKey): Promise<CryptoKey | Uint8Array> {
-  let k = imported.get(key.kid);
+  // Keyed by the key material, not the kid alone: a kid names a key, it does not prove which one.
+  const id = `${key.kid}.${key.privateJwk.d}`;
+  let k = imported.get(id);
   if (!k) {
     k = await importJWK(key.privateJwk, key.alg);
-    imported.set(key.kid, k);
+    imported.set(id, k);
   }
   return k;
 }
