@@ -158,7 +158,7 @@ describe('cross-department query', () => {
     );
     for (const { who, r } of await Promise.all(calls)) {
       expect(r.res.status).toBe(200);
-      const ids = (r.r?.body ?? r.body).results as { id: string }[];
+      const ids = r.body.results as { id: string }[];
       const expected = { hr: ['s1'], 'sales-hr': ['h1'], 'sales-legal': ['l1'] }[who];
       expect(
         ids.map((x) => x.id),
