@@ -11,6 +11,7 @@ import {
   migrateFederation,
   runRetention,
 } from '../reconcilers/postgres/index.ts';
+import { runtimeComponentFromEnv } from '../reconcilers/runtime/index.ts';
 import type { GrantSyncer } from './grant/reconciler.ts';
 import { RestClient } from './kube/rest-client.ts';
 import type { Logger } from './log.ts';
@@ -44,6 +45,11 @@ export async function buildPlatform(
     await migrateFederation(pool);
     components.push(createDatabaseComponent({ pool, endpoint: endpointFromUrl(env.DATABASE_URL) }));
     grantSyncers.push(postgresGrantSyncer(pool));
+    if (env.RAILWAY_API_URL || env.RUNTIME_PLATFORM_SECRET) {
+      components.push(await runtimeComponentFromEnv(env));
+    } else {
+      log.warn('RAILWAY_API_URL is not set: departments get no runtime on Railway');
+    }
     leaderTasks.push({ name: 'retention', everyMs: DAY, run: () => runRetention(pool) });
     if (kubeConfig) {
       const client = new RestClient(kubeConfig);

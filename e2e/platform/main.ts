@@ -1,6 +1,8 @@
 // `npm start`: the local Federation platform on embedded defaults, in the foreground until Ctrl-C.
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startLocalRailway } from '../railway/local.ts';
 import { startN8n } from '../testenv/n8n.ts';
 import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
 import { startController, storeN8nSecret } from './controller.ts';
@@ -26,7 +28,18 @@ const n8n = await startN8n({
 });
 platform.onStop(n8n.stop);
 log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
-const controller = await startController(platform, { N8N_URL: n8n.url, N8N_API_KEY: n8n.apiKey });
+const adminConfig = new KubeConfig();
+adminConfig.loadFromFile(platform.kubeconfig);
+const railway = await startLocalRailway(adminConfig);
+platform.onStop(() => railway.server.stop());
+log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
+const controller = await startController(platform, {
+  N8N_URL: n8n.url,
+  N8N_API_KEY: n8n.apiKey,
+  N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
+  ...railway.env,
+  RUNTIME_WORK_DIR: join(stateDir, 'pulumi'),
+});
 await storeN8nSecret(platform.kubeconfig, n8n);
 log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
 
@@ -54,6 +67,7 @@ await writeFile(
     `FEDERATION_RUN_DIR=${platform.runDir}`,
     `CONTROLLER_METRICS_URL=${controller.metricsUrl}`,
     `N8N_URL=${n8n.url}`,
+    `RAILWAY_API_URL=${railway.env.RAILWAY_API_URL}`,
     '',
   ].join('\n'),
   { mode: 0o600 },
