@@ -67,7 +67,7 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
-  log.info('gateway listening', { url });
+  log.info('gateway listening', { address: url }); // not `url`: the logger redacts that key (database URLs)
   return {
     url,
     async stop() {

@@ -72,7 +72,11 @@ export class RestClient {
           headers: {
             ...(opts.headers ?? {}),
             Accept: 'application/json',
-            ...(body !== undefined ? { 'Content-Type': init.contentType ?? 'application/json' } : {}),
+            // An explicit length: Node sends a DELETE body without one, and the API server then reads those
+            // bytes as the start of the next request on the kept-alive connection (a bare 400 Bad Request).
+            ...(body !== undefined
+              ? { 'Content-Type': init.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
+              : {}),
           },
         },
         (res) => {

@@ -1,0 +1,479 @@
+/**
+ * Gateway benchmark: `npm run bench:gateway`. Prints numbers; fails only when a request fails or is not audited.
+ *
+ * Seeds three departments with 10,000 documents each (every department may search the other two), then loads
+ * POST /api/v1/cross-dept/query (search_documents) on the real gateway over HTTP, with autocannon: JWT
+ * verification, rate limit (raised for the run), grant check, search and audit insert in one transaction. In the
+ * same run it drives that transaction straight from pg (BEGIN, set_config, the same search, the same audit
+ * insert, COMMIT; no HTTP, token, rate limit or grant-check round trip) with as many concurrent loops and the
+ * same pool size, and prints req/s, p50/p99 and gateway / direct.
+ *
+ *   npm run bench:gateway                 (starts its own API server and Postgres)
+ *   KUBECONFIG=... DATABASE_URL=... npm run bench:gateway
+ *   BENCH_LOADGEN=inline                  (autocannon on the gateway's event loop instead of a worker thread)
+ *   BENCH_SECONDS=10 BENCH_DOCUMENTS=10000 BENCH_CONNECTIONS=10,50
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createLogger } from '../controller/log.ts';
+import { startPlatform } from '../e2e/testenv/platform.ts';
+import { ident, tenantNames } from '../reconcilers/postgres/names.ts';
+import { writeAudit } from './audit/record.ts';
+import { enterQueryRole, runTenantQuery } from './query/execute.ts';
+import type { CrossDeptQueryRequest } from './query/schemas.ts';
+import { PERMISSION } from './query/sql.ts';
+import { serveGateway } from './server.ts';
+import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
+
+const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 10_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '10,50').split(',').map(Number);
+const LOADGEN = process.env.BENCH_LOADGEN === 'inline' ? 'inline' : 'worker';
+const CLOCK_TICKS = 100;
+
+/** What an agent asks another department's documents (websearch syntax: AND by default, `or`, `-word`). */
+const QUERIES = [
+  'vacation policy',
+  'budget approval',
+  'onboarding checklist',
+  'quarterly revenue forecast',
+  'contract renewal',
+  'invoice',
+  'security incident report',
+  'travel expenses -international',
+  'hiring or recruitment',
+  'customer complaint',
+  'payroll schedule',
+  'vendor agreement',
+];
+const COMMON = 'the of and to a in is that for it as with was on be by this are from at or an we will our'.split(' ');
+const DOMAIN = `meeting report policy team customer budget project review plan process approval revenue quarterly
+  employee contract schedule update forecast invoice payment vendor agreement training onboarding checklist manager
+  security incident travel expenses hiring recruitment complaint payroll renewal vacation compliance audit risk
+  strategy market sales pipeline target growth analysis dashboard metrics quality release deadline milestone
+  resource allocation headcount benefits insurance pension leave overtime shift facility maintenance equipment
+  procurement purchase order shipment inventory warehouse logistics supplier pricing discount margin profit loss
+  quota territory account lead opportunity proposal negotiation legal counsel liability clause amendment
+  termination confidentiality privacy retention archive backup outage escalation ticket support satisfaction
+  survey feedback campaign brand launch partner integration migration upgrade license subscription renewal
+  international regional headquarters office remote relocation reimbursement mileage per diem receipt`
+  .split(/\s+/)
+  .filter((w, i, all) => w && all.indexOf(w) === i);
+
+/**
+ * 20,000 words drawn with P(rank k) ~ 1/k (Zipf): stop words first, the domain words log-spaced from rank 30 to
+ * about 3,000 (each in roughly 1% to 60% of documents), and invented words for the long tail.
+ */
+function vocabulary(size = 20_000): string[] {
+  const syllables = 'ba ce di fo gu ka le mi no pu ra se ti vo zu tan ker lin mor pex qua rin sol tev wyn'.split(' ');
+  const words = Array.from({ length: size }, (_, i) => {
+    const n = syllables.length;
+    return `${syllables[i % n]}${syllables[Math.floor(i / n) % n]}${syllables[Math.floor(i / n / n) % n]}x`;
+  });
+  COMMON.forEach((w, i) => {
+    words[i] = w;
+  });
+  let rank = 30;
+  DOMAIN.forEach((w, i) => {
+    rank = Math.max(rank + 1, Math.round(30 * 1.03 ** i));
+    words[rank] = w;
+  });
+  return words;
+}
+
+/** One INSERT ... SELECT per department: titles of 3-7 words, bodies of 80-479 words, Zipf-distributed. */
+async function seedDocuments(t: GatewayTestbed): Promise<void> {
+  const words = vocabulary();
+  const zipfWord = 'w.words[ceil(power(cardinality(w.words), random()))::int]';
+  await Promise.all(
+    t.departments.map(async (department, i) => {
+      const table = `${ident(tenantNames(department).schema)}.drive_document_repository`;
+      const client = await t.db.pool.connect();
+      try {
+        await client.query('SELECT setseed($1)', [(i + 1) / 10]);
+        await client.query(
+          `INSERT INTO ${table} (drive_file_id, drive_folder_id, file_name, mime_type, web_view_link,
+                                 drive_modified_time, extracted_text, text_length, extraction_method, extraction_status)
+           SELECT 'bench-' || g, 'folder-' || g % 40, initcap(title.text), 'application/pdf',
+                  'https://drive.google.com/file/d/bench-' || g || '/view', now() - g * interval '17 minutes',
+                  body.text, length(body.text), 'pdf-text', 'completed'
+             FROM (SELECT $1::text[] AS words) w, generate_series(1, $2::int) g,
+                  LATERAL (SELECT string_agg(word, ' ') AS text FROM (SELECT ${zipfWord} AS word FROM generate_series(1, 3 + g % 5)) x) title,
+                  LATERAL (SELECT string_agg(word, ' ') AS text
+                             FROM (SELECT ${zipfWord} AS word FROM generate_series(1, 80 + g * 7919 % 400)) x) body`,
+          [words, DOCUMENTS],
+        );
+      } finally {
+        client.release();
+      }
+      await t.db.pool.query(`VACUUM ANALYZE ${table}`);
+    }),
+  );
+}
+
+/** One request of the sequence every connection (and every direct loop) cycles through. */
+interface Call {
+  source: string;
+  token: string;
+  request: CrossDeptQueryRequest;
+}
+
+function calls(departments: string[], tokens: Map<string, string>): Call[] {
+  return departments.flatMap((source) =>
+    departments
+      .filter((target) => target !== source)
+      .flatMap((target) =>
+        QUERIES.map((query, i) => ({
+          source,
+          token: tokens.get(source) as string,
+          request: {
+            target_department_id: target,
+            query_type: 'search_documents' as const,
+            query_params: { query, limit: 10 },
+            requester_context: { session_id: `bench-${i}`, user_email: `agent@${source}.example.com` },
+          },
+        })),
+      ),
+  );
+}
+
+interface Measured {
+  requests: number;
+  seconds: number;
+  /** Milliseconds of each successful request. */
+  latencies: number[];
+  failures: number;
+  detail: string;
+}
+
+interface LoadJob {
+  url: string;
+  connections: number;
+  seconds: number;
+  requests: autocannon.Request[];
+}
+
+/** Runs autocannon on this thread; latencies come from its response events (sub-millisecond, 2xx only). */
+async function fire(job: LoadJob): Promise<Measured> {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: job.url, connections: job.connections, duration: job.seconds, requests: job.requests },
+      (err: Error | null, r) => (err ? reject(err) : resolve(r)),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+    });
+  });
+  const failures = result.errors + result.timeouts + result.non2xx + result.mismatches;
+  const codes = Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => `${code}: ${s.count}`);
+  return {
+    requests: result['2xx'],
+    seconds: result.duration,
+    latencies,
+    failures,
+    detail: `errors ${result.errors}, timeouts ${result.timeouts}, status ${codes.join(', ')}`,
+  };
+}
+
+/** Runs `fire` in a worker thread (this file again, through tsx), so the load generator has its own event loop. */
+function fireInWorker(job: LoadJob): Promise<Measured> {
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const worker = new Worker(boot, { eval: true, workerData: job });
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`load generator worker exited with ${code}`)));
+  });
+}
+
+const load = (job: LoadJob) => (LOADGEN === 'worker' ? fireInWorker(job) : fire(job));
+
+/** The gateway's transaction for an allowed search, minus the grant check: one pooled connection, as the gateway role. */
+async function directQuery(pool: pg.Pool, call: Call): Promise<number> {
+  const startedAt = performance.now();
+  const { request, source } = call;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await enterQueryRole(client, source, PERMISSION[request.query_type]);
+    const results = await runTenantQuery(client, request.target_department_id, request);
+    await writeAudit(client, {
+      id: randomUUID(),
+      source,
+      target: request.target_department_id,
+      queryType: request.query_type,
+      params: request.query_params,
+      sessionId: request.requester_context?.session_id ?? null,
+      userEmail: request.requester_context?.user_email ?? null,
+      resultsReturned: results.length,
+      outcome: 'allowed',
+      latencyMs: performance.now() - startedAt,
+      errorMessage: null,
+    });
+    await client.query('COMMIT');
+    return results.length;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** `connections` loops, each cycling through `sequence` like one autocannon connection, for `seconds`. */
+async function drive(pool: pg.Pool, sequence: Call[], connections: number, seconds: number): Promise<Measured> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstError = '';
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let i = 0; performance.now() < deadline; i = (i + 1) % sequence.length) {
+        const t0 = performance.now();
+        try {
+          if ((await directQuery(pool, sequence[i] as Call)) > 0) latencies.push(performance.now() - t0);
+          else failures++;
+        } catch (err) {
+          failures++;
+          firstError ||= (err as Error).message;
+        }
+      }
+    }),
+  );
+  return {
+    requests: latencies.length,
+    seconds: (performance.now() - started) / 1000,
+    latencies,
+    failures,
+    detail: firstError || 'empty result',
+  };
+}
+
+/** CPU seconds of every local postgres process (undefined when Postgres runs elsewhere). */
+function postgresCpuSeconds(): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      found = true;
+    } catch {
+      // the process exited while we listed /proc
+    }
+  }
+  return found ? total : undefined;
+}
+
+interface Row {
+  name: 'gateway' | 'direct';
+  connections: number;
+  measured: Measured;
+  nodeCpuUs: number;
+  pgCpuUs: number | undefined;
+  audited: number;
+}
+
+const percentile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+const rate = (m: Measured) => m.requests / m.seconds;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const platform =
+    process.env.KUBECONFIG && process.env.DATABASE_URL ? undefined : await startPlatform({ installCrds: true });
+  const t = await startTestbed({
+    kubeconfig: process.env.KUBECONFIG ?? (platform?.kubeconfig as string),
+    databaseUrl: process.env.DATABASE_URL ?? (platform?.databaseUrl as string),
+    prefixes: ['hr', 'sales', 'legal'],
+  });
+  const problems: string[] = [];
+  try {
+    const started = performance.now();
+    await seedDocuments(t);
+    console.log(
+      `seeded ${t.departments.length} x ${DOCUMENTS} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    for (const source of t.departments) {
+      for (const target of t.departments) {
+        if (source !== target) await t.grant(`bench-${source}-${target}`, { source, target });
+      }
+    }
+    const tokens = new Map<string, string>();
+    for (const d of t.departments) tokens.set(d, await t.token(d, 'agent', { lifetimeSeconds: 3600 }));
+    const sequence = calls(t.departments, tokens);
+    const matches: number[] = [];
+    for (const c of sequence.slice(0, QUERIES.length * 2)) {
+      const table = `${ident(tenantNames(c.request.target_department_id).schema)}.drive_document_repository`;
+      const { rows } = await t.db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${table} WHERE search_vector @@ websearch_to_tsquery('english', $1)`,
+        [c.request.query_params.query],
+      );
+      matches.push(rows[0]?.n ?? 0);
+    }
+    matches.sort((a, b) => a - b);
+    console.log(
+      `documents matching a query (of ${DOCUMENTS}): min ${matches[0]}, median ${percentile(matches, 0.5)}, max ${matches.at(-1)}; 10 returned`,
+    );
+    const requests: autocannon.Request[] = sequence.map((c) => ({
+      method: 'POST',
+      path: '/api/v1/cross-dept/query',
+      headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(c.request),
+    }));
+    const auditRows = async () =>
+      (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM federation.cross_dept_audit')).rows[0]?.n ??
+      0;
+    /** Warm-up, then the measured run; node and Postgres CPU per request over the measured run only. */
+    async function measure(run: (seconds: number) => Promise<Measured>) {
+      const warm = await run(WARMUP_SECONDS);
+      if (warm.failures) problems.push(`warm-up: ${warm.failures} failed (${warm.detail})`);
+      await sleep(200); // requests in flight when the load generator stopped still finish and write audit rows
+      const cpu = process.cpuUsage();
+      const pg0 = postgresCpuSeconds();
+      const measured = await run(SECONDS);
+      const { user, system } = process.cpuUsage(cpu);
+      const pg1 = postgresCpuSeconds();
+      await sleep(200);
+      const pgCpuUs = pg0 === undefined || pg1 === undefined ? undefined : ((pg1 - pg0) * 1e6) / measured.requests;
+      return { warm, measured, nodeCpuUs: (user + system) / measured.requests, pgCpuUs };
+    }
+
+    const rows: Row[] = [];
+    for (const connections of CONNECTIONS) {
+      const gateway = await serveGateway({
+        databaseUrl: t.gatewayUrl,
+        kubeConfig: t.kc,
+        rateLimitPerMinute: 1_000_000_000,
+        poolMax: connections,
+        log: createLogger('warn'),
+      });
+      try {
+        for (const c of sequence) {
+          const res = await fetch(`${gateway.url}/api/v1/cross-dept/query`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(c.request),
+          });
+          const body = (await res.json()) as { results_count?: number };
+          if (res.status !== 200 || !body.results_count) {
+            throw new Error(`sample ${c.request.query_params.query}: HTTP ${res.status} ${JSON.stringify(body)}`);
+          }
+        }
+        const before = await auditRows();
+        const job = (seconds: number) => load({ url: gateway.url, connections, seconds, requests });
+        const r = await measure(job);
+        const audited = (await auditRows()) - before;
+        const answered = r.warm.requests + r.measured.requests;
+        // A request cut off when the load generator stops is still answered and audited by the gateway.
+        if (audited < answered || audited > answered + 2 * connections) {
+          problems.push(`gateway x${connections}: ${audited} audit rows for ${answered} answered requests`);
+        }
+        rows.push({ name: 'gateway', connections, ...r, audited });
+      } finally {
+        await gateway.stop();
+      }
+
+      const pool = new pg.Pool({ connectionString: t.gatewayUrl, max: connections });
+      try {
+        const before = await auditRows();
+        const r = await measure((seconds) => drive(pool, sequence, connections, seconds));
+        const audited = (await auditRows()) - before;
+        if (audited !== r.warm.requests + r.measured.requests) {
+          problems.push(`direct x${connections}: ${audited} audit rows for ${r.warm.requests + r.measured.requests}`);
+        }
+        rows.push({ name: 'direct', connections, ...r, audited });
+      } finally {
+        await pool.end();
+      }
+    }
+
+    for (const row of rows) {
+      if (row.measured.failures) {
+        problems.push(`${row.name} x${row.connections}: ${row.measured.failures} failed (${row.measured.detail})`);
+      }
+    }
+    report(rows);
+  } finally {
+    await t.stop();
+    await platform?.stop();
+  }
+  if (problems.length) {
+    console.error(`\nFAILED:\n  ${problems.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function report(rows: Row[]): void {
+  const cols = [
+    'case',
+    'conns',
+    'pool',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'failed',
+    'audit rows',
+    'node us/req',
+    'pg us/req',
+  ];
+  const widths = [8, 6, 5, 8, 7, 7, 7, 11, 12, 10];
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join(' ');
+  console.log(
+    `\n== search_documents, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up; load generator: autocannon ${
+      LOADGEN === 'worker' ? 'in a worker thread' : 'on the gateway thread'
+    } of this process`,
+  );
+  console.log(line(cols));
+  for (const r of rows) {
+    const sorted = [...r.measured.latencies].sort((a, b) => a - b);
+    console.log(
+      line([
+        r.name,
+        String(r.connections),
+        String(r.connections),
+        rate(r.measured).toFixed(0),
+        percentile(sorted, 0.5).toFixed(2),
+        percentile(sorted, 0.99).toFixed(2),
+        String(r.measured.failures),
+        String(r.audited),
+        r.nodeCpuUs.toFixed(0),
+        r.pgCpuUs === undefined ? 'n/a' : r.pgCpuUs.toFixed(0),
+      ]),
+    );
+  }
+  console.log('');
+  for (const connections of CONNECTIONS) {
+    const gateway = rows.find((r) => r.name === 'gateway' && r.connections === connections);
+    const direct = rows.find((r) => r.name === 'direct' && r.connections === connections);
+    if (!gateway || !direct) continue;
+    const ratio = rate(gateway.measured) / rate(direct.measured);
+    const p99 = percentile(
+      [...gateway.measured.latencies].sort((a, b) => a - b),
+      0.99,
+    );
+    const aims = [`ratio ${ratio >= 0.6 ? 'meets' : 'misses'} >= 0.6`];
+    if (connections === 10) aims.push(`p99 ${p99 < 25 ? 'meets' : 'misses'} < 25 ms`);
+    console.log(`ratio gateway / direct req/s at ${connections} connections: ${ratio.toFixed(2)} (${aims.join(', ')})`);
+  }
+  console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+if (isMainThread) {
+  main().catch((error: Error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+} else {
+  parentPort?.postMessage(await fire(workerData as LoadJob));
+}
