@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Component } from '../reconcilers/component.ts';
+import { createGatewayTokenComponent, SigningKeyStore } from '../reconcilers/gateway-token/index.ts';
 import { createWorkflowsComponent } from '../reconcilers/n8n/component.ts';
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';
 import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
@@ -56,6 +57,7 @@ export async function buildPlatform(
       await ensureOAuthKeySecret(client);
       client.close();
       components.push(createOAuthComponent({ pool, keys: rotatingKeys(kubeConfig, pool, log) }));
+      components.push(createGatewayTokenComponent({ pool, keys: new SigningKeyStore({ pool }) }));
       if (env.N8N_URL && env.N8N_API_KEY) {
         components.push(
           createWorkflowsComponent({

@@ -12,6 +12,7 @@ interface Launched {
   child: ChildProcess;
   stateDir: string;
   runDir: string;
+  gatewayUrl: string;
   output: () => string;
 }
 
@@ -43,7 +44,13 @@ async function launch(): Promise<Launched> {
       .filter(Boolean)
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  const entry = { child, stateDir, runDir: env.FEDERATION_RUN_DIR as string, output: () => output };
+  const entry = {
+    child,
+    stateDir,
+    runDir: env.FEDERATION_RUN_DIR as string,
+    gatewayUrl: env.GATEWAY_URL as string,
+    output: () => output,
+  };
   launched.push(entry);
   return entry;
 }
@@ -95,6 +102,31 @@ describe('npm start (the local platform launcher)', () => {
       { timeoutMs: 60_000, describe: () => `examples did not become Active:\n${platform.output()}` },
     );
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
+
+    // The gateway runs too, and the agent token the controller minted for hr works through the example grant.
+    expect((await fetch(`${platform.gatewayUrl}/readyz`)).status).toBe(200);
+    const token = Buffer.from(
+      await kubectlOk(kubeconfig, ['get', 'secret', 'gateway-token', '-n', 'dept-hr', '-o', 'jsonpath={.data.token}']),
+      'base64',
+    ).toString();
+    const query = (target: string) =>
+      fetch(`${platform.gatewayUrl}/api/v1/cross-dept/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          target_department_id: target,
+          query_type: 'search_documents',
+          query_params: { query: 'contract' },
+        }),
+      });
+    const allowed = await query('sales');
+    expect({ status: allowed.status, body: await allowed.json() }).toMatchObject({
+      status: 200,
+      body: { success: true, results_count: 0 },
+    });
+    const denied = await query('accounting');
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('content-type')).toContain('application/problem+json');
 
     const exited = new Promise<number | null>((resolve) => platform.child.on('exit', resolve));
     platform.child.kill('SIGINT');

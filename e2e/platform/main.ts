@@ -2,6 +2,7 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { startGateway } from '../../gateway/start.ts';
 import { startLocalRailway } from '../railway/local.ts';
 import { startN8n } from '../testenv/n8n.ts';
 import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
@@ -42,6 +43,9 @@ const controller = await startController(platform, {
 });
 await storeN8nSecret(platform.kubeconfig, n8n);
 log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
+const gateway = await startGateway({ databaseUrl: platform.databaseUrl, kubeconfig: platform.kubeconfig });
+platform.onStop(gateway.stop);
+log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -68,6 +72,7 @@ await writeFile(
     `CONTROLLER_METRICS_URL=${controller.metricsUrl}`,
     `N8N_URL=${n8n.url}`,
     `RAILWAY_API_URL=${railway.env.RAILWAY_API_URL}`,
+    `GATEWAY_URL=${gateway.url}`,
     '',
   ].join('\n'),
   { mode: 0o600 },
@@ -80,4 +85,5 @@ log(`Logs:       ${platform.runDir}/*.log`);
 log('Try:');
 log(`  kubectl --kubeconfig ${rel} get departments,crossdepartmentgrants`);
 log(`  export KUBECONFIG=${kubeconfig}; kubectl explain department.spec`);
+log(`  curl ${gateway.url}/openapi.json`);
 log('Ctrl-C stops everything.');

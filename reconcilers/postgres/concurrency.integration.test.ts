@@ -62,4 +62,24 @@ describe('database component under concurrent reconciles', () => {
     const secrets = await kc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: `dept-${finance}` });
     expect(secrets.items.filter((s) => s.metadata?.name === 'database')).toHaveLength(1);
   });
+
+  it('does keep an active tenant ACTIVE while it is re-applied (the gateway serves only ACTIVE targets)', async () => {
+    const component = createDatabaseComponent({ pool: db.pool, endpoint: db.endpoint });
+    const department = departmentObject(finance);
+    await component.apply(testContext(kc, department));
+    const seen = new Set<string>();
+    let applying = true;
+    const watcher = (async () => {
+      while (applying) {
+        const { rows } = await db.pool.query('SELECT status FROM federation.departments WHERE department_id = $1', [
+          finance,
+        ]);
+        seen.add(rows[0]?.status);
+      }
+    })();
+    for (let i = 0; i < 3; i++) await component.apply(testContext(kc, department));
+    applying = false;
+    await watcher;
+    expect([...seen]).toEqual(['ACTIVE']);
+  });
 });

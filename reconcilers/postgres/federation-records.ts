@@ -20,7 +20,11 @@ export async function upsertDepartmentRow(
        (department_id, department_name, status, tenant_schema, enabled_tools, admin_email, config, generation)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (department_id) DO UPDATE SET
-       department_name = EXCLUDED.department_name, status = EXCLUDED.status, tenant_schema = EXCLUDED.tenant_schema,
+       department_name = EXCLUDED.department_name,
+       -- Re-applying a serving tenant keeps it ACTIVE: the gateway answers 404 for any other status.
+       status = CASE WHEN EXCLUDED.status = 'PROVISIONING' AND federation.departments.status = 'ACTIVE'
+                     THEN 'ACTIVE' ELSE EXCLUDED.status END,
+       tenant_schema = EXCLUDED.tenant_schema,
        enabled_tools = EXCLUDED.enabled_tools, admin_email = EXCLUDED.admin_email, config = EXCLUDED.config,
        generation = EXCLUDED.generation, deprovisioned_at = NULL, updated_at = now()`,
     [
