@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { withBuildLock } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
@@ -63,7 +63,7 @@ export async function ensureN8n(log: (line: string) => void = (l) => process.std
     await writeFile(join(dir, 'package.json'), `${JSON.stringify(PACKAGE_JSON, null, 2)}\n`);
     await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir, log);
     log('[n8n] compiling isolated-vm (about 2 minutes)');
-    await run('npm', ['rebuild', 'isolated-vm', '--foreground-scripts', '--loglevel=error'], dir, log);
+    await run('npm', ['rebuild', 'isolated-vm', '--foreground-scripts', '--loglevel=error'], dir, log, gypEnv());
     await run(process.execPath, ['-e', ISOLATED_VM_PROBE], dir, log);
     await writeFile(marker, `${new Date().toISOString()}\n`);
     log(`[n8n] installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -74,9 +74,26 @@ export async function ensureN8n(log: (line: string) => void = (l) => process.std
 const ISOLATED_VM_PROBE =
   "const ivm = require('isolated-vm'); const i = new ivm.Isolate(); if (i.compileScriptSync('6*7').runSync(i.createContextSync()) !== 42) process.exit(1)";
 
-function run(command: string, args: string[], dir: string, log: (line: string) => void): Promise<void> {
+/**
+ * node-gyp downloads Node's headers unless told where they are; only npm's registry is reachable here, so
+ * point it at the headers the Node install ships (Debian's nodejs puts them in /usr/include/node).
+ */
+function gypEnv(): NodeJS.ProcessEnv {
+  if (process.env.npm_config_nodedir) return process.env;
+  const prefix = dirname(dirname(process.execPath));
+  const nodedir = [prefix, '/usr'].find((d) => existsSync(join(d, 'include', 'node', 'node.h')));
+  return nodedir ? { ...process.env, npm_config_nodedir: nodedir } : process.env;
+}
+
+function run(
+  command: string,
+  args: string[],
+  dir: string,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (d: Buffer) => {
       output = (output + d.toString()).slice(-8000);

@@ -61,6 +61,15 @@ export class SigningKeyStore {
     return this.pending;
   }
 
+  /**
+   * The key that signs right now, read-only (for the CLI, which must not rotate keys behind the controller's
+   * back); undefined when the controller has not created one yet.
+   */
+  async currentKey(kube: KubeApi): Promise<SigningKey | undefined> {
+    const now = this.now().getTime();
+    return newest(parseKeys(await this.read(kube)).filter((k) => this.retiresAt(k).getTime() > now));
+  }
+
   /** When a key's last possible token expires. */
   retiresAt(key: SigningKey): Date {
     return new Date(Date.parse(key.createdAt) + this.rotationMs + this.maxLifetimeMs);
