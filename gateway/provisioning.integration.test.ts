@@ -6,9 +6,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { paths } from '../controller/kube/resources.ts';
 import { ApiError, RestClient } from '../controller/kube/rest-client.ts';
+import { gatewayKubeconfig } from '../e2e/testenv/service-account.ts';
 import type { DepartmentObject } from '../reconcilers/component.ts';
 import { kubeDepartmentClient } from './provisioning/department-client.ts';
-import { gatewayKubeconfig } from './service-account.ts';
 import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
 
 describe('provisioning facade (as the gateway ServiceAccount)', () => {

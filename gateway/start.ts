@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { RestClient } from '../controller/kube/rest-client.ts';
+import { gatewayKubeconfig } from '../e2e/testenv/service-account.ts';
 import { SigningKeyStore } from '../reconcilers/gateway-token/key-store.ts';
 import { migrateFederation } from '../reconcilers/postgres/federation-migrate.ts';
 import { ensureGatewayDatabase } from './database/gateway-role.ts';
 import { type RunningGateway, serveGateway } from './server.ts';
-import { gatewayKubeconfig } from './service-account.ts';
 
 export interface StartGatewayOptions {
   /** A superuser connection string (the local platform's DATABASE_URL). */
