@@ -46,8 +46,12 @@ export async function buildPlatform(
     await migrateFederation(pool);
     components.push(createDatabaseComponent({ pool, endpoint: endpointFromUrl(env.DATABASE_URL) }));
     grantSyncers.push(postgresGrantSyncer(pool));
+    // Each department's agent token for the gateway (Secret gateway-token), which the runtime hands its agent.
+    components.push(createGatewayTokenComponent({ pool, keys: new SigningKeyStore({ pool }) }));
     if (env.RAILWAY_API_URL || env.RUNTIME_PLATFORM_SECRET) {
-      components.push(await runtimeComponentFromEnv(env));
+      const runtime = await runtimeComponentFromEnv(env);
+      runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
+      components.push(runtime);
     } else {
       log.warn('RAILWAY_API_URL is not set: departments get no runtime on Railway');
     }
@@ -57,7 +61,6 @@ export async function buildPlatform(
       await ensureOAuthKeySecret(client);
       client.close();
       components.push(createOAuthComponent({ pool, keys: rotatingKeys(kubeConfig, pool, log) }));
-      components.push(createGatewayTokenComponent({ pool, keys: new SigningKeyStore({ pool }) }));
       if (env.N8N_URL && env.N8N_API_KEY) {
         components.push(
           createWorkflowsComponent({

@@ -34,7 +34,11 @@ adminConfig.loadFromFile(platform.kubeconfig);
 const railway = await startLocalRailway(adminConfig);
 platform.onStop(() => railway.server.stop());
 log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
+const gateway = await startGateway({ databaseUrl: platform.databaseUrl, kubeconfig: platform.kubeconfig });
+platform.onStop(gateway.stop);
+log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
 const controller = await startController(platform, {
+  GATEWAY_URL: gateway.url,
   N8N_URL: n8n.url,
   N8N_API_KEY: n8n.apiKey,
   N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
@@ -43,9 +47,6 @@ const controller = await startController(platform, {
 });
 await storeN8nSecret(platform.kubeconfig, n8n);
 log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
-const gateway = await startGateway({ databaseUrl: platform.databaseUrl, kubeconfig: platform.kubeconfig });
-platform.onStop(gateway.stop);
-log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
