@@ -67,6 +67,7 @@ export async function buildPlatform(
             n8nUrl: env.N8N_URL,
             apiKey: env.N8N_API_KEY,
             webhookBaseUrl: env.N8N_WEBHOOK_BASE_URL,
+            pool,
           }),
         );
       } else {

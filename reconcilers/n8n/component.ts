@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Component, ComponentContext, ComponentResult } from '../component.ts';
 import { applyWorkflows } from './apply.ts';
 import { N8nApiError, N8nClient, N8nUnreachableError } from './client.ts';
@@ -15,6 +16,21 @@ export interface WorkflowsComponentOptions {
   requestTimeoutMs?: number;
   /** Called once per n8n API request (the benchmark counts them). */
   onRequest?: (method: string, path: string) => void;
+  /** The federation database: the workflow ids are mirrored into federation.departments.n8n_workflow_ids. */
+  pool?: Pick<pg.Pool, 'query'>;
+}
+
+/** Writes the ids only when they changed, so a steady resync costs one indexed no-op UPDATE. */
+async function mirrorWorkflowIds(
+  pool: Pick<pg.Pool, 'query'>,
+  department: string,
+  ids: Record<string, string> | null,
+): Promise<void> {
+  await pool.query(
+    `UPDATE federation.departments SET n8n_workflow_ids = $2::jsonb, updated_at = now()
+      WHERE department_id = $1 AND n8n_workflow_ids IS DISTINCT FROM $2::jsonb`,
+    [department, ids === null ? null : JSON.stringify(ids)],
+  );
 }
 
 /** The `workflows` component: the department's n8n workflows and credentials, condition WorkflowsReady. */
@@ -51,9 +67,19 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
     name: 'workflows',
     conditionType: WORKFLOWS_READY,
     dependsOn: ['namespace', 'database', 'oauth'],
-    apply: (ctx) => guarded(ctx, () => applyWorkflows(ctx, settings)),
+    apply: (ctx) =>
+      guarded(ctx, async () => {
+        const result = await applyWorkflows(ctx, settings);
+        const ids = result.status?.workflowIds;
+        if (options.pool && ids) await mirrorWorkflowIds(options.pool, ctx.department.metadata.name, ids);
+        return result;
+      }),
     // A failed delete must be retried by the controller, so errors propagate here.
-    delete: (ctx) => deleteWorkflows(ctx, client),
+    async delete(ctx) {
+      const result = await deleteWorkflows(ctx, client);
+      if (options.pool) await mirrorWorkflowIds(options.pool, ctx.department.metadata.name, null);
+      return result;
+    },
   };
 }
 

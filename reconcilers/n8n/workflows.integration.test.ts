@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Tool } from '../../crds/department.ts';
 import { n8nDir, type RunningN8n, startN8n } from '../../e2e/testenv/n8n.ts';
 import type { Component, DepartmentObject } from '../component.ts';
+import { upsertDepartmentRow } from '../postgres/federation-records.ts';
+import { tenantNames } from '../postgres/names.ts';
+import { createTestDatabase, type TestDatabase } from '../postgres/testing.ts';
 import { N8nClient, type N8nWorkflow } from './client.ts';
 import { createWorkflowsComponent } from './component.ts';
 import { contentHash } from './content-hash.ts';
@@ -14,7 +17,6 @@ import { loadTemplate, WORKFLOW_TEMPLATES } from './templates.ts';
 import {
   contextFor,
   createDepartment,
-  createTestDatabase,
   mergeStatus,
   provisionTenant,
   type Recorded,
@@ -34,6 +36,10 @@ describe('workflows component', () => {
   let client: N8nClient;
   let component: Component;
   let calls: string[];
+  let db: TestDatabase;
+  const mirroredIds = async (name: string) =>
+    (await db.pool.query('SELECT n8n_workflow_ids AS ids FROM federation.departments WHERE department_id = $1', [name]))
+      .rows[0]?.ids;
   const depts: Record<string, DepartmentObject> = {};
   const recorded: Recorded = { events: [], logs: [] };
   const secrets: string[] = [];
@@ -52,7 +58,7 @@ describe('workflows component', () => {
   beforeAll(async () => {
     kc = new KubeConfig();
     kc.loadFromFile(inject('kubeconfig'));
-    const db = await createTestDatabase(inject('databaseUrl'));
+    db = await createTestDatabase(inject('databaseUrl'));
     n8n = await startN8n({ databaseUrl: inject('databaseUrl') });
     client = new N8nClient({ url: n8n.url, apiKey: n8n.apiKey });
     calls = [];
@@ -60,6 +66,7 @@ describe('workflows component', () => {
       n8nUrl: n8n.url,
       apiKey: n8n.apiKey,
       onRequest: (method, path) => calls.push(`${method} ${path}`),
+      pool: db.pool,
     });
     for (const [name, rows, tools, displayName] of [
       [A, ['a-1', 'a-2'], A_TOOLS, 'Accounting'],
@@ -75,6 +82,8 @@ describe('workflows component', () => {
         enabledTools: [...tools],
         oauth: { secretRef: { name: 'google-oauth', namespace: `dept-${name}` } },
       });
+      // The row the database component keeps (this test provisions a bare tenant of its own).
+      await upsertDepartmentRow(db.pool, depts[name] as DepartmentObject, tenantNames(name), 'ACTIVE');
     }
   });
 
@@ -103,6 +112,7 @@ describe('workflows component', () => {
       const workflows = await workflowsOf(name);
       expect(workflows.map((w) => w.name).sort()).toHaveLength(tools.length);
       expect(Object.keys(depts[name]?.status?.workflowIds ?? {}).sort()).toEqual([...tools].sort());
+      expect(await mirroredIds(name)).toEqual(depts[name]?.status?.workflowIds);
       for (const w of workflows) {
         expect(w.active).toBe(true);
         expect(w.tags?.map((t) => t.name).sort()).toEqual([departmentTag(name), FEDERATION_TAG].sort());
@@ -228,6 +238,7 @@ describe('workflows component', () => {
       .flatMap((n) => Object.values(n.credentials ?? {}).map((c) => c.id));
     const result = await component.delete(contextFor(kc, dept, recorded));
     expect(result.condition.reason).toBe('WorkflowsDeleted');
+    expect(await mirroredIds(A)).toBeNull();
     expect(await client.listWorkflows(departmentTag(A))).toEqual([]);
     for (const id of new Set(credentialIds)) {
       const res = await fetch(`${n8n.url}/api/v1/credentials/${id}`, {
