@@ -3,7 +3,7 @@
  *
  * Seeds three departments with 10,000 documents each (every department may search the other two), then loads
  * POST /api/v1/cross-dept/query (search_documents) on the real gateway over HTTP, with autocannon: JWT
- * verification, rate limit (raised for the run), grant check, search and audit insert in one transaction. In the
+ * verification, rate limit (raised for the run), then one transaction with the grant check, search and audit. In the
  * same run it drives that transaction straight from pg (BEGIN, set_config, the same search, the same audit
  * insert, COMMIT; no HTTP, token, rate limit or grant-check round trip) with as many concurrent loops and the
  * same pool size, and prints req/s, p50/p99 and gateway / direct.
@@ -12,21 +12,21 @@
  *   KUBECONFIG=... DATABASE_URL=... npm run bench:gateway
  *   BENCH_LOADGEN=inline                  (autocannon on the gateway's event loop instead of a worker thread)
  *   BENCH_SECONDS=10 BENCH_DOCUMENTS=10000 BENCH_CONNECTIONS=10,50
+ *
+ * As cross_dept_query_role the tenant tables' RLS policies apply; the search uses the GIN index only because
+ * federation migration 0004 marks `@@` LEAKPROOF (a Seq Scan here means it could not). The bench prints the plan.
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { createLogger } from '../controller/log.ts';
-import { startPlatform } from '../e2e/testenv/platform.ts';
 import { ident, tenantNames } from '../reconcilers/postgres/names.ts';
 import { writeAudit } from './audit/record.ts';
 import { enterQueryRole, runTenantQuery } from './query/execute.ts';
 import type { CrossDeptQueryRequest } from './query/schemas.ts';
-import { PERMISSION } from './query/sql.ts';
-import { serveGateway } from './server.ts';
-import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
+import { PERMISSION, querySql } from './query/sql.ts';
+import type { GatewayTestbed } from './testing/harness.ts';
 
 const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -50,45 +50,48 @@ const QUERIES = [
   'payroll schedule',
   'vendor agreement',
 ];
+/** Words every document is made of: stop words, then invented words for a Zipf long tail. */
 const COMMON = 'the of and to a in is that for it as with was on be by this are from at or an we will our'.split(' ');
-const DOMAIN = `meeting report policy team customer budget project review plan process approval revenue quarterly
-  employee contract schedule update forecast invoice payment vendor agreement training onboarding checklist manager
-  security incident travel expenses hiring recruitment complaint payroll renewal vacation compliance audit risk
-  strategy market sales pipeline target growth analysis dashboard metrics quality release deadline milestone
-  resource allocation headcount benefits insurance pension leave overtime shift facility maintenance equipment
-  procurement purchase order shipment inventory warehouse logistics supplier pricing discount margin profit loss
-  quota territory account lead opportunity proposal negotiation legal counsel liability clause amendment
-  termination confidentiality privacy retention archive backup outage escalation ticket support satisfaction
-  survey feedback campaign brand launch partner integration migration upgrade license subscription renewal
-  international regional headquarters office remote relocation reimbursement mileage per diem receipt`
-  .split(/\s+/)
-  .filter((w, i, all) => w && all.indexOf(w) === i);
+/** Each document is about two of these; a few of its words (and most of its title) come from them. */
+const TOPICS = [
+  'vacation policy leave holiday absence approval',
+  'budget approval forecast quarterly spending department',
+  'onboarding checklist training orientation equipment laptop',
+  'revenue pipeline quota forecast territory quarterly',
+  'contract renewal clause amendment termination liability',
+  'invoice payment receipt overdue billing refund',
+  'security incident report breach escalation outage',
+  'travel expenses reimbursement mileage international flight',
+  'hiring recruitment candidate interview offer headcount',
+  'customer complaint ticket satisfaction escalation refund',
+  'payroll schedule overtime salary deduction bonus',
+  'vendor agreement procurement supplier purchase order',
+  'compliance audit risk control evidence finding',
+  'office relocation facility lease parking maintenance',
+  'product launch campaign brand partner announcement',
+  'benefits insurance pension enrollment dependent coverage',
+].map((t) => t.split(' '));
+const TOPIC_WORDS = 6;
 
-/**
- * 20,000 words drawn with P(rank k) ~ 1/k (Zipf): stop words first, the domain words log-spaced from rank 30 to
- * about 3,000 (each in roughly 1% to 60% of documents), and invented words for the long tail.
- */
+/** 20,000 words drawn with P(rank k) ~ 1/k (Zipf): stop words first, invented words for the long tail. */
 function vocabulary(size = 20_000): string[] {
   const syllables = 'ba ce di fo gu ka le mi no pu ra se ti vo zu tan ker lin mor pex qua rin sol tev wyn'.split(' ');
-  const words = Array.from({ length: size }, (_, i) => {
-    const n = syllables.length;
-    return `${syllables[i % n]}${syllables[Math.floor(i / n) % n]}${syllables[Math.floor(i / n / n) % n]}x`;
-  });
-  COMMON.forEach((w, i) => {
-    words[i] = w;
-  });
-  let rank = 30;
-  DOMAIN.forEach((w, i) => {
-    rank = Math.max(rank + 1, Math.round(30 * 1.03 ** i));
-    words[rank] = w;
-  });
-  return words;
+  const n = syllables.length;
+  return Array.from(
+    { length: size },
+    (_, i) =>
+      COMMON[i] ?? `${syllables[i % n]}${syllables[Math.floor(i / n) % n]}${syllables[Math.floor(i / n / n) % n]}`,
+  );
 }
 
-/** One INSERT ... SELECT per department: titles of 3-7 words, bodies of 80-479 words, Zipf-distributed. */
+/** A word of document g: with probability `share` from one of its two topics, otherwise from the Zipf vocabulary. */
+const word = (share: number) => `CASE WHEN random() < ${share}
+  THEN p.topics[(CASE WHEN random() < 0.5 THEN g % p.n ELSE (g * 7 + 3) % p.n END) * ${TOPIC_WORDS} + ceil(random() * ${TOPIC_WORDS})::int]
+  ELSE p.words[ceil(power(cardinality(p.words), random()))::int] END`;
+
+/** One INSERT ... SELECT per department: titles of 3-7 words, bodies of 80-479 words. */
 async function seedDocuments(t: GatewayTestbed): Promise<void> {
-  const words = vocabulary();
-  const zipfWord = 'w.words[ceil(power(cardinality(w.words), random()))::int]';
+  const params = [vocabulary(), TOPICS.flat(), TOPICS.length, DOCUMENTS];
   await Promise.all(
     t.departments.map(async (department, i) => {
       const table = `${ident(tenantNames(department).schema)}.drive_document_repository`;
@@ -101,11 +104,12 @@ async function seedDocuments(t: GatewayTestbed): Promise<void> {
            SELECT 'bench-' || g, 'folder-' || g % 40, initcap(title.text), 'application/pdf',
                   'https://drive.google.com/file/d/bench-' || g || '/view', now() - g * interval '17 minutes',
                   body.text, length(body.text), 'pdf-text', 'completed'
-             FROM (SELECT $1::text[] AS words) w, generate_series(1, $2::int) g,
-                  LATERAL (SELECT string_agg(word, ' ') AS text FROM (SELECT ${zipfWord} AS word FROM generate_series(1, 3 + g % 5)) x) title,
-                  LATERAL (SELECT string_agg(word, ' ') AS text
-                             FROM (SELECT ${zipfWord} AS word FROM generate_series(1, 80 + g * 7919 % 400)) x) body`,
-          [words, DOCUMENTS],
+             FROM (SELECT $1::text[] AS words, $2::text[] AS topics, $3::int AS n) p, generate_series(1, $4::int) g,
+                  LATERAL (SELECT string_agg(w, ' ') AS text
+                             FROM (SELECT ${word(0.6)} AS w FROM generate_series(1, 3 + g % 5)) x) title,
+                  LATERAL (SELECT string_agg(w, ' ') AS text
+                             FROM (SELECT ${word(0.01)} AS w FROM generate_series(1, 80 + g * 7919 % 400)) x) body`,
+          params,
         );
       } finally {
         client.release();
@@ -113,6 +117,31 @@ async function seedDocuments(t: GatewayTestbed): Promise<void> {
       await t.db.pool.query(`VACUUM ANALYZE ${table}`);
     }),
   );
+}
+
+/** The scans the planner picks for the search as the gateway's role, where RLS applies. */
+async function searchPlan(t: GatewayTestbed, call: Call): Promise<string> {
+  const client = await t.gatewayPool.connect();
+  try {
+    await client.query('BEGIN');
+    await enterQueryRole(client, call.source, PERMISSION[call.request.query_type]);
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN ${querySql(call.request.target_department_id, call.request.query_type)}`,
+      [call.request.query_params.query, call.request.query_params.limit],
+    );
+    return rows
+      .map((r) =>
+        r['QUERY PLAN']
+          .trim()
+          .replace(/^->\s*/, '')
+          .replace(/\s+\(cost.*$/, ''),
+      )
+      .filter((line) => line.includes(' on '))
+      .join(', ');
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
 }
 
 /** One request of the sequence every connection (and every direct loop) cycles through. */
@@ -180,18 +209,23 @@ async function fire(job: LoadJob): Promise<Measured> {
   };
 }
 
-/** Runs `fire` in a worker thread (this file again, through tsx), so the load generator has its own event loop. */
-function fireInWorker(job: LoadJob): Promise<Measured> {
+/** A worker thread running `fire` (this file again, through tsx), so the load generator has its own event loop. */
+function loadWorker(): { run(job: LoadJob): Promise<Measured>; stop(): Promise<number> } {
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: job });
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`load generator worker exited with ${code}`)));
-  });
+  const worker = new Worker(boot, { eval: true });
+  let failed: ((err: Error) => void) | undefined;
+  worker.on('error', (err) => failed?.(err));
+  worker.on('exit', (code) => failed?.(new Error(`load generator worker exited with ${code}`)));
+  return {
+    run: (job) =>
+      new Promise((resolve, reject) => {
+        failed = reject;
+        worker.once('message', resolve);
+        worker.postMessage(job);
+      }),
+    stop: () => worker.terminate(),
+  };
 }
-
-const load = (job: LoadJob) => (LOADGEN === 'worker' ? fireInWorker(job) : fire(job));
 
 /** The gateway's transaction for an allowed search, minus the grant check: one pooled connection, as the gateway role. */
 async function directQuery(pool: pg.Pool, call: Call): Promise<number> {
@@ -258,22 +292,33 @@ async function drive(pool: pg.Pool, sequence: Call[], connections: number, secon
   };
 }
 
-/** CPU seconds of every local postgres process (undefined when Postgres runs elsewhere). */
-function postgresCpuSeconds(): number | undefined {
-  let total = 0;
-  let found = false;
+/**
+ * CPU seconds of the local Postgres listening on `port`: the postmaster (with its exited children) and its live
+ * children. Undefined when that server is not on this machine.
+ */
+function postgresCpuSeconds(port: string): number | undefined {
+  const stats = new Map<string, { ppid: string; cpu: number; reaped: number }>();
+  let postmaster: string | undefined;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-      found = true;
+      const f = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
+      const ticks = (i: number) => (f[i] ?? 0) / CLOCK_TICKS;
+      stats.set(pid, { ppid: String(f[1]), cpu: ticks(11) + ticks(12), reaped: ticks(13) + ticks(14) });
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (args[args.indexOf('-p') + 1] === port) postmaster = pid;
     } catch {
       // the process exited while we listed /proc
     }
   }
-  return found ? total : undefined;
+  if (!postmaster) return undefined;
+  let total = (stats.get(postmaster)?.cpu ?? 0) + (stats.get(postmaster)?.reaped ?? 0);
+  for (const s of stats.values()) if (s.ppid === postmaster) total += s.cpu;
+  return total;
 }
 
 interface Row {
@@ -290,6 +335,13 @@ const rate = (m: Measured) => m.requests / m.seconds;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
+  // Imported here so the load generator's worker thread, which runs this file too, stays small.
+  const [{ startPlatform }, { startTestbed }, { serveGateway }, { createLogger }] = await Promise.all([
+    import('../e2e/testenv/platform.ts'),
+    import('./testing/harness.ts'),
+    import('./server.ts'),
+    import('../controller/log.ts'),
+  ]);
   const platform =
     process.env.KUBECONFIG && process.env.DATABASE_URL ? undefined : await startPlatform({ installCrds: true });
   const t = await startTestbed({
@@ -298,6 +350,14 @@ async function main(): Promise<void> {
     prefixes: ['hr', 'sales', 'legal'],
   });
   const problems: string[] = [];
+  let stopping = false;
+  // An idle client can fail (e.g. when the database is dropped at the end while pool.end() is still closing it).
+  const poolError = (pool: string) => (err: Error) => {
+    if (!stopping) problems.push(`${pool} pool: ${err.message}`);
+  };
+  t.db.pool.on('error', poolError('admin'));
+  const worker = LOADGEN === 'worker' ? loadWorker() : undefined;
+  const load = (job: LoadJob) => worker?.run(job) ?? fire(job);
   try {
     const started = performance.now();
     await seedDocuments(t);
@@ -325,12 +385,14 @@ async function main(): Promise<void> {
     console.log(
       `documents matching a query (of ${DOCUMENTS}): min ${matches[0]}, median ${percentile(matches, 0.5)}, max ${matches.at(-1)}; 10 returned`,
     );
+    console.log(`search plan as the gateway role: ${await searchPlan(t, sequence[0] as Call)}`);
     const requests: autocannon.Request[] = sequence.map((c) => ({
       method: 'POST',
       path: '/api/v1/cross-dept/query',
       headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(c.request),
     }));
+    const pgPort = new URL(t.gatewayUrl).port || '5432';
     const auditRows = async () =>
       (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM federation.cross_dept_audit')).rows[0]?.n ??
       0;
@@ -340,10 +402,10 @@ async function main(): Promise<void> {
       if (warm.failures) problems.push(`warm-up: ${warm.failures} failed (${warm.detail})`);
       await sleep(200); // requests in flight when the load generator stopped still finish and write audit rows
       const cpu = process.cpuUsage();
-      const pg0 = postgresCpuSeconds();
+      const pg0 = postgresCpuSeconds(pgPort);
       const measured = await run(SECONDS);
       const { user, system } = process.cpuUsage(cpu);
-      const pg1 = postgresCpuSeconds();
+      const pg1 = postgresCpuSeconds(pgPort);
       await sleep(200);
       const pgCpuUs = pg0 === undefined || pg1 === undefined ? undefined : ((pg1 - pg0) * 1e6) / measured.requests;
       return { warm, measured, nodeCpuUs: (user + system) / measured.requests, pgCpuUs };
@@ -385,6 +447,7 @@ async function main(): Promise<void> {
       }
 
       const pool = new pg.Pool({ connectionString: t.gatewayUrl, max: connections });
+      pool.on('error', poolError('direct'));
       try {
         const before = await auditRows();
         const r = await measure((seconds) => drive(pool, sequence, connections, seconds));
@@ -405,6 +468,8 @@ async function main(): Promise<void> {
     }
     report(rows);
   } finally {
+    stopping = true;
+    await worker?.stop();
     await t.stop();
     await platform?.stop();
   }
@@ -432,7 +497,7 @@ function report(rows: Row[]): void {
   console.log(
     `\n== search_documents, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up; load generator: autocannon ${
       LOADGEN === 'worker' ? 'in a worker thread' : 'on the gateway thread'
-    } of this process`,
+    } of this process (its CPU is in the gateway's node us/req); audit rows: warm-up + run`,
   );
   console.log(line(cols));
   for (const r of rows) {
@@ -465,6 +530,13 @@ function report(rows: Row[]): void {
     const aims = [`ratio ${ratio >= 0.6 ? 'meets' : 'misses'} >= 0.6`];
     if (connections === 10) aims.push(`p99 ${p99 < 25 ? 'meets' : 'misses'} < 25 ms`);
     console.log(`ratio gateway / direct req/s at ${connections} connections: ${ratio.toFixed(2)} (${aims.join(', ')})`);
+    if (gateway.pgCpuUs !== undefined && direct.pgCpuUs !== undefined) {
+      // On a saturated machine throughput follows CPU per request; this ratio is steadier when other work shares it.
+      const cpu = (r: Row) => r.nodeCpuUs + (r.pgCpuUs ?? 0);
+      console.log(
+        `  CPU per request (node + postgres): gateway ${(cpu(gateway) / 1000).toFixed(2)} ms, direct ${(cpu(direct) / 1000).toFixed(2)} ms, direct / gateway ${(cpu(direct) / cpu(gateway)).toFixed(2)}`,
+      );
+    }
   }
   console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
@@ -475,5 +547,5 @@ if (isMainThread) {
     process.exitCode = 1;
   });
 } else {
-  parentPort?.postMessage(await fire(workerData as LoadJob));
+  parentPort?.on('message', async (job: LoadJob) => parentPort?.postMessage(await fire(job)));
 }

@@ -96,6 +96,35 @@ describe('cross-department read policy', () => {
     expect(rows).toEqual([{ file_name: 'Q4 report' }]);
   });
 
+  it('does search through the policy on the full-text index, and returns nothing without a grant', async () => {
+    const plan = async () => {
+      await gateway.query('BEGIN');
+      try {
+        await gateway.query('SET LOCAL ROLE cross_dept_query_role');
+        await gateway.query('SET LOCAL enable_seqscan = off'); // a Seq Scan now means the index is unusable
+        await gateway.query("SELECT set_config('app.source_department', $1, true)", [hr]);
+        await gateway.query("SELECT set_config('app.cross_dept_permission', 'search', true)");
+        const { rows } = await gateway.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+           SELECT file_name FROM ${SALES.schema}.drive_document_repository
+            WHERE search_vector @@ websearch_to_tsquery('english', 'revenue')`,
+        );
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await gateway.query('ROLLBACK');
+      }
+    };
+    await syncGrant(db.pool, grant());
+    const granted = await plan();
+    expect(granted).toMatch(/Index Scan|Bitmap Index Scan/);
+    expect(granted).not.toMatch(/Seq Scan/);
+    await db.pool.query('DELETE FROM federation.cross_dept_permissions');
+    // The policy still filters every row the index finds: without a grant none comes out.
+    const denied = await plan();
+    expect(denied).toMatch(/Filter: \(\(InitPlan 1\)/);
+    expect(denied.split('\n')[0]).toMatch(/actual rows=0 /);
+  });
+
   it('does return no rows for a permission or query type the grant lacks', async () => {
     await syncGrant(db.pool, grant());
     expect(await gatewayReads('read')).toBe(0);
