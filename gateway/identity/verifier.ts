@@ -23,6 +23,18 @@ export interface VerifierOptions {
   maxTokenBytes?: number;
   /** The encoded protected header longer than this is refused (default 512). */
   maxHeaderBytes?: number;
+  /**
+   * How many verified tokens to remember until they expire (default 10,000; 0 turns it off). Verifying an
+   * ES256 signature is the gateway's largest CPU cost per request, and an agent sends the same token all day.
+   * A hit still passes the revocation check; the key is the exact token text, so any change misses.
+   */
+  cacheSize?: number;
+}
+
+interface Verified {
+  identity: Identity;
+  /** Past this instant (ms) jose would refuse the token: exp or the maximum age, plus the clock tolerance. */
+  validUntilMs: number;
 }
 
 /** Why a token was refused: safe to show the caller (never the token or a key). */
@@ -59,7 +71,37 @@ export function createVerifier(opts: VerifierOptions) {
   const maxHeaderBytes = opts.maxHeaderBytes ?? 512;
   const oidc = new Map((opts.oidc ?? []).map((o) => [o.config.issuer, o]));
 
+  const cacheSize = opts.cacheSize ?? 10_000;
+  const cache = new Map<string, Verified>();
+
+  const checkRevoked = async (identity: Identity) => {
+    if (identity.issuer === issuer && (await opts.isRevoked?.(identity.department, identity.issuedAt))) {
+      throw new TokenRejected('token revoked');
+    }
+  };
+
+  const remember = (token: string, identity: Identity, exp: unknown) => {
+    if (cacheSize === 0 || typeof exp !== 'number') return;
+    const validUntilMs = (Math.min(exp, identity.issuedAt + maxTokenAge) + clockTolerance) * 1000;
+    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string); // the oldest entry
+    cache.set(token, { identity, validUntilMs });
+  };
+
   return async function verify(token: string): Promise<Identity> {
+    const hit = cache.get(token);
+    if (hit) {
+      if (Date.now() <= hit.validUntilMs) {
+        await checkRevoked(hit.identity);
+        return hit.identity;
+      }
+      cache.delete(token);
+    }
+    const identity = await verifyUncached(token);
+    await checkRevoked(identity);
+    return identity;
+  };
+
+  async function verifyUncached(token: string): Promise<Identity> {
     if (token.length > maxTokenBytes) throw new TokenRejected('token too large');
     if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed token');
     if ((token.split('.')[0] as string).length > maxHeaderBytes) throw new TokenRejected('token header too large');
@@ -89,7 +131,7 @@ export function createVerifier(opts: VerifierOptions) {
           issuer,
           issuedAt: claims.data.iat,
         };
-        if (await opts.isRevoked?.(identity.department, identity.issuedAt)) throw new TokenRejected('token revoked');
+        remember(token, identity, payload.exp);
         return identity;
       }
       const external = typeof iss === 'string' ? oidc.get(iss) : undefined;
@@ -105,12 +147,13 @@ export function createVerifier(opts: VerifierOptions) {
       });
       const identity = external.identity(payload);
       if (!identity) throw new TokenRejected('no department group in token');
+      remember(token, identity, payload.exp);
       return identity;
     } catch (err) {
       if (err instanceof TokenRejected) throw err;
       throw new TokenRejected(reasonOf(err));
     }
-  };
+  }
 }
 
 export type Verify = ReturnType<typeof createVerifier>;
