@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { openApiDocument } from './openapi.ts';
 import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
+import { CROSS_DEPT_QUERY, searchRequest } from './testing/requests.ts';
 
 describe('gateway operations: probes, metrics, JWKS, OpenAPI', () => {
   let t: GatewayTestbed;
@@ -25,15 +26,7 @@ describe('gateway operations: probes, metrics, JWKS, OpenAPI', () => {
   });
 
   const query = (app: ReturnType<GatewayTestbed['app']>, authorization: string) =>
-    app.request('http://localhost/api/v1/cross-dept/query', {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        target_department_id: target,
-        query_type: 'search_documents',
-        query_params: { query: 'budget' },
-      }),
-    });
+    app.request(`http://localhost${CROSS_DEPT_QUERY}`, searchRequest(authorization, target, 'budget'));
 
   it('does describe exactly the routes the app serves in /openapi.json', async () => {
     const app = t.app();

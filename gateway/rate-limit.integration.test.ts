@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../e2e/testenv/wait.ts';
 import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
+import { CROSS_DEPT_QUERY, searchRequest } from './testing/requests.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -65,15 +66,9 @@ describe('rate limit across gateway processes', () => {
     const token = await t.token(source);
     // No Department resource exists for these names, so each process applies the default: 10 per minute.
     const calls = Array.from({ length: 30 }, (_, i) =>
-      fetch(`${i % 2 ? a.url : b.url}/api/v1/cross-dept/query`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          target_department_id: target,
-          query_type: 'search_documents',
-          query_params: { query: 'x' },
-        }),
-      }).then((r) => r.status),
+      fetch(`${i % 2 ? a.url : b.url}${CROSS_DEPT_QUERY}`, searchRequest(`Bearer ${token}`, target)).then(
+        (r) => r.status,
+      ),
     );
     const statuses = await Promise.all(calls);
     expect(statuses.filter((s) => s === 200).length).toBe(10);

@@ -6,6 +6,7 @@ import { generateKey } from '../reconcilers/gateway-token/key-store.ts';
 import { mintToken } from '../reconcilers/gateway-token/mint.ts';
 import { PlatformKeys } from './identity/platform-keys.ts';
 import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
+import { CROSS_DEPT_QUERY, searchRequest } from './testing/requests.ts';
 
 interface Case {
   name: string;
@@ -263,16 +264,7 @@ describe('gateway refusals', () => {
     const limited = t.app({ limitFor: async () => 2 });
     const sender = `rl-${randomUUID().slice(0, 8)}`; // a fresh bucket
     const token = await t.token(sender);
-    const send = () =>
-      limited.request('http://localhost/api/v1/cross-dept/query', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          target_department_id: hr,
-          query_type: 'search_documents',
-          query_params: { query: 'x' },
-        }),
-      });
+    const send = () => limited.request(`http://localhost${CROSS_DEPT_QUERY}`, searchRequest(`Bearer ${token}`, hr));
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push(await send());
     expect(statuses.map((r) => r.status)).toEqual([403, 403, 429, 429]);

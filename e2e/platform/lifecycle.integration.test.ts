@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CROSS_DEPT_QUERY, searchRequest } from '../../gateway/testing/requests.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { REPO_ROOT } from '../testenv/platform.ts';
 import { processesMentioning } from '../testenv/processes.ts';
@@ -110,15 +111,7 @@ describe('npm start (the local platform launcher)', () => {
       'base64',
     ).toString();
     const query = (target: string) =>
-      fetch(`${platform.gatewayUrl}/api/v1/cross-dept/query`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          target_department_id: target,
-          query_type: 'search_documents',
-          query_params: { query: 'contract' },
-        }),
-      });
+      fetch(`${platform.gatewayUrl}${CROSS_DEPT_QUERY}`, searchRequest(`Bearer ${token}`, target, 'contract'));
     const allowed = await query('sales');
     expect({ status: allowed.status, body: await allowed.json() }).toMatchObject({
       status: 200,
