@@ -4,8 +4,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Tool } from '../../crds/department.ts';
 import { startN8n } from '../../e2e/testenv/n8n.ts';
 import { startPlatform } from '../../e2e/testenv/platform.ts';
+import { createTestDatabase } from '../postgres/testing.ts';
 import { createWorkflowsComponent } from './component.ts';
-import { contextFor, createDepartment, createTestDatabase, provisionTenant } from './test-support.ts';
+import { contextFor, createDepartment, provisionTenant } from './test-support.ts';
 
 const TOOLS: Tool[] = ['database', 'agent_context', 'vector_store'];
 const platform = await startPlatform({ installCrds: true });
@@ -47,6 +48,7 @@ try {
     await run(20, 'many');
   } finally {
     await n8n.stop();
+    await db.drop([]);
   }
 } finally {
   await platform.stop();

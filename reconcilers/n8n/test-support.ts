@@ -5,18 +5,6 @@ import type { DepartmentSpecInput } from '../../crds/department.ts';
 import type { ComponentContext, ComponentResult, DepartmentObject } from '../component.ts';
 import { namespaceFor, tenantSchemaFor } from '../component.ts';
 
-/** A database of its own for one test file, on the run's Postgres. */
-export async function createTestDatabase(superuserUrl: string): Promise<{ url: string; name: string }> {
-  const name = `t_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: superuserUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(superuserUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), name };
-}
-
 /**
  * Stands in for the database component: a login role confined to `<name>_tenant`, a `records` table with
  * rows, and the Secret `database` in dept-<name> with the keys that component writes.

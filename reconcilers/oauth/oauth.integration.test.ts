@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Component, DepartmentObject } from '../component.ts';
-import {
-  contextFor,
-  createDepartment,
-  createTestDatabase,
-  type Recorded,
-  writeOAuthSecret,
-} from '../n8n/test-support.ts';
-import { migrateFederation } from '../postgres/federation-migrate.ts';
+import { contextFor, createDepartment, type Recorded, writeOAuthSecret } from '../n8n/test-support.ts';
+import { createTestDatabase, type TestDatabase } from '../postgres/testing.ts';
 import { startAuthServer, type TestAuthServer } from './auth-server.ts';
 import { createOAuthComponent } from './component.ts';
 import { type EncryptionKeys, encryptionKeys } from './encryption-keys.ts';
@@ -24,6 +18,7 @@ const KEY2 = randomBytes(32).toString('hex');
 
 describe('oauth component', () => {
   let kc: KubeConfig;
+  let db: TestDatabase;
   let pool: pg.Pool;
   let auth: TestAuthServer;
   let dept: DepartmentObject;
@@ -49,8 +44,8 @@ describe('oauth component', () => {
   beforeAll(async () => {
     kc = new KubeConfig();
     kc.loadFromFile(inject('kubeconfig'));
-    pool = new pg.Pool({ connectionString: (await createTestDatabase(inject('databaseUrl'))).url, max: 4 });
-    await migrateFederation(pool);
+    db = await createTestDatabase(inject('databaseUrl')); // migrated
+    pool = db.pool;
     await pool.query(
       `INSERT INTO federation.departments (department_id, department_name, tenant_schema, admin_email)
        VALUES ($1, 'OAuth test', $2, 'a@example.com')`,
@@ -69,7 +64,7 @@ describe('oauth component', () => {
 
   afterAll(async () => {
     await auth?.close();
-    await pool?.end();
+    await db?.drop([]);
   });
 
   it('reports a missing or malformed Secret with what to fix', async () => {
