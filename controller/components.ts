@@ -1,82 +1,130 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+// Wiring: the only place that knows every component. Which components run, and with what, is decided here
+// from the controller's environment; a component whose settings are missing still runs, as one that reports
+// `SettingsMissing` with what to set, so a half-configured install is visible on every Department.
 import pg from 'pg';
-import type { Component } from '../reconcilers/component.ts';
-import { createGatewayTokenComponent, SigningKeyStore } from '../reconcilers/gateway-token/index.ts';
-import { createWorkflowsComponent } from '../reconcilers/n8n/component.ts';
+import { postgresGrantSyncer } from '../reconcilers/database/grant-syncer.ts';
+import { createDatabaseComponent, endpointFromUrl, runRetention } from '../reconcilers/database/index.ts';
+import { createGatewayTokenComponent } from '../reconcilers/gateway-token/index.ts';
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';
 import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
-import { postgresGrantSyncer } from '../reconcilers/postgres/grant-syncer.ts';
-import {
-  createDatabaseComponent,
-  endpointFromUrl,
-  migrateFederation,
-  runRetention,
-} from '../reconcilers/postgres/index.ts';
+import { ensureOAuthKeySecret, rotatingKeys } from '../reconcilers/oauth/key-secret.ts';
 import { runtimeComponentFromEnv } from '../reconcilers/runtime/index.ts';
-import type { GrantSyncer } from './grant/reconciler.ts';
-import { RestClient } from './kube/rest-client.ts';
-import type { Logger } from './log.ts';
-import { ensureOAuthKeySecret, rotatingKeys } from './oauth-keys.ts';
+import { createWorkflowsComponent } from '../reconcilers/workflows/component.ts';
+import { type Component, TerminalError } from './core/component.ts';
+import type { GrantSyncer } from './core/grant/reconciler.ts';
+import type { KubeApi } from './core/kube-api.ts';
+import type { Logger } from './core/logger.ts';
+import type { LeaderTask } from './core/manager.ts';
+import { migrateFederation } from './platform/database/federation-migrate.ts';
+import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
+import { SigningKeyStore } from './platform/tokens/key-store.ts';
 
 export interface Platform {
   components: Component[];
   grantSyncers: GrantSyncer[];
-  /** Work only the leader does, on a schedule (retention). */
-  leaderTasks: { name: string; everyMs: number; run(): Promise<unknown> }[];
+  /** Work only the leader does, on a schedule. */
+  leaderTasks: LeaderTask[];
   close(): Promise<void>;
 }
 
-const DAY = 24 * 60 * 60 * 1000;
+export interface PlatformOptions {
+  env: NodeJS.ProcessEnv;
+  workers: number;
+  log: Logger;
+  /** The controller's one counted Kubernetes client. */
+  kube: KubeApi;
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** What each component reports when the setting it needs is missing. */
+const UNCONFIGURED = {
+  database: { conditionType: 'DatabaseReady', dependsOn: ['namespace'] },
+  'gateway-token': { conditionType: 'GatewayTokenReady', dependsOn: ['namespace'] },
+  oauth: { conditionType: 'OAuthReady', dependsOn: ['namespace', 'database'] },
+  workflows: { conditionType: 'WorkflowsReady', dependsOn: ['namespace', 'database', 'oauth'] },
+  runtime: { conditionType: 'RuntimeReady', dependsOn: ['namespace', 'database', 'gateway-token'] },
+} as const;
+
+type ComponentName = keyof typeof UNCONFIGURED;
+
+/** A stand-in that stalls every Department with `SettingsMissing: <what to set>` and deletes nothing. */
+export function notConfigured(name: ComponentName, missing: string): Component {
+  const { conditionType, dependsOn } = UNCONFIGURED[name];
+  return {
+    name,
+    conditionType,
+    dependsOn: [...dependsOn],
+    apply: async () => {
+      throw new TerminalError('SettingsMissing', `the controller is not configured for ${name}: ${missing}`);
+    },
+    delete: async () => ({ condition: { status: 'False', reason: 'SettingsMissing', message: missing } }),
+  };
+}
 
 /** The components this controller runs, chosen by what the environment configures. */
-export async function buildPlatform(
-  env: NodeJS.ProcessEnv,
-  workers: number,
-  log: Logger,
-  kubeConfig?: KubeConfig,
-): Promise<Platform> {
+export async function buildPlatform({ env, workers, log, kube }: PlatformOptions): Promise<Platform> {
+  const disabled = new Set(
+    (env.DISABLED_COMPONENTS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const components: Component[] = [namespaceComponent];
+  const add = (name: ComponentName, make: () => Component) => {
+    if (disabled.has(name)) return log.info('component disabled by DISABLED_COMPONENTS', { component: name });
+    try {
+      components.push(make());
+    } catch (err) {
+      const missing = (err as Error).message;
+      log.warn('component not configured', { component: name, missing });
+      components.push(notConfigured(name, missing));
+    }
+  };
   const grantSyncers: GrantSyncer[] = [];
-  const leaderTasks: Platform['leaderTasks'] = [];
+  const leaderTasks: LeaderTask[] = [];
   const closers: (() => Promise<void>)[] = [];
-  if (env.DATABASE_URL) {
-    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: workers + 4 });
-    pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
-    closers.push(() => pool.end());
-    await migrateFederation(pool);
-    components.push(createDatabaseComponent({ pool, endpoint: endpointFromUrl(env.DATABASE_URL) }));
-    grantSyncers.push(postgresGrantSyncer(pool));
-    // Each department's agent token for the gateway (Secret gateway-token), which the runtime hands its agent.
-    components.push(createGatewayTokenComponent({ pool, keys: new SigningKeyStore({ pool }) }));
-    if (env.RAILWAY_API_URL || env.RUNTIME_PLATFORM_SECRET) {
-      const runtime = await runtimeComponentFromEnv(env);
-      runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
-      components.push(runtime);
-    } else {
-      log.warn('RAILWAY_API_URL is not set: departments get no runtime on Railway');
-    }
-    leaderTasks.push({ name: 'retention', everyMs: DAY, run: () => runRetention(pool) });
-    if (kubeConfig) {
-      const client = new RestClient(kubeConfig);
-      await ensureOAuthKeySecret(client);
-      client.close();
-      components.push(createOAuthComponent({ pool, keys: rotatingKeys(kubeConfig, pool, log) }));
-      if (env.N8N_URL && env.N8N_API_KEY) {
-        components.push(
-          createWorkflowsComponent({
-            n8nUrl: env.N8N_URL,
-            apiKey: env.N8N_API_KEY,
-            webhookBaseUrl: env.N8N_WEBHOOK_BASE_URL,
-            pool,
-          }),
-        );
-      } else {
-        log.warn('N8N_URL/N8N_API_KEY are not set: departments get no n8n workflows');
-      }
-    }
-  } else {
-    log.warn('DATABASE_URL is not set: departments get no Postgres tenant');
+
+  const databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const missing = 'set DATABASE_URL (Secret federation-platform-database, key url)';
+    for (const name of Object.keys(UNCONFIGURED) as ComponentName[]) add(name, () => notConfigured(name, missing));
+    return { components, grantSyncers, leaderTasks, close: async () => {} };
   }
+
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: workers + 4 });
+  pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
+  closers.push(() => pool.end());
+  await migrateFederation(pool);
+  await ensureOAuthKeySecret(kube);
+
+  add('database', () => createDatabaseComponent({ pool, endpoint: endpointFromUrl(databaseUrl) }));
+  grantSyncers.push(postgresGrantSyncer(pool));
+  // Each department's agent token for the gateway (Secret gateway-token), which the runtime hands its agent.
+  add('gateway-token', () => createGatewayTokenComponent({ pool, keys: new SigningKeyStore({ pool }) }));
+  add('oauth', () => createOAuthComponent({ pool, keys: rotatingKeys(kube, pool, log) }));
+  add('workflows', () => {
+    if (!env.N8N_URL || !env.N8N_API_KEY) throw new Error('set N8N_URL and N8N_API_KEY (Secret federation-n8n)');
+    return createWorkflowsComponent({
+      n8nUrl: env.N8N_URL,
+      apiKey: env.N8N_API_KEY,
+      webhookBaseUrl: env.N8N_WEBHOOK_BASE_URL,
+      pool,
+    });
+  });
+  add('runtime', () => {
+    const runtime = runtimeComponentFromEnv(env);
+    runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
+    return runtime;
+  });
+
+  leaderTasks.push(
+    { name: 'retention', everyMs: DAY, run: () => runRetention(pool) },
+    // The gateway's own login role and Secret federation-system/gateway-database: created when missing,
+    // its password re-applied (so a changed role is repaired), a new one generated when the Secret is deleted.
+    { name: 'gateway-database', everyMs: 10 * MINUTE, run: () => ensureGatewayDatabase({ adminPool: pool, kube }) },
+  );
   return {
     components,
     grantSyncers,

@@ -1,32 +1,36 @@
-// The Federation controller: `node --import tsx controller/main.ts` (KUBECONFIG or in-cluster config).
+// The Federation controller (KUBECONFIG or in-cluster config); `node dist/controller/main.js` in the image.
 import { KubeConfig } from '@kubernetes/client-node';
 import { buildPlatform } from './components.ts';
-import { loadConfig } from './config.ts';
-import { createLogger } from './log.ts';
-import { Manager } from './manager.ts';
+import { loadConfig } from './core/config.ts';
+import { Manager } from './core/manager.ts';
+import { ControllerMetrics } from './core/metrics.ts';
+import { RestClient } from './platform/kube/rest-client.ts';
+import { createLogger } from './platform/logging/log.ts';
 
-const log = createLogger();
+const log = createLogger({ component: 'federation-controller' });
 const config = loadConfig();
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
-const platform = await buildPlatform(process.env, config.WORKERS, log, kubeConfig);
+const metrics = new ControllerMetrics();
+const kube = new RestClient(kubeConfig, metrics.observeRequest);
+const platform = await buildPlatform({ env: process.env, workers: config.WORKERS, log, kube });
 
 const manager = new Manager({
-  kubeConfig,
+  kube,
+  metrics,
   config,
   components: platform.components,
   grantSyncers: platform.grantSyncers,
+  leaderTasks: platform.leaderTasks,
   log,
   onLeadershipLost: () => process.exit(1),
 });
 
-const timers: NodeJS.Timeout[] = [];
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info('shutting down', { signal });
-  for (const t of timers) clearInterval(t);
   const finished = await manager.stop();
   await platform.close();
   log.info('stopped', { inFlightFinished: finished });
@@ -42,12 +46,3 @@ log.info('controller started', {
   workers: config.WORKERS,
   components: platform.components.map((c) => c.name),
 });
-for (const task of platform.leaderTasks) {
-  const run = () =>
-    task.run().then(
-      () => log.info('scheduled task finished', { task: task.name }),
-      (err) => log.error('scheduled task failed', { task: task.name, error: String(err) }),
-    );
-  timers.push(setInterval(run, task.everyMs));
-  void run();
-}

@@ -173,3 +173,22 @@ export type DepartmentSpecInput = z.input<typeof departmentSpec>;
 export type DepartmentStatus = z.infer<typeof departmentStatus>;
 export type Tool = (typeof TOOLS)[number];
 export type Phase = (typeof PHASES)[number];
+
+/** A Department as the controller reads it from the API server (spec already defaulted by the server). */
+export interface DepartmentObject {
+  apiVersion: string;
+  kind: 'Department';
+  metadata: {
+    name: string;
+    uid: string;
+    generation: number;
+    resourceVersion: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
+  };
+  spec: DepartmentSpec;
+  status?: DepartmentStatus;
+}

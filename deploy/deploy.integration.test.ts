@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { kubectl } from '../e2e/testenv/kubectl.ts';
 
 const kubeconfig = inject('kubeconfig');
-const dir = fileURLToPath(new URL('./', import.meta.url));
+const dir = fileURLToPath(new URL('.//', import.meta.url));
 
 describe('deploy manifests', () => {
   it.each(readdirSync(dir).filter((f) => f.endsWith('.yaml')))('%s is accepted by the API server', async (file) => {

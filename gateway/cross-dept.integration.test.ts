@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tenantNames } from '../reconcilers/postgres/names.ts';
+import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
+import { tenantNames } from '../reconcilers/database/names.ts';
 import { enterQueryRole, runTenantQuery } from './query/execute.ts';
-import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
 
 describe('cross-department query', () => {
   let t: GatewayTestbed;

@@ -1,7 +1,7 @@
 // The gateway process (deploy/gateway.yaml): configuration from the environment, SIGTERM drains.
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { createLogger } from '../controller/log.ts';
+import { createLogger } from '../controller/platform/logging/log.ts';
 import { oidcIssuerConfig } from './identity/oidc-issuer.ts';
 import { serveGateway } from './server.ts';
 
@@ -16,7 +16,7 @@ const env = z
   })
   .parse(process.env);
 
-const log = createLogger();
+const log = createLogger({ component: 'federation-gateway' });
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const gateway = await serveGateway({

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
+import { CROSS_DEPT_QUERY, searchRequest } from '../e2e/support/gateway-requests.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { openApiDocument } from './openapi.ts';
-import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
-import { CROSS_DEPT_QUERY, searchRequest } from './testing/requests.ts';
 
 describe('gateway operations: probes, metrics, JWKS, OpenAPI', () => {
   let t: GatewayTestbed;

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { paths } from '../controller/kube/resources.ts';
-import { ApiError, RestClient } from '../controller/kube/rest-client.ts';
+import type { DepartmentObject } from '../controller/core/component.ts';
+import { paths } from '../controller/core/kube-api.ts';
+import { ApiError, RestClient } from '../controller/platform/kube/rest-client.ts';
+import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { gatewayKubeconfig } from '../e2e/testenv/service-account.ts';
-import type { DepartmentObject } from '../reconcilers/component.ts';
 import { kubeDepartmentClient } from './provisioning/department-client.ts';
-import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
 
 describe('provisioning facade (as the gateway ServiceAccount)', () => {
   let t: GatewayTestbed;

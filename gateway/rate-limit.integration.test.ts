@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
+import { CROSS_DEPT_QUERY, searchRequest } from '../e2e/support/gateway-requests.ts';
 import { waitFor } from '../e2e/testenv/wait.ts';
-import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
-import { CROSS_DEPT_QUERY, searchRequest } from './testing/requests.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { exportSPKI, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { GATEWAY_AUDIENCE, PLATFORM_ISSUER } from '../reconcilers/gateway-token/constants.ts';
-import { generateKey } from '../reconcilers/gateway-token/key-store.ts';
-import { mintToken } from '../reconcilers/gateway-token/mint.ts';
+import { GATEWAY_AUDIENCE, PLATFORM_ISSUER } from '../controller/platform/tokens/constants.ts';
+import { generateKey } from '../controller/platform/tokens/key-store.ts';
+import { mintToken } from '../controller/platform/tokens/mint.ts';
+import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
+import { CROSS_DEPT_QUERY, searchRequest } from '../e2e/support/gateway-requests.ts';
 import { PlatformKeys } from './identity/platform-keys.ts';
-import { type GatewayTestbed, startTestbed } from './testing/harness.ts';
-import { CROSS_DEPT_QUERY, searchRequest } from './testing/requests.ts';
 
 interface Case {
   name: string;

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { createLogger, type Logger } from '../controller/log.ts';
+import { createLogger, type Logger } from '../controller/platform/logging/log.ts';
 import { createApp } from './app.ts';
 import { createOidcIssuer, type OidcIssuerConfig } from './identity/oidc-issuer.ts';
 import { PlatformKeys } from './identity/platform-keys.ts';
@@ -35,7 +35,7 @@ export interface RunningGateway {
 
 /** Builds the real dependencies and serves the app on @hono/node-server. */
 export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> {
-  const log = opts.log ?? createLogger();
+  const log = opts.log ?? createLogger({ component: 'federation-gateway' });
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 20 });
   pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
   const platformKeys = new PlatformKeys(pool);

@@ -1,33 +1,41 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { delimiter } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface EngineEnvOptions {
   pulumiHome: string;
-  /** Directory holding pulumi-resource-pulumi-nodejs (the @pulumi/pulumi package). */
-  nodejsProviderDir: string;
   passphrase: string;
   railwayUrl: string;
   railwayToken: string;
 }
 
+/** pulumi/railway/bin: where `pulumi-resource-railway` lives, in a checkout and in dist/ alike. */
+export const PLUGIN_DIR = fileURLToPath(new URL('./railway/bin', import.meta.url));
+const BUILT_PROVIDER = new URL('./railway/provider/main.js', import.meta.url);
+
 /**
- * Environment of the pulumi CLI and of the dynamic-provider process it starts: the Railway endpoint and token
- * (never resource inputs), the passphrase, and a tsx loader so the provider process can import our TypeScript.
+ * Environment of the pulumi CLI and of the provider plugin it starts: the Railway endpoint and token (never
+ * resource inputs, so never in state), the passphrase, our plugin directory first on PATH (the engine finds
+ * `pulumi-resource-railway` there by name), and the node that runs it.
  */
 export function engineEnv(o: EngineEnvOptions): Record<string, string> {
-  const require = createRequire(import.meta.url);
-  const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
-  const nodeModules = join(o.nodejsProviderDir, '..', '..');
   return {
     PULUMI_HOME: o.pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     PULUMI_CONFIG_PASSPHRASE: o.passphrase,
-    PATH: [o.nodejsProviderDir, process.env.PATH ?? ''].join(delimiter),
-    NODE_PATH: nodeModules,
-    NODE_OPTIONS: `--import ${tsxLoader}`,
+    PATH: [PLUGIN_DIR, process.env.PATH ?? ''].join(delimiter),
+    FEDERATION_NODE: process.execPath,
     RAILWAY_API_URL: o.railwayUrl,
     RAILWAY_TOKEN: o.railwayToken,
+    ...developmentLoader(),
   };
+}
+
+/** Without a build (a development checkout, the tests) the plugin runs its TypeScript source through tsx. */
+function developmentLoader(): Record<string, string> {
+  if (existsSync(BUILT_PROVIDER)) return {};
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return { NODE_OPTIONS: `--import ${tsx}` };
 }

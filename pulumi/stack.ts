@@ -12,7 +12,7 @@ type EngineEvent = pulumi.automation.EngineEvent;
 
 export const PULUMI_PROJECT = 'federation-runtime';
 
-export interface RuntimeStacksOptions extends Pick<EngineEnvOptions, 'pulumiHome' | 'nodejsProviderDir'> {
+export interface RuntimeStacksOptions extends Pick<EngineEnvOptions, 'pulumiHome'> {
   /** State backend: postgres://... (Pulumi's PostgreSQL DIY backend) or file://... for development. */
   backendUrl: string;
   /** Directory of the pulumi CLI install (`<root>/bin/pulumi`). */
@@ -207,5 +207,5 @@ function collectDifference(e: EngineEvent, into: string[]): void {
   if (!m || ['same', 'read', 'refresh'].includes(m.op) || m.type.startsWith('pulumi:')) return;
   const name = m.urn.split('::').at(-1);
   const fields = m.diffs?.length ? ` [${m.diffs.filter((d) => d !== '__provider').join(', ')}]` : '';
-  into.push(`${name} (${m.type.replace('pulumi-nodejs:dynamic:', '')}) ${m.op}${fields}`);
+  into.push(`${name} (${m.type.replace(/^railway:index:/, '')}) ${m.op}${fields}`);
 }

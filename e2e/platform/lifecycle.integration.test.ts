@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CROSS_DEPT_QUERY, searchRequest } from '../../gateway/testing/requests.ts';
+import { CROSS_DEPT_QUERY, searchRequest } from '../support/gateway-requests.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { REPO_ROOT } from '../testenv/platform.ts';
 import { processesMentioning } from '../testenv/processes.ts';

@@ -2,11 +2,11 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startGateway } from '../../gateway/start.ts';
 import { startLocalRailway } from '../railway/local.ts';
 import { startN8n } from '../testenv/n8n.ts';
 import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
 import { startController, storeN8nSecret } from './controller.ts';
+import { startGateway } from './gateway.ts';
 
 const stateDir = process.env.FEDERATION_STATE_DIR ?? join(REPO_ROOT, '.federation');
 const kubeconfig = join(stateDir, 'kubeconfig');

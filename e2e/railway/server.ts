@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execute, type GraphQLError, getOperationAST, parse, validate } from 'graphql';
-import { railwaySchema } from '../../pulumi/railway/schema.ts';
 import { RailwayFaults } from './faults.ts';
 import { createRootValue } from './resolvers.ts';
+import { railwaySchema } from './schema.ts';
 import { RailwayState } from './state.ts';
 
 export interface RequestLogEntry {

@@ -3,11 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadConfig } from '../../controller/config.ts';
-import type { GrantSyncer } from '../../controller/grant/reconciler.ts';
-import { createLogger } from '../../controller/log.ts';
-import { Manager } from '../../controller/manager.ts';
-import type { Component } from '../../reconcilers/component.ts';
+import type { Component } from '../../controller/core/component.ts';
+import { loadConfig } from '../../controller/core/config.ts';
+import type { GrantSyncer } from '../../controller/core/grant/reconciler.ts';
+import { Manager } from '../../controller/core/manager.ts';
+import { ControllerMetrics } from '../../controller/core/metrics.ts';
+import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { createLogger } from '../../controller/platform/logging/log.ts';
 import { controllerKubeconfig } from './service-account.ts';
 
 export const TEST_LABEL = 'federation.synrg.io/test-shard';
@@ -40,12 +42,14 @@ export async function startTestController(
     LOG_LEVEL: 'warn',
     ...opts.env,
   });
+  const metrics = new ControllerMetrics();
   const manager = new Manager({
-    kubeConfig,
+    kube: new RestClient(kubeConfig, metrics.observeRequest),
+    metrics,
     config,
     components: opts.components,
     grantSyncers: opts.grantSyncers,
-    log: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+    log: createLogger({ component: 'federation-controller', level: process.env.LOG_LEVEL ?? 'silent' }),
   });
   await manager.start();
   return { manager, shard, kubeconfig, stop: async () => void (await manager.stop()) };

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { withBuildLock } from './binaries.ts';
 import { buildGoBinary } from './go-build.ts';
@@ -17,8 +16,6 @@ export interface PulumiCli {
   pulumi: string;
   /** PULUMI_HOME for the engine (plugins, credentials), inside the cache. */
   pulumiHome: string;
-  /** Where `pulumi-resource-pulumi-nodejs` lives (from @pulumi/pulumi); must be on the engine's PATH. */
-  nodejsProviderDir: string;
 }
 
 /**
@@ -37,12 +34,7 @@ export async function ensurePulumiCli(): Promise<PulumiCli> {
   }
   const pulumiHome = join(cacheDir(), 'pulumi-home');
   await mkdir(pulumiHome, { recursive: true });
-  return { root, binDir, pulumi, pulumiHome, nodejsProviderDir: nodejsProviderDir() };
-}
-
-function nodejsProviderDir(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('@pulumi/pulumi/package.json'));
+  return { root, binDir, pulumi, pulumiHome };
 }
 
 async function buildPulumi(output: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../../reconcilers/gateway-token/constants.ts';
+import { ROLES } from '../../controller/platform/tokens/constants.ts';
 
 /** A department id as the API server accepts it (DNS label, at most 40 characters, starting with a letter). */
 export const departmentId = z

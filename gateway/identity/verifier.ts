@@ -4,7 +4,7 @@ import {
   PLATFORM_ISSUER,
   SIGNING_ALG,
   TOKEN_TYPE,
-} from '../../reconcilers/gateway-token/constants.ts';
+} from '../../controller/platform/tokens/constants.ts';
 import { type Identity, platformClaims } from './identity.ts';
 import type { OidcIssuer } from './oidc-issuer.ts';
 

@@ -1,9 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { paths } from '../../controller/kube/resources.ts';
-import { RestClient } from '../../controller/kube/rest-client.ts';
+import { paths, RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { API_VERSION } from '../../crds/common.ts';
-import type { DepartmentSpecInput } from '../../crds/department.ts';
-import type { DepartmentObject } from '../../reconcilers/component.ts';
+import type { DepartmentObject, DepartmentSpecInput } from '../../crds/department.ts';
 
 const FIELD_MANAGER = 'federation-gateway';
 

@@ -1,4 +1,4 @@
-import type { DepartmentObject } from '../../reconcilers/component.ts';
+import type { DepartmentObject } from '../../crds/department.ts';
 import type { ProvisioningStatus } from './schemas.ts';
 
 type Progress = ProvisioningStatus['progress'][keyof ProvisioningStatus['progress']];

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { CROSS_DEPT_ROLE } from '../../reconcilers/postgres/platform-roles.ts';
+import { CROSS_DEPT_ROLE } from '../../controller/platform/database/platform-roles.ts';
 import { type AuditRecord, writeAudit } from '../audit/record.ts';
 import type { CrossDeptQueryRequest } from './schemas.ts';
 import { PERMISSION, querySql } from './sql.ts';

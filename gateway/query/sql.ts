@@ -1,5 +1,5 @@
 import { escapeIdentifier } from 'pg';
-import { tenantSchemaFor } from '../../reconcilers/component.ts';
+import { tenantSchemaFor } from '../../crds/names.ts';
 import type { QueryType } from './schemas.ts';
 
 /** The grant permission each query type needs (the tenant policies check it again). */

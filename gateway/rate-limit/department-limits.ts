@@ -1,4 +1,4 @@
-import { isNotFound } from '../../controller/kube/rest-client.ts';
+import { isNotFound } from '../../controller/platform/kube/rest-client.ts';
 import type { DepartmentClient } from '../provisioning/department-client.ts';
 
 export const DEFAULT_QUERIES_PER_MINUTE = 10;

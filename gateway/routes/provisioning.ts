@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { z } from 'zod';
-import { ApiError, isNotFound } from '../../controller/kube/rest-client.ts';
+import { ApiError, isNotFound } from '../../controller/platform/kube/rest-client.ts';
 import { departmentSpec } from '../../crds/department.ts';
 import type { Verify } from '../identity/verifier.ts';
 import type { Metrics } from '../metrics.ts';

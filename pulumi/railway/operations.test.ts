@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { railwaySchema } from '../../e2e/railway/schema.ts';
 import { operationFiles } from './operations.ts';
-import { railwaySchema } from './schema.ts';
 
 describe('railway operations', () => {
   const files = operationFiles();

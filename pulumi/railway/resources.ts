@@ -1,21 +1,19 @@
 import * as pulumi from '@pulumi/pulumi';
-import { providerShim } from './shim.ts';
+import { RESOURCE_TYPES } from './types.ts';
 
-const projectShim = providerShim('project');
-const serviceShim = providerShim('service');
-const domainShim = providerShim('domain');
+// Custom resources of the `railway` package: the engine serves them with the pulumi-resource-railway plugin.
 
 export interface ProjectArgs {
   name: pulumi.Input<string>;
   description: pulumi.Input<string>;
 }
 
-export class Project extends pulumi.dynamic.Resource {
+export class Project extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly environmentId: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(projectShim, name, { ...args, environmentId: undefined }, opts, 'railway', 'Project');
+    super(RESOURCE_TYPES.Project, name, { ...args, environmentId: undefined }, opts);
   }
 }
 
@@ -31,17 +29,15 @@ export interface ServiceArgs {
   variables: pulumi.Input<Record<string, string>>;
 }
 
-export class Service extends pulumi.dynamic.Resource {
+export class Service extends pulumi.CustomResource {
   declare readonly deploymentId: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      serviceShim,
+      RESOURCE_TYPES.Service,
       name,
       { ...args, deploymentId: undefined },
       { ...opts, additionalSecretOutputs: ['variables'] },
-      'railway',
-      'Service',
     );
   }
 }
@@ -53,10 +49,10 @@ export interface DomainArgs {
   targetPort: pulumi.Input<number>;
 }
 
-export class Domain extends pulumi.dynamic.Resource {
+export class Domain extends pulumi.CustomResource {
   declare readonly domain: pulumi.Output<string>;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(domainShim, name, { ...args, domain: undefined }, opts, 'railway', 'Domain');
+    super(RESOURCE_TYPES.Domain, name, { ...args, domain: undefined }, opts);
   }
 }

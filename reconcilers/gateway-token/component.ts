@@ -1,8 +1,7 @@
 import { decodeJwt } from 'jose';
 import type pg from 'pg';
-import { paths } from '../../controller/kube/resources.ts';
-import { isNotFound, RestClient } from '../../controller/kube/rest-client.ts';
-import type { Component, ComponentContext, ComponentResult, KubeApi } from '../component.ts';
+import type { Component, ComponentContext, ComponentResult, KubeApi } from '../../controller/core/component.ts';
+import { isNotFound, paths } from '../../controller/core/kube-api.ts';
 import {
   DAY_SECONDS,
   GATEWAY_AUDIENCE,
@@ -10,13 +9,12 @@ import {
   PLATFORM_ISSUER,
   Reason,
   TOKEN_SECRET_NAME,
-} from './constants.ts';
-import type { SigningKeyStore } from './key-store.ts';
-import { mintToken } from './mint.ts';
+} from '../../controller/platform/tokens/constants.ts';
+import type { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
+import { mintToken } from '../../controller/platform/tokens/mint.ts';
+import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
-
-const FIELD_MANAGER = 'federation-controller';
 
 export interface GatewayTokenComponentOptions {
   /** Revocations are written here (federation.gateway_token_revocations); the gateway reads them. */
@@ -36,7 +34,7 @@ interface TokenSecret {
 }
 
 function api(ctx: ComponentContext): KubeApi {
-  return ctx.kube ?? new RestClient(ctx.kubeConfig);
+  return ctx.kube;
 }
 
 /**
@@ -113,7 +111,7 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
           metadata: {
             name: TOKEN_SECRET_NAME,
             namespace: ctx.namespace,
-            labels: { 'app.kubernetes.io/part-of': 'federation', 'federation.synrg.io/department': department },
+            labels: { 'app.kubernetes.io/part-of': 'federation', [DEPARTMENT_LABEL]: department },
             annotations: { 'federation.synrg.io/token-expires-at': expiresAt.toISOString() },
           },
           data: { token: Buffer.from(token).toString('base64') },

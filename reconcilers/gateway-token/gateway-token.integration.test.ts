@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { paths } from '../../controller/kube/resources.ts';
-import { RestClient } from '../../controller/kube/rest-client.ts';
-import { PlatformKeys } from '../../gateway/identity/platform-keys.ts';
-import { Revocations } from '../../gateway/identity/revocations.ts';
-import { createVerifier } from '../../gateway/identity/verifier.ts';
-import { ensureNamespace } from '../../gateway/testing/harness.ts';
-import { namespaceFor } from '../component.ts';
+import { paths } from '../../controller/core/kube-api.ts';
+import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { KEY_SECRET_NAMESPACE, TOKEN_SECRET_NAME } from '../../controller/platform/tokens/constants.ts';
+import { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
+import { namespaceFor } from '../../crds/names.ts';
 import {
   createNamespace,
   createTestDatabase,
@@ -16,10 +14,12 @@ import {
   randomDepartment,
   type TestDatabase,
   testContext,
-} from '../postgres/testing.ts';
+} from '../../e2e/support/database.ts';
+import { ensureNamespace } from '../../e2e/support/gateway.ts';
+import { PlatformKeys } from '../../gateway/identity/platform-keys.ts';
+import { Revocations } from '../../gateway/identity/revocations.ts';
+import { createVerifier } from '../../gateway/identity/verifier.ts';
 import { createGatewayTokenComponent } from './component.ts';
-import { KEY_SECRET_NAMESPACE, TOKEN_SECRET_NAME } from './constants.ts';
-import { SigningKeyStore } from './key-store.ts';
 
 describe('gateway-token component', () => {
   let db: TestDatabase;

@@ -1,10 +1,7 @@
-import { paths } from '../../controller/kube/resources.ts';
-import { isNotFound, RestClient } from '../../controller/kube/rest-client.ts';
+import { type Component, type ComponentContext, type KubeApi, TerminalError } from '../../controller/core/component.ts';
+import { isNotFound, paths } from '../../controller/core/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
-import { type Component, type ComponentContext, type KubeApi, namespaceFor, TerminalError } from '../component.ts';
-
-export const DEPARTMENT_LABEL = 'federation.synrg.io/department';
-const FIELD_MANAGER = 'federation-controller';
+import { DEPARTMENT_LABEL, FIELD_MANAGER, namespaceFor } from '../../crds/names.ts';
 
 interface Namespace {
   metadata: {
@@ -17,7 +14,7 @@ interface Namespace {
 }
 
 function api(ctx: ComponentContext): KubeApi {
-  return ctx.kube ?? new RestClient(ctx.kubeConfig);
+  return ctx.kube;
 }
 
 function ownerReference(ctx: ComponentContext) {

@@ -1,10 +1,11 @@
 import type pg from 'pg';
+import type { Component, ComponentContext, ComponentResult } from '../../controller/core/component.ts';
+import { decodeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
 import type { Tool } from '../../crds/department.ts';
-import type { Component, ComponentContext, ComponentResult } from '../component.ts';
+import { describeIssues, type OAuthClientSecret, oauthClientSecret } from '../../crds/secrets.ts';
 import { OAUTH_READY, OAuthReason, type OAuthService, SERVICE_SCOPES } from './conditions.ts';
 import type { EncryptionKeys } from './encryption-keys.ts';
 import { refreshAccessToken } from './refresh.ts';
-import { decodeSecret, describeIssues, type OAuthClientSecret, oauthClientSecret, readSecret } from './secret.ts';
 import { deleteCredentials, ensurePgcrypto, readCredential, recordRefresh, upsertCredential } from './store.ts';
 
 export interface OAuthComponentOptions {
@@ -36,7 +37,7 @@ export function createOAuthComponent(options: OAuthComponentOptions): Component 
     const ref = ctx.department.spec.oauth?.secretRef;
     if (!ref) return result('True', OAuthReason.NotConfigured, 'spec.oauth is not set; no Google tools can run');
     const where = `Secret ${ref.namespace}/${ref.name}`;
-    const secret = await readSecret(ctx.kubeConfig, ref);
+    const secret = await readSecret(ctx.kube, ref);
     if (!secret)
       return result(
         'False',

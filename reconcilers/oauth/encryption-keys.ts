@@ -1,5 +1,5 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import { decodeSecret, readSecret, type SecretRef } from './secret.ts';
+import type { KubeApi } from '../../controller/core/kube-api.ts';
+import { decodeSecret, readSecret, type SecretRef } from '../../controller/platform/kube/secrets.ts';
 
 /** The pgcrypto keys: `current` names the key new rows use; older ids stay until rotation re-encrypted them. */
 export interface EncryptionKeys {
@@ -11,8 +11,8 @@ export interface EncryptionKeys {
  * Reads the platform Secret (default `federation-system/federation-oauth-key`): key `current` holds the id
  * of the active key, every other key `<id>` holds a key (at least 32 characters).
  */
-export async function loadEncryptionKeys(kc: KubeConfig, ref: SecretRef): Promise<EncryptionKeys> {
-  const secret = await readSecret(kc, ref);
+export async function loadEncryptionKeys(kube: KubeApi, ref: SecretRef): Promise<EncryptionKeys> {
+  const secret = await readSecret(kube, ref);
   if (!secret) throw new Error(`platform Secret ${ref.namespace}/${ref.name} with the OAuth encryption key is missing`);
   const { current, ...rest } = decodeSecret(secret);
   return encryptionKeys(current, rest);

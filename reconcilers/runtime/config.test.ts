@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pulumiBackendFor, runtimeConfigFromEnv } from './config.ts';
 
-const cli = { root: '/p', pulumiHome: '/h', nodejsProviderDir: '/n' };
+const cli = { root: '/p', pulumiHome: '/h' };
 
 describe('runtimeConfigFromEnv', () => {
   it('defaults the state backend to the platform database', () => {
@@ -14,6 +14,17 @@ describe('runtimeConfigFromEnv', () => {
   it('prefers PULUMI_BACKEND_URL', () => {
     const c = runtimeConfigFromEnv({ PULUMI_BACKEND_URL: 'file:///tmp/state', DATABASE_URL: 'postgres://x/y' }, cli);
     expect(c.backendUrl).toBe('file:///tmp/state');
+  });
+
+  it('names the missing pulumi CLI instead of building one', () => {
+    expect(() => runtimeConfigFromEnv({ DATABASE_URL: 'postgres://x/y', PULUMI_CLI_ROOT: '/nonexistent' })).toThrow(
+      'no pulumi CLI at /nonexistent/bin/pulumi: set PULUMI_CLI_ROOT',
+    );
+  });
+
+  it('resolves the work dir to an absolute path', () => {
+    const c = runtimeConfigFromEnv({ DATABASE_URL: 'postgres://x/y', RUNTIME_WORK_DIR: 'rel/dir' }, cli);
+    expect(c.workRoot).toBe(`${process.cwd()}/rel/dir`);
   });
 
   it('refuses to run without a backend', () => {

@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
-/** Where the pulumi CLI and its plugins live (see e2e/testenv/pulumi-cli.ts `ensurePulumiCli`). */
+/**
+ * Where the pulumi CLI and its plugins live: installed in the image (deploy/), prepared into the cache by the
+ * local platform and the tests. The controller never builds or downloads one.
+ */
 export interface PulumiCliLocation {
   root: string;
   pulumiHome: string;
-  nodejsProviderDir: string;
 }
 
 const secretRef = z
@@ -24,7 +28,12 @@ export const runtimeEnv = z.object({
   /** Secret with RAILWAY_TOKEN, PULUMI_CONFIG_PASSPHRASE and the voice agent's provider keys. */
   RUNTIME_PLATFORM_SECRET: secretRef.default({ namespace: 'federation-system', name: 'runtime-platform' }),
   RUNTIME_DEFAULT_IMAGE: z.string().min(1).default('registry.railway.app/aio-agent:latest'),
-  RUNTIME_WORK_DIR: z.string().default('.federation/pulumi'),
+  /** Scratch space for the stacks' workspaces: absolute, writable (an emptyDir under readOnlyRootFilesystem). */
+  RUNTIME_WORK_DIR: z.string().min(1).default('/var/lib/federation/pulumi'),
+  /** A directory holding bin/pulumi (the image puts the CLI in /opt/pulumi). */
+  PULUMI_CLI_ROOT: z.string().min(1).default('/opt/pulumi'),
+  /** The engine's home (plugins, credentials); defaults to <RUNTIME_WORK_DIR>/.pulumi. */
+  PULUMI_HOME: z.string().min(1).optional(),
   RUNTIME_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** How often a deployment in progress is looked at again. */
   RUNTIME_POLL_MS: z.coerce.number().int().min(100).default(5_000),
@@ -46,8 +55,16 @@ export interface RuntimeConfig {
   cli: PulumiCliLocation;
 }
 
-export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv, cli: PulumiCliLocation): RuntimeConfig {
-  const e = runtimeEnv.parse(env);
+export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv, cliOverride?: PulumiCliLocation): RuntimeConfig {
+  const parsed = runtimeEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(
+      `runtime settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const e = parsed.data;
+  const workRoot = resolve(e.RUNTIME_WORK_DIR);
+  const cli = cliOverride ?? installedCli(e.PULUMI_CLI_ROOT, e.PULUMI_HOME ?? join(workRoot, '.pulumi'));
   const backendUrl = e.PULUMI_BACKEND_URL ?? (e.DATABASE_URL && pulumiBackendFor(e.DATABASE_URL));
   if (!backendUrl) throw new Error('set PULUMI_BACKEND_URL (postgres://... or file://...) or DATABASE_URL');
   return {
@@ -55,13 +72,21 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv, cli: PulumiCliLocat
     backendUrl,
     platformSecret: e.RUNTIME_PLATFORM_SECRET,
     defaultImage: e.RUNTIME_DEFAULT_IMAGE,
-    workRoot: e.RUNTIME_WORK_DIR,
+    workRoot,
     concurrency: e.RUNTIME_CONCURRENCY,
     pollMs: e.RUNTIME_POLL_MS,
     n8nWebhookBaseUrl: e.N8N_WEBHOOK_BASE_URL,
     gatewayUrl: e.GATEWAY_URL,
     cli,
   };
+}
+
+function installedCli(root: string, pulumiHome: string): PulumiCliLocation {
+  const pulumi = join(resolve(root), 'bin', 'pulumi');
+  if (!existsSync(pulumi)) {
+    throw new Error(`no pulumi CLI at ${pulumi}: set PULUMI_CLI_ROOT to a directory holding bin/pulumi`);
+  }
+  return { root: resolve(root), pulumiHome: resolve(pulumiHome) };
 }
 
 /**

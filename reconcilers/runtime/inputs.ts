@@ -1,11 +1,9 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { ComponentContext } from '../../controller/core/component.ts';
+import { readSecretData } from '../../controller/platform/kube/secrets.ts';
+import { DATABASE_SECRET, GATEWAY_TOKEN_SECRET as GATEWAY_SECRET } from '../../crds/secrets.ts';
 import type { RuntimeInputs } from '../../pulumi/program.ts';
-import type { ComponentContext } from '../component.ts';
 import type { RuntimeConfig } from './config.ts';
-import { type PlatformSecret, readSecret } from './secrets.ts';
-
-export const DATABASE_SECRET = 'database';
-export const GATEWAY_SECRET = 'gateway-token';
+import type { PlatformSecret } from './secrets.ts';
 
 export interface CollectedInputs {
   inputs: RuntimeInputs;
@@ -16,19 +14,18 @@ export interface CollectedInputs {
 /** The stack's inputs from the Department, the department's Secrets and the platform Secret. */
 export async function collectRuntimeInputs(
   ctx: ComponentContext,
-  core: CoreV1Api,
   config: RuntimeConfig,
   platform: PlatformSecret,
 ): Promise<CollectedInputs> {
   const { department, namespace } = ctx;
   const name = department.metadata.name;
-  const db = await readSecret(core, namespace, DATABASE_SECRET);
+  const db = await readSecretData(ctx.kube, { namespace, name: DATABASE_SECRET });
   if (!db)
     throw new Error(`Secret ${namespace}/${DATABASE_SECRET} does not exist yet (the database component writes it)`);
   const oauthRef = department.spec.oauth?.secretRef;
-  const oauth = oauthRef && (await readSecret(core, oauthRef.namespace, oauthRef.name));
+  const oauth = oauthRef && (await readSecretData(ctx.kube, oauthRef));
   if (oauthRef && !oauth) throw new Error(`OAuth Secret ${oauthRef.namespace}/${oauthRef.name} does not exist yet`);
-  const gateway = await readSecret(core, namespace, GATEWAY_SECRET);
+  const gateway = await readSecretData(ctx.kube, { namespace, name: GATEWAY_SECRET });
   // The workflows component's output when it ran first; otherwise the same convention: <n8n>/webhook/<department>.
   const webhookBase =
     ctx.dependencies.workflows?.webhookBaseUrl ?? (config.n8nWebhookBaseUrl && `${config.n8nWebhookBaseUrl}/${name}`);

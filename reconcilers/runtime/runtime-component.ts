@@ -1,8 +1,7 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import type { Component, ComponentContext, ComponentResult } from '../../controller/core/component.ts';
 import { RailwayApi } from '../../pulumi/railway/api.ts';
 import { RailwayClient } from '../../pulumi/railway/client.ts';
 import { type RuntimeOutputs, RuntimeStacks, type StackLock, type StackRun } from '../../pulumi/stack.ts';
-import type { Component, ComponentContext, ComponentResult } from '../component.ts';
 import { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
 import type { RuntimeConfig } from './config.ts';
 import { deploymentCondition } from './deployment-condition.ts';
@@ -26,7 +25,6 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     backendUrl: config.backendUrl,
     cliRoot: config.cli.root,
     pulumiHome: config.cli.pulumiHome,
-    nodejsProviderDir: config.cli.nodejsProviderDir,
     workRoot: config.workRoot,
     railwayUrl: config.railwayUrl,
     concurrency: config.concurrency,
@@ -76,21 +74,9 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     dependsOn: ['namespace', 'database'],
     stacks,
 
-    async observe(ctx) {
-      const core = ctx.kubeConfig.makeApiClient(CoreV1Api);
-      const platform = await readPlatformSecret(core, config.platformSecret);
-      const secrets = [platform.creds.passphrase, platform.creds.railwayToken];
-      const { value: outputs } = await engine(secrets, () =>
-        stacks.outputs(inputsForRemoval(ctx.department.metadata.name), platform.creds),
-      );
-      if (!outputs) return { condition: { status: 'False', reason: 'NotProvisioned', message: 'no runtime yet' } };
-      return readiness(platform, outputs, [], '');
-    },
-
     async apply(ctx) {
-      const core = ctx.kubeConfig.makeApiClient(CoreV1Api);
-      const platform = await readPlatformSecret(core, config.platformSecret);
-      const { inputs, secretValues } = await collectRuntimeInputs(ctx, core, config, platform);
+      const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
+      const { inputs, secretValues } = await collectRuntimeInputs(ctx, config, platform);
       const { creds } = platform;
       const current = await engine(secretValues, () => stacks.outputs(inputs, creds));
       const locks = [...current.clearedLocks];
@@ -137,8 +123,7 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     },
 
     async delete(ctx) {
-      const core = ctx.kubeConfig.makeApiClient(CoreV1Api);
-      const platform = await readPlatformSecret(core, config.platformSecret);
+      const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
       const retain = ctx.department.spec.deletionPolicy === 'Retain';
       const secrets = [platform.creds.passphrase, platform.creds.railwayToken];
       const run = await engine(secrets, () =>

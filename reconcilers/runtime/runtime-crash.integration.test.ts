@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RuntimeTestbed, startRuntimeTestbed } from '../../e2e/support/runtime.ts';
 import { Reason } from './conditions.ts';
 import { createRuntimeComponent } from './runtime-component.ts';
-import { type RuntimeTestbed, startRuntimeTestbed } from './testing/testbed.ts';
 
-const CHILD = fileURLToPath(new URL('./testing/apply-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../../e2e/support/runtime-apply-child.ts', import.meta.url));
 let bed: RuntimeTestbed;
 
 beforeAll(async () => {

@@ -1,8 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ComponentResult } from '../component.ts';
-import { Reason, RUNTIME_DRIFTED } from './conditions.ts';
-import { createRuntimeComponent, type RuntimeComponent } from './runtime-component.ts';
+import type { ComponentResult } from '../../controller/core/component.ts';
 import {
   GATEWAY_TOKEN,
   OAUTH_SECRET,
@@ -10,7 +8,9 @@ import {
   type RuntimeTestbed,
   SECRET_VALUES,
   startRuntimeTestbed,
-} from './testing/testbed.ts';
+} from '../../e2e/support/runtime.ts';
+import { Reason, RUNTIME_DRIFTED } from './conditions.ts';
+import { createRuntimeComponent, type RuntimeComponent } from './runtime-component.ts';
 
 let bed: RuntimeTestbed;
 let runtime: RuntimeComponent;

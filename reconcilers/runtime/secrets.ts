@@ -1,7 +1,7 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { type KubeApi, TerminalError } from '../../controller/core/component.ts';
+import { readSecretData, type SecretRef } from '../../controller/platform/kube/secrets.ts';
 import type { StackCredentials } from '../../pulumi/stack.ts';
-import { TerminalError } from '../component.ts';
 import { Reason } from './conditions.ts';
 
 export const PROVIDER_KEYS = [
@@ -25,28 +25,8 @@ export interface PlatformSecret {
   providerKeys: Record<string, string>;
 }
 
-/** A Secret's data decoded, or undefined when it does not exist. */
-export async function readSecret(
-  core: CoreV1Api,
-  namespace: string,
-  name: string,
-): Promise<Record<string, string> | undefined> {
-  try {
-    const secret = await core.readNamespacedSecret({ namespace, name });
-    return Object.fromEntries(
-      Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-    );
-  } catch (e) {
-    if ((e as { code?: number }).code === 404) return undefined;
-    throw e;
-  }
-}
-
-export async function readPlatformSecret(
-  core: CoreV1Api,
-  ref: { namespace: string; name: string },
-): Promise<PlatformSecret> {
-  const data = await readSecret(core, ref.namespace, ref.name);
+export async function readPlatformSecret(kube: KubeApi, ref: SecretRef): Promise<PlatformSecret> {
+  const data = await readSecretData(kube, ref);
   if (!data)
     throw new TerminalError(Reason.PlatformSecretInvalid, `platform Secret ${ref.namespace}/${ref.name} not found`);
   const parsed = platformSecret.safeParse(data);

@@ -1,0 +1,113 @@
+// The layers of the repository (README "Layers"); `npm run lint` fails on an arrow pointing the wrong way.
+//
+//   e2e/                                   test environment, local platform, benches, test support
+//   wiring: controller/{main,components}.ts, controller/cli/, gateway/main.ts
+//   reconcilers/<component>/, pulumi/, gateway/ (routes, middleware, identity, queries)
+//   controller/platform/  what the controller, the components and the gateway share:
+//                          kube (the Kubernetes client), logging, database (platform schema and roles), tokens
+//   controller/core/      the generic operator runtime: cache, queue, leader election, conditions, events,
+//                          metrics, the component contract; knows no component
+//   crds/                 schemas, types and shared names; imports nothing of ours
+//
+// "Production" is every file outside e2e/ that is not a test (`*.test.ts`).
+
+const TEST = '\\.test\\.ts$';
+const WIRING = '^(controller/(main|components)\\.ts|controller/cli/|gateway/main\\.ts$)';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'crds-import-nothing-of-ours',
+      comment: 'crds/ is the API package at the bottom: schemas, types and names only.',
+      severity: 'error',
+      from: { path: '^crds/', pathNot: TEST },
+      to: { path: '^(controller|reconcilers|pulumi|gateway|agent-image|e2e)/' },
+    },
+    {
+      name: 'core-knows-no-component',
+      comment:
+        'The controller core is generic: it imports crds/ only, never a component, the platform pieces or the gateway.',
+      severity: 'error',
+      from: { path: '^controller/core/', pathNot: TEST },
+      to: { path: '^(controller/(?!core/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
+    },
+    {
+      name: 'platform-pieces-are-shared',
+      comment: 'controller/platform/ is shared by the controller and the gateway: it imports crds/ and the core only.',
+      severity: 'error',
+      from: { path: '^controller/platform/', pathNot: TEST },
+      to: { path: '^(controller/(?!core/|platform/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
+    },
+    {
+      name: 'components-are-not-wiring',
+      comment: 'A component imports the contract, the platform pieces and pulumi/, never the wiring or the gateway.',
+      severity: 'error',
+      from: { path: '^reconcilers/', pathNot: TEST },
+      to: { path: '^(controller/(?!core/|platform/)|gateway|agent-image|e2e)' },
+    },
+    {
+      name: 'components-do-not-import-each-other',
+      comment: "Components share through the platform pieces or their declared outputs, not each other's files.",
+      severity: 'error',
+      from: { path: '^reconcilers/([^/]+)/', pathNot: TEST },
+      to: { path: '^reconcilers/', pathNot: '^reconcilers/$1/' },
+    },
+    {
+      name: 'pulumi-is-a-library',
+      comment: 'pulumi/ (the Railway provider and the program) knows nothing of the controller or components.',
+      severity: 'error',
+      from: { path: '^pulumi/', pathNot: TEST },
+      to: { path: '^(controller/(?!platform/logging/)|reconcilers|gateway|agent-image|e2e)' },
+    },
+    {
+      name: 'gateway-imports-no-controller-internals',
+      comment: 'The gateway shares only crds/ and controller/platform/ with the controller.',
+      severity: 'error',
+      from: { path: '^gateway/', pathNot: TEST },
+      to: { path: '^(controller/(?!platform/)|reconcilers|pulumi|agent-image|e2e)' },
+    },
+    {
+      name: 'agent-image-stands-alone',
+      comment: 'The agent is its own deployable: it may share the API names in crds/, nothing else of ours.',
+      severity: 'error',
+      from: { path: '^agent-image/', pathNot: TEST },
+      to: { path: '^(controller|reconcilers|pulumi|gateway|e2e)/' },
+    },
+    {
+      name: 'production-never-imports-e2e',
+      comment: 'e2e/ (test environment, local platform, benches, test support) is imported by nothing that ships.',
+      severity: 'error',
+      from: { path: '^(crds|controller|reconcilers|pulumi|gateway|agent-image)/', pathNot: TEST },
+      to: { path: '^e2e/' },
+    },
+    {
+      name: 'production-never-imports-tests',
+      comment: 'No shipped file imports a test, a test helper, a fixture or a bench.',
+      severity: 'error',
+      from: { path: '^(crds|controller|reconcilers|pulumi|gateway|agent-image)/', pathNot: TEST },
+      to: { path: `${TEST}|/(testing|test-support|fixtures?|bench)(/|\\.ts$)` },
+    },
+    {
+      name: 'nothing-imports-wiring',
+      comment: 'The entry points wire everything; nothing imports them back.',
+      severity: 'error',
+      from: { pathNot: `^e2e/|${TEST}|${WIRING}|^controller/bin/` },
+      to: { path: WIRING },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist|\\.federation)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

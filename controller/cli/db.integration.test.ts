@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  createNamespace,
+  createTestDatabase,
+  departmentObject,
+  kubeConfigFrom,
+  randomDepartment,
+  type TestDatabase,
+  testContext,
+} from '../../e2e/support/database.ts';
+import { createDatabaseComponent } from '../../reconcilers/database/database-component.ts';
+import { TENANT_MIGRATIONS } from '../../reconcilers/database/tenant-migrations.ts';
+
+const exec = promisify(execFile);
+const marketing = randomDepartment('marketing');
+
+describe('migration CLI', () => {
+  let db: TestDatabase;
+  const cli = (...args: string[]) =>
+    exec('node', ['controller/bin/federation.mjs', 'db', ...args], {
+      env: { ...process.env, DATABASE_URL: db.url },
+    });
+
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('databaseUrl'));
+    const kc = kubeConfigFrom(inject('kubeconfig'));
+    await createNamespace(kc, marketing);
+    const old = createDatabaseComponent({
+      pool: db.pool,
+      endpoint: db.endpoint,
+      migrations: TENANT_MIGRATIONS.slice(0, 2),
+    });
+    await old.apply(testContext(kc, departmentObject(marketing)));
+  });
+
+  afterAll(async () => {
+    await db?.drop([marketing]);
+  });
+
+  it('does show each department’s schema version', async () => {
+    const { stdout } = await cli('status');
+    expect(stdout).toContain(`${marketing}\tACTIVE\t2\t3\t1`);
+  });
+
+  it('does print the SQL a migration would run without running it', async () => {
+    const { stdout } = await cli('preview', '--department', marketing);
+    expect(stdout).toContain('-- up 3 retention_functions');
+    expect(stdout).toContain('CREATE FUNCTION');
+    expect((await cli('status', '--department', marketing)).stdout).toContain('\t2\t3\t1');
+  });
+
+  it('does roll back to a version and migrate everything forward again', async () => {
+    expect((await cli('rollback', '--department', marketing, '--to', '1')).stdout).toContain('2 -> 1');
+    expect((await cli('migrate')).stdout).toContain(`${marketing}\t1 -> 3`);
+  });
+
+  it('does refuse a department name that is not a DNS label', async () => {
+    await expect(cli('preview', '--department', 'x"; DROP SCHEMA federation; --')).rejects.toMatchObject({
+      stderr: expect.stringContaining('department name must be a DNS label'),
+    });
+  });
+});

@@ -1,0 +1,22 @@
+// `npx federation <command>`: the operator's command line (controller/bin/federation.mjs runs it).
+import { DB_USAGE, db } from './db.ts';
+import { TOKEN_USAGE, tokenCommand } from './token.ts';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { token: tokenCommand, db };
+const USAGE = `usage: federation <command>\n\n${TOKEN_USAGE}\n\n${DB_USAGE}`;
+
+/** Runs one command; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const run = command === undefined ? undefined : COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`${USAGE}\n`);
+    return command === undefined || command === '--help' ? 0 : 2;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    process.stderr.write(`federation ${command}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,257 @@
+import { API_VERSION } from '../../../crds/common.ts';
+import type { DepartmentStatus } from '../../../crds/department.ts';
+import { FIELD_MANAGER, FINALIZER, namespaceFor, RECONCILE_REQUEST_ANNOTATION } from '../../../crds/names.ts';
+import type { Component, ComponentContext, DepartmentObject } from '../component.ts';
+import { ConditionType, getCondition, Reason, setCondition } from '../conditions.ts';
+import type { EventSink } from '../events.ts';
+import { type KubeApi, paths } from '../kube-api.ts';
+import type { Logger } from '../logger.ts';
+import type { ReconcileResult } from '../reconcile-result.ts';
+import { applyComponents, deleteComponents, isDeleted, type Outcome, sortComponents } from './component-graph.ts';
+import { componentConditions, nextPhase, statusEqual, summarize } from './status.ts';
+
+export interface DepartmentReconcilerDeps {
+  client: KubeApi;
+  get(name: string): DepartmentObject | undefined;
+  components: Component[];
+  events: EventSink;
+  log: Logger;
+  /** Consecutive failed reconciles of a key so far (from the work queue's backoff). */
+  failures(name: string): number;
+}
+
+/** Raised after status was written, so the work queue retries with backoff. */
+export class ComponentsFailedError extends Error {}
+
+/** Reconciles one Department: finalizer, components in dependency order, conditions, phase, Events. */
+export class DepartmentReconciler {
+  private readonly components: Component[];
+
+  constructor(private readonly deps: DepartmentReconcilerDeps) {
+    this.components = sortComponents(deps.components);
+  }
+
+  async reconcile(name: string, signal: AbortSignal): Promise<ReconcileResult> {
+    let dept = this.deps.get(name);
+    if (!dept) return {};
+    const log = this.deps.log.child({ department: name });
+    const context = (dependencies: ComponentContext['dependencies']): ComponentContext => ({
+      department: dept as DepartmentObject,
+      namespace: namespaceFor(name),
+      kube: this.deps.client,
+      dependencies,
+      events: this.recorder(dept as DepartmentObject),
+      log,
+      signal,
+    });
+
+    if (dept.metadata.deletionTimestamp) return this.finalize(dept, context, log);
+
+    const request = dept.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION];
+    const newRequest = request !== undefined && request !== dept.status?.lastHandledReconcileRequest;
+    if (dept.spec.suspend) return this.suspended(dept, request);
+
+    if (!dept.metadata.finalizers?.includes(FINALIZER)) {
+      dept = await this.deps.client.mergePatch<DepartmentObject>(
+        paths.department(name),
+        {
+          metadata: {
+            finalizers: [...(dept.metadata.finalizers ?? []), FINALIZER],
+            resourceVersion: dept.metadata.resourceVersion,
+          },
+        },
+        FIELD_MANAGER,
+      );
+    }
+
+    let previous = dept.status ?? {};
+    const specChanged = previous.observedGeneration !== dept.metadata.generation;
+    if (specChanged || newRequest) previous = await this.startProvisioning(dept, previous, request);
+    const outcomes = await applyComponents(this.components, context);
+    const summary = summarize(outcomes);
+    const phase = nextPhase(dept.status?.phase, summary, specChanged || newRequest, this.deps.failures(name));
+    const now = new Date();
+    const status: DepartmentStatus = {
+      ...stripOwnFields(previous),
+      ...Object.assign({}, ...outcomes.map((o) => o.result.status ?? {})),
+      phase,
+      observedGeneration: dept.metadata.generation,
+      conditions: componentConditions(previous.conditions ?? [], outcomes, summary, dept.metadata.generation, now),
+      ...(request !== undefined ? { lastHandledReconcileRequest: request } : {}),
+    };
+    await this.writeStatus(dept, status);
+    await this.announce(dept, previous, status, outcomes);
+
+    const failed = outcomes.filter((o) => o.error !== undefined && !o.terminal);
+    if (failed.length > 0) {
+      throw new ComponentsFailedError(
+        failed.map((f) => `${f.component.name}: ${f.result.condition.message}`).join('; '),
+      );
+    }
+    const waits = outcomes.map((o) => o.result.requeueAfterMs).filter((ms): ms is number => ms !== undefined);
+    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
+  }
+
+  /** A new generation (or a manual retry) shows Provisioning at once, before slow components run. */
+  private async startProvisioning(
+    dept: DepartmentObject,
+    previous: DepartmentStatus,
+    request: string | undefined,
+  ): Promise<DepartmentStatus> {
+    const status: DepartmentStatus = {
+      ...previous,
+      phase: 'Provisioning',
+      observedGeneration: dept.metadata.generation,
+      conditions: setCondition(
+        previous.conditions ?? [],
+        {
+          type: ConditionType.Reconciling,
+          status: 'True',
+          reason: Reason.Progressing,
+          message: `provisioning generation ${dept.metadata.generation}`,
+        },
+        dept.metadata.generation,
+      ),
+      ...(request !== undefined ? { lastHandledReconcileRequest: request } : {}),
+    };
+    await this.writeStatus(dept, status);
+    await this.recorder(dept).event(
+      'Normal',
+      'ProvisioningStarted',
+      `provisioning generation ${dept.metadata.generation}`,
+    );
+    return status;
+  }
+
+  private async suspended(dept: DepartmentObject, request: string | undefined): Promise<ReconcileResult> {
+    const previous = dept.status ?? {};
+    const status: DepartmentStatus = {
+      ...previous,
+      observedGeneration: dept.metadata.generation,
+      conditions: setCondition(
+        previous.conditions ?? [],
+        {
+          type: ConditionType.Reconciling,
+          status: 'False',
+          reason: Reason.Suspended,
+          message: 'spec.suspend is true: the controller makes no external changes',
+        },
+        dept.metadata.generation,
+      ),
+      ...(request !== undefined ? { lastHandledReconcileRequest: request } : {}),
+    };
+    await this.writeStatus(dept, status);
+    return {};
+  }
+
+  private async finalize(
+    dept: DepartmentObject,
+    context: (d: ComponentContext['dependencies']) => ComponentContext,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    if (!dept.metadata.finalizers?.includes(FINALIZER)) return {};
+    const previous = dept.status ?? {};
+    // A suspended Department is released without touching external resources (as Flux does).
+    const outcomes = dept.spec.suspend ? [] : await deleteComponents(this.components, context);
+    const done = outcomes.every(isDeleted);
+    if (!done) {
+      const pending = outcomes.filter((o) => !isDeleted(o));
+      const failed = pending.filter((o) => o.error !== undefined);
+      let conditions = previous.conditions ?? [];
+      for (const o of failed) {
+        conditions = setCondition(
+          conditions,
+          { type: o.component.conditionType, ...o.result.condition },
+          dept.metadata.generation,
+        );
+      }
+      conditions = setCondition(
+        conditions,
+        {
+          type: ConditionType.Reconciling,
+          status: 'True',
+          reason: failed.length > 0 ? Reason.DeleteFailed : Reason.Deprovisioning,
+          message: pending.map((o) => `${o.component.name}: ${o.result.condition.message}`).join('; '),
+        },
+        dept.metadata.generation,
+      );
+      await this.writeStatus(dept, { ...previous, phase: 'Deprovisioning', conditions });
+      if (failed.length > 0)
+        throw new ComponentsFailedError(`delete failed: ${failed.map((f) => f.component.name).join(', ')}`);
+      const waits = pending.map((o) => o.result.requeueAfterMs ?? 1000);
+      return { requeueAfterMs: Math.min(...waits) };
+    }
+    if (previous.phase !== 'Deprovisioning') {
+      await this.writeStatus(dept, { ...previous, phase: 'Deprovisioning' }).catch(() => undefined);
+    }
+    await this.deps.client.mergePatch(
+      paths.department(dept.metadata.name),
+      {
+        metadata: {
+          finalizers: (dept.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+          resourceVersion: dept.metadata.resourceVersion,
+        },
+      },
+      FIELD_MANAGER,
+    );
+    log.info('deprovisioned', { deletionPolicy: dept.spec.deletionPolicy });
+    await this.recorder(dept).event(
+      'Normal',
+      'Deprovisioned',
+      `department deprovisioned (deletionPolicy ${dept.spec.deletionPolicy})`,
+    );
+    return {};
+  }
+
+  /** Writes status through the status subresource with server-side apply, only when it changed. */
+  private async writeStatus(dept: DepartmentObject, status: DepartmentStatus): Promise<void> {
+    if (statusEqual(dept.status, status)) return;
+    await this.deps.client.apply(
+      paths.departmentStatus(dept.metadata.name),
+      { apiVersion: API_VERSION, kind: 'Department', metadata: { name: dept.metadata.name }, status },
+      FIELD_MANAGER,
+    );
+  }
+
+  private recorder(dept: DepartmentObject) {
+    return this.deps.events.recorderFor({
+      apiVersion: API_VERSION,
+      kind: 'Department',
+      name: dept.metadata.name,
+      uid: dept.metadata.uid,
+    });
+  }
+
+  /** Events for the transitions a person cares about; nothing when nothing changed. */
+  private async announce(
+    dept: DepartmentObject,
+    before: DepartmentStatus,
+    after: DepartmentStatus,
+    outcomes: Outcome[],
+  ) {
+    const events = this.recorder(dept);
+    for (const o of outcomes) {
+      const was = getCondition(before.conditions, o.component.conditionType)?.status;
+      const now = o.result.condition.status;
+      if (now === 'False' && was !== 'False') {
+        await events.event('Warning', 'ComponentFailed', `${o.component.conditionType}: ${o.result.condition.message}`);
+      } else if (now === 'True' && was === 'False') {
+        await events.event('Normal', 'ComponentRecovered', `${o.component.conditionType} recovered`);
+      }
+    }
+    const wasReady = getCondition(before.conditions, ConditionType.Ready)?.status;
+    if (getCondition(after.conditions, ConditionType.Ready)?.status === 'True' && wasReady !== 'True') {
+      await events.event('Normal', 'Ready', 'all components are ready');
+    }
+    if (after.phase === 'Failed' && before.phase !== 'Failed') {
+      const stalled = getCondition(after.conditions, ConditionType.Stalled);
+      await events.event('Warning', 'Failed', stalled?.status === 'True' ? stalled.message : 'components keep failing');
+    }
+  }
+}
+
+/** Status fields this reconciler recomputes every pass. */
+function stripOwnFields(status: DepartmentStatus): DepartmentStatus {
+  const { conditions: _c, phase: _p, observedGeneration: _g, ...rest } = status;
+  return rest;
+}

@@ -1,0 +1,42 @@
+// The Secrets components hand each other and that users provide: their names and the keys they hold.
+import { z } from 'zod';
+
+/** The Secret `database` the database component writes into dept-<name>: the department's own login. */
+export const DATABASE_SECRET = 'database';
+
+export const databaseSecret = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(1).max(65535),
+  database: z.string().min(1),
+  user: z.string().min(1),
+  password: z.string().min(1),
+  schema: z.string().min(1).optional(),
+  url: z.string().optional(),
+});
+
+export type DatabaseSecretData = z.infer<typeof databaseSecret>;
+
+/** The Secret `gateway-token` in dept-<name>: the department agent's token for the gateway (keys token, url). */
+export const GATEWAY_TOKEN_SECRET = 'gateway-token';
+
+export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+
+/** The keys of the Secret a Department's spec.oauth.secretRef names. */
+export const oauthClientSecret = z.object({
+  client_id: z.string().trim().min(1, 'client_id is empty').max(255),
+  client_secret: z.string().min(1, 'client_secret is empty').max(1024),
+  refresh_token: z.string().min(1).max(4096).optional(),
+  token_uri: z.url({ protocol: /^https?$/, message: 'token_uri is not an http(s) URL' }).default(GOOGLE_TOKEN_URI),
+});
+
+export type OAuthClientSecret = z.infer<typeof oauthClientSecret>;
+
+/** What is wrong with a Secret's contents, naming keys only, never values. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const key = issue.path.join('.');
+      return issue.code === 'invalid_type' ? `${key} is missing` : `${key}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm run build`: the production build. Compiles the shipped folders to dist/ (tsconfig.build.json: .ts imports
+// rewritten to .js) and copies beside them the files the code reads at run time by path: SQL migrations and
+// their journal, n8n workflow templates, Railway GraphQL operations, the Pulumi provider plugin's launcher.
+// Plain Node (no bundler): the output keeps the source tree's shape, so every `new URL('./x', import.meta.url)`
+// resolves the same way in dist/ as in a checkout.
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { extname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const out = join(root, 'dist');
+const SHIPPED = ['crds', 'controller', 'reconcilers', 'pulumi', 'gateway'];
+const ASSETS = new Set(['.sql', '.json', '.graphql']);
+
+const started = Date.now();
+rmSync(out, { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+let copied = 0;
+function copyAssets(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (name === 'node_modules') continue;
+      copyAssets(path);
+    } else if (ASSETS.has(extname(name)) || /\/bin\/pulumi-resource-[a-z]+$/.test(path)) {
+      cpSync(path, join(out, relative(root, path)), { preserveTimestamps: true });
+      copied++;
+    }
+  }
+}
+for (const dir of SHIPPED) copyAssets(join(root, dir));
+console.log(`[build] dist/ written in ${((Date.now() - started) / 1000).toFixed(1)} s (${copied} assets copied)`);

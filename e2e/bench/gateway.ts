@@ -1,0 +1,551 @@
+/**
+ * Gateway benchmark: `npm run bench:gateway`. Prints numbers; fails only when a request fails or is not audited.
+ *
+ * Seeds three departments with 10,000 documents each (every department may search the other two), then loads
+ * POST /api/v1/cross-dept/query (search_documents) on the real gateway over HTTP, with autocannon: JWT
+ * verification, rate limit (raised for the run), then one transaction with the grant check, search and audit. In the
+ * same run it drives that transaction straight from pg (BEGIN, set_config, the same search, the same audit
+ * insert, COMMIT; no HTTP, token, rate limit or grant-check round trip) with as many concurrent loops and the
+ * same pool size, and prints req/s, p50/p99 and gateway / direct.
+ *
+ *   npm run bench:gateway                 (starts its own API server and Postgres)
+ *   KUBECONFIG=... DATABASE_URL=... npm run bench:gateway
+ *   BENCH_LOADGEN=inline                  (autocannon on the gateway's event loop instead of a worker thread)
+ *   BENCH_SECONDS=10 BENCH_DOCUMENTS=10000 BENCH_CONNECTIONS=10,50
+ *
+ * As cross_dept_query_role the tenant tables' RLS policies apply; the search uses the GIN index only because
+ * federation migration 0004 marks `@@` LEAKPROOF (a Seq Scan here means it could not). The bench prints the plan.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { writeAudit } from '../../gateway/audit/record.ts';
+import { enterQueryRole, runTenantQuery } from '../../gateway/query/execute.ts';
+import type { CrossDeptQueryRequest } from '../../gateway/query/schemas.ts';
+import { PERMISSION, querySql } from '../../gateway/query/sql.ts';
+import { ident, tenantNames } from '../../reconcilers/database/names.ts';
+import type { GatewayTestbed } from '../support/gateway.ts';
+
+const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 10_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '10,50').split(',').map(Number);
+const LOADGEN = process.env.BENCH_LOADGEN === 'inline' ? 'inline' : 'worker';
+const CLOCK_TICKS = 100;
+
+/** What an agent asks another department's documents (websearch syntax: AND by default, `or`, `-word`). */
+const QUERIES = [
+  'vacation policy',
+  'budget approval',
+  'onboarding checklist',
+  'quarterly revenue forecast',
+  'contract renewal',
+  'invoice',
+  'security incident report',
+  'travel expenses -international',
+  'hiring or recruitment',
+  'customer complaint',
+  'payroll schedule',
+  'vendor agreement',
+];
+/** Words every document is made of: stop words, then invented words for a Zipf long tail. */
+const COMMON = 'the of and to a in is that for it as with was on be by this are from at or an we will our'.split(' ');
+/** Each document is about two of these; a few of its words (and most of its title) come from them. */
+const TOPICS = [
+  'vacation policy leave holiday absence approval',
+  'budget approval forecast quarterly spending department',
+  'onboarding checklist training orientation equipment laptop',
+  'revenue pipeline quota forecast territory quarterly',
+  'contract renewal clause amendment termination liability',
+  'invoice payment receipt overdue billing refund',
+  'security incident report breach escalation outage',
+  'travel expenses reimbursement mileage international flight',
+  'hiring recruitment candidate interview offer headcount',
+  'customer complaint ticket satisfaction escalation refund',
+  'payroll schedule overtime salary deduction bonus',
+  'vendor agreement procurement supplier purchase order',
+  'compliance audit risk control evidence finding',
+  'office relocation facility lease parking maintenance',
+  'product launch campaign brand partner announcement',
+  'benefits insurance pension enrollment dependent coverage',
+].map((t) => t.split(' '));
+const TOPIC_WORDS = 6;
+
+/** 20,000 words drawn with P(rank k) ~ 1/k (Zipf): stop words first, invented words for the long tail. */
+function vocabulary(size = 20_000): string[] {
+  const syllables = 'ba ce di fo gu ka le mi no pu ra se ti vo zu tan ker lin mor pex qua rin sol tev wyn'.split(' ');
+  const n = syllables.length;
+  return Array.from(
+    { length: size },
+    (_, i) =>
+      COMMON[i] ?? `${syllables[i % n]}${syllables[Math.floor(i / n) % n]}${syllables[Math.floor(i / n / n) % n]}`,
+  );
+}
+
+/** A word of document g: with probability `share` from one of its two topics, otherwise from the Zipf vocabulary. */
+const word = (share: number) => `CASE WHEN random() < ${share}
+  THEN p.topics[(CASE WHEN random() < 0.5 THEN g % p.n ELSE (g * 7 + 3) % p.n END) * ${TOPIC_WORDS} + ceil(random() * ${TOPIC_WORDS})::int]
+  ELSE p.words[ceil(power(cardinality(p.words), random()))::int] END`;
+
+/** One INSERT ... SELECT per department: titles of 3-7 words, bodies of 80-479 words. */
+async function seedDocuments(t: GatewayTestbed): Promise<void> {
+  const params = [vocabulary(), TOPICS.flat(), TOPICS.length, DOCUMENTS];
+  await Promise.all(
+    t.departments.map(async (department, i) => {
+      const table = `${ident(tenantNames(department).schema)}.drive_document_repository`;
+      const client = await t.db.pool.connect();
+      try {
+        await client.query('SELECT setseed($1)', [(i + 1) / 10]);
+        await client.query(
+          `INSERT INTO ${table} (drive_file_id, drive_folder_id, file_name, mime_type, web_view_link,
+                                 drive_modified_time, extracted_text, text_length, extraction_method, extraction_status)
+           SELECT 'bench-' || g, 'folder-' || g % 40, initcap(title.text), 'application/pdf',
+                  'https://drive.google.com/file/d/bench-' || g || '/view', now() - g * interval '17 minutes',
+                  body.text, length(body.text), 'pdf-text', 'completed'
+             FROM (SELECT $1::text[] AS words, $2::text[] AS topics, $3::int AS n) p, generate_series(1, $4::int) g,
+                  LATERAL (SELECT string_agg(w, ' ') AS text
+                             FROM (SELECT ${word(0.6)} AS w FROM generate_series(1, 3 + g % 5)) x) title,
+                  LATERAL (SELECT string_agg(w, ' ') AS text
+                             FROM (SELECT ${word(0.01)} AS w FROM generate_series(1, 80 + g * 7919 % 400)) x) body`,
+          params,
+        );
+      } finally {
+        client.release();
+      }
+      await t.db.pool.query(`VACUUM ANALYZE ${table}`);
+    }),
+  );
+}
+
+/** The scans the planner picks for the search as the gateway's role, where RLS applies. */
+async function searchPlan(t: GatewayTestbed, call: Call): Promise<string> {
+  const client = await t.gatewayPool.connect();
+  try {
+    await client.query('BEGIN');
+    await enterQueryRole(client, call.source, PERMISSION[call.request.query_type]);
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN ${querySql(call.request.target_department_id, call.request.query_type)}`,
+      [call.request.query_params.query, call.request.query_params.limit],
+    );
+    return rows
+      .map((r) =>
+        r['QUERY PLAN']
+          .trim()
+          .replace(/^->\s*/, '')
+          .replace(/\s+\(cost.*$/, ''),
+      )
+      .filter((line) => line.includes(' on '))
+      .join(', ');
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+/** One request of the sequence every connection (and every direct loop) cycles through. */
+interface Call {
+  source: string;
+  token: string;
+  request: CrossDeptQueryRequest;
+}
+
+function calls(departments: string[], tokens: Map<string, string>): Call[] {
+  return departments.flatMap((source) =>
+    departments
+      .filter((target) => target !== source)
+      .flatMap((target) =>
+        QUERIES.map((query, i) => ({
+          source,
+          token: tokens.get(source) as string,
+          request: {
+            target_department_id: target,
+            query_type: 'search_documents' as const,
+            query_params: { query, limit: 10 },
+            requester_context: { session_id: `bench-${i}`, user_email: `agent@${source}.example.com` },
+          },
+        })),
+      ),
+  );
+}
+
+interface Measured {
+  requests: number;
+  seconds: number;
+  /** Milliseconds of each successful request. */
+  latencies: number[];
+  failures: number;
+  detail: string;
+}
+
+interface LoadJob {
+  url: string;
+  connections: number;
+  seconds: number;
+  requests: autocannon.Request[];
+}
+
+/** Runs autocannon on this thread; latencies come from its response events (sub-millisecond, 2xx only). */
+async function fire(job: LoadJob): Promise<Measured> {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: job.url, connections: job.connections, duration: job.seconds, requests: job.requests },
+      (err: Error | null, r) => (err ? reject(err) : resolve(r)),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+    });
+  });
+  const failures = result.errors + result.timeouts + result.non2xx + result.mismatches;
+  const codes = Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => `${code}: ${s.count}`);
+  return {
+    requests: result['2xx'],
+    seconds: result.duration,
+    latencies,
+    failures,
+    detail: `errors ${result.errors}, timeouts ${result.timeouts}, status ${codes.join(', ')}`,
+  };
+}
+
+/** A worker thread running `fire` (this file again, through tsx), so the load generator has its own event loop. */
+function loadWorker(): { run(job: LoadJob): Promise<Measured>; stop(): Promise<number> } {
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const worker = new Worker(boot, { eval: true });
+  let failed: ((err: Error) => void) | undefined;
+  worker.on('error', (err) => failed?.(err));
+  worker.on('exit', (code) => failed?.(new Error(`load generator worker exited with ${code}`)));
+  return {
+    run: (job) =>
+      new Promise((resolve, reject) => {
+        failed = reject;
+        worker.once('message', resolve);
+        worker.postMessage(job);
+      }),
+    stop: () => worker.terminate(),
+  };
+}
+
+/** The gateway's transaction for an allowed search, minus the grant check: one pooled connection, as the gateway role. */
+async function directQuery(pool: pg.Pool, call: Call): Promise<number> {
+  const startedAt = performance.now();
+  const { request, source } = call;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await enterQueryRole(client, source, PERMISSION[request.query_type]);
+    const results = await runTenantQuery(client, request.target_department_id, request);
+    await writeAudit(client, {
+      id: randomUUID(),
+      source,
+      target: request.target_department_id,
+      queryType: request.query_type,
+      params: request.query_params,
+      sessionId: request.requester_context?.session_id ?? null,
+      userEmail: request.requester_context?.user_email ?? null,
+      resultsReturned: results.length,
+      outcome: 'allowed',
+      latencyMs: performance.now() - startedAt,
+      errorMessage: null,
+    });
+    await client.query('COMMIT');
+    return results.length;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** `connections` loops, each cycling through `sequence` like one autocannon connection, for `seconds`. */
+async function drive(pool: pg.Pool, sequence: Call[], connections: number, seconds: number): Promise<Measured> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstError = '';
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let i = 0; performance.now() < deadline; i = (i + 1) % sequence.length) {
+        const t0 = performance.now();
+        try {
+          if ((await directQuery(pool, sequence[i] as Call)) > 0) latencies.push(performance.now() - t0);
+          else failures++;
+        } catch (err) {
+          failures++;
+          firstError ||= (err as Error).message;
+        }
+      }
+    }),
+  );
+  return {
+    requests: latencies.length,
+    seconds: (performance.now() - started) / 1000,
+    latencies,
+    failures,
+    detail: firstError || 'empty result',
+  };
+}
+
+/**
+ * CPU seconds of the local Postgres listening on `port`: the postmaster (with its exited children) and its live
+ * children. Undefined when that server is not on this machine.
+ */
+function postgresCpuSeconds(port: string): number | undefined {
+  const stats = new Map<string, { ppid: string; cpu: number; reaped: number }>();
+  let postmaster: string | undefined;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
+      const ticks = (i: number) => (f[i] ?? 0) / CLOCK_TICKS;
+      stats.set(pid, { ppid: String(f[1]), cpu: ticks(11) + ticks(12), reaped: ticks(13) + ticks(14) });
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (args[args.indexOf('-p') + 1] === port) postmaster = pid;
+    } catch {
+      // the process exited while we listed /proc
+    }
+  }
+  if (!postmaster) return undefined;
+  let total = (stats.get(postmaster)?.cpu ?? 0) + (stats.get(postmaster)?.reaped ?? 0);
+  for (const s of stats.values()) if (s.ppid === postmaster) total += s.cpu;
+  return total;
+}
+
+interface Row {
+  name: 'gateway' | 'direct';
+  connections: number;
+  measured: Measured;
+  nodeCpuUs: number;
+  pgCpuUs: number | undefined;
+  audited: number;
+}
+
+const percentile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+const rate = (m: Measured) => m.requests / m.seconds;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  // Imported here so the load generator's worker thread, which runs this file too, stays small.
+  const [{ startPlatform }, { startTestbed }, { serveGateway }, { createLogger }] = await Promise.all([
+    import('../testenv/platform.ts'),
+    import('../support/gateway.ts'),
+    import('../../gateway/server.ts'),
+    import('../../controller/platform/logging/log.ts'),
+  ]);
+  const platform =
+    process.env.KUBECONFIG && process.env.DATABASE_URL ? undefined : await startPlatform({ installCrds: true });
+  const t = await startTestbed({
+    kubeconfig: process.env.KUBECONFIG ?? (platform?.kubeconfig as string),
+    databaseUrl: process.env.DATABASE_URL ?? (platform?.databaseUrl as string),
+    prefixes: ['hr', 'sales', 'legal'],
+  });
+  const problems: string[] = [];
+  let stopping = false;
+  // An idle client can fail (e.g. when the database is dropped at the end while pool.end() is still closing it).
+  const poolError = (pool: string) => (err: Error) => {
+    if (!stopping) problems.push(`${pool} pool: ${err.message}`);
+  };
+  t.db.pool.on('error', poolError('admin'));
+  const worker = LOADGEN === 'worker' ? loadWorker() : undefined;
+  const load = (job: LoadJob) => worker?.run(job) ?? fire(job);
+  try {
+    const started = performance.now();
+    await seedDocuments(t);
+    console.log(
+      `seeded ${t.departments.length} x ${DOCUMENTS} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    for (const source of t.departments) {
+      for (const target of t.departments) {
+        if (source !== target) await t.grant(`bench-${source}-${target}`, { source, target });
+      }
+    }
+    const tokens = new Map<string, string>();
+    for (const d of t.departments) tokens.set(d, await t.token(d, 'agent', { lifetimeSeconds: 3600 }));
+    const sequence = calls(t.departments, tokens);
+    const matches: number[] = [];
+    for (const c of sequence.slice(0, QUERIES.length * 2)) {
+      const table = `${ident(tenantNames(c.request.target_department_id).schema)}.drive_document_repository`;
+      const { rows } = await t.db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${table} WHERE search_vector @@ websearch_to_tsquery('english', $1)`,
+        [c.request.query_params.query],
+      );
+      matches.push(rows[0]?.n ?? 0);
+    }
+    matches.sort((a, b) => a - b);
+    console.log(
+      `documents matching a query (of ${DOCUMENTS}): min ${matches[0]}, median ${percentile(matches, 0.5)}, max ${matches.at(-1)}; 10 returned`,
+    );
+    console.log(`search plan as the gateway role: ${await searchPlan(t, sequence[0] as Call)}`);
+    const requests: autocannon.Request[] = sequence.map((c) => ({
+      method: 'POST',
+      path: '/api/v1/cross-dept/query',
+      headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(c.request),
+    }));
+    const pgPort = new URL(t.gatewayUrl).port || '5432';
+    const auditRows = async () =>
+      (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM federation.cross_dept_audit')).rows[0]?.n ??
+      0;
+    /** Warm-up, then the measured run; node and Postgres CPU per request over the measured run only. */
+    async function measure(run: (seconds: number) => Promise<Measured>) {
+      const warm = await run(WARMUP_SECONDS);
+      if (warm.failures) problems.push(`warm-up: ${warm.failures} failed (${warm.detail})`);
+      await sleep(200); // requests in flight when the load generator stopped still finish and write audit rows
+      const cpu = process.cpuUsage();
+      const pg0 = postgresCpuSeconds(pgPort);
+      const measured = await run(SECONDS);
+      const { user, system } = process.cpuUsage(cpu);
+      const pg1 = postgresCpuSeconds(pgPort);
+      await sleep(200);
+      const pgCpuUs = pg0 === undefined || pg1 === undefined ? undefined : ((pg1 - pg0) * 1e6) / measured.requests;
+      return { warm, measured, nodeCpuUs: (user + system) / measured.requests, pgCpuUs };
+    }
+
+    const rows: Row[] = [];
+    for (const connections of CONNECTIONS) {
+      const gateway = await serveGateway({
+        databaseUrl: t.gatewayUrl,
+        kubeConfig: t.kc,
+        rateLimitPerMinute: 1_000_000_000,
+        poolMax: connections,
+        log: createLogger({ component: 'federation-gateway', level: 'warn' }),
+      });
+      try {
+        for (const c of sequence) {
+          const res = await fetch(`${gateway.url}/api/v1/cross-dept/query`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(c.request),
+          });
+          const body = (await res.json()) as { results_count?: number };
+          if (res.status !== 200 || !body.results_count) {
+            throw new Error(`sample ${c.request.query_params.query}: HTTP ${res.status} ${JSON.stringify(body)}`);
+          }
+        }
+        const before = await auditRows();
+        const job = (seconds: number) => load({ url: gateway.url, connections, seconds, requests });
+        const r = await measure(job);
+        const audited = (await auditRows()) - before;
+        const answered = r.warm.requests + r.measured.requests;
+        // A request cut off when the load generator stops is still answered and audited by the gateway.
+        if (audited < answered || audited > answered + 2 * connections) {
+          problems.push(`gateway x${connections}: ${audited} audit rows for ${answered} answered requests`);
+        }
+        rows.push({ name: 'gateway', connections, ...r, audited });
+      } finally {
+        await gateway.stop();
+      }
+
+      const pool = new pg.Pool({ connectionString: t.gatewayUrl, max: connections });
+      pool.on('error', poolError('direct'));
+      try {
+        const before = await auditRows();
+        const r = await measure((seconds) => drive(pool, sequence, connections, seconds));
+        const audited = (await auditRows()) - before;
+        if (audited !== r.warm.requests + r.measured.requests) {
+          problems.push(`direct x${connections}: ${audited} audit rows for ${r.warm.requests + r.measured.requests}`);
+        }
+        rows.push({ name: 'direct', connections, ...r, audited });
+      } finally {
+        await pool.end();
+      }
+    }
+
+    for (const row of rows) {
+      if (row.measured.failures) {
+        problems.push(`${row.name} x${row.connections}: ${row.measured.failures} failed (${row.measured.detail})`);
+      }
+    }
+    report(rows);
+  } finally {
+    stopping = true;
+    await worker?.stop();
+    await t.stop();
+    await platform?.stop();
+  }
+  if (problems.length) {
+    console.error(`\nFAILED:\n  ${problems.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function report(rows: Row[]): void {
+  const cols = [
+    'case',
+    'conns',
+    'pool',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'failed',
+    'audit rows',
+    'node us/req',
+    'pg us/req',
+  ];
+  const widths = [8, 6, 5, 8, 7, 7, 7, 11, 12, 10];
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join(' ');
+  console.log(
+    `\n== search_documents, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up; load generator: autocannon ${
+      LOADGEN === 'worker' ? 'in a worker thread' : 'on the gateway thread'
+    } of this process (its CPU is in the gateway's node us/req); audit rows: warm-up + run`,
+  );
+  console.log(line(cols));
+  for (const r of rows) {
+    const sorted = [...r.measured.latencies].sort((a, b) => a - b);
+    console.log(
+      line([
+        r.name,
+        String(r.connections),
+        String(r.connections),
+        rate(r.measured).toFixed(0),
+        percentile(sorted, 0.5).toFixed(2),
+        percentile(sorted, 0.99).toFixed(2),
+        String(r.measured.failures),
+        String(r.audited),
+        r.nodeCpuUs.toFixed(0),
+        r.pgCpuUs === undefined ? 'n/a' : r.pgCpuUs.toFixed(0),
+      ]),
+    );
+  }
+  console.log('');
+  for (const connections of CONNECTIONS) {
+    const gateway = rows.find((r) => r.name === 'gateway' && r.connections === connections);
+    const direct = rows.find((r) => r.name === 'direct' && r.connections === connections);
+    if (!gateway || !direct) continue;
+    const ratio = rate(gateway.measured) / rate(direct.measured);
+    const p99 = percentile(
+      [...gateway.measured.latencies].sort((a, b) => a - b),
+      0.99,
+    );
+    const aims = [`ratio ${ratio >= 0.6 ? 'meets' : 'misses'} >= 0.6`];
+    if (connections === 10) aims.push(`p99 ${p99 < 25 ? 'meets' : 'misses'} < 25 ms`);
+    console.log(`ratio gateway / direct req/s at ${connections} connections: ${ratio.toFixed(2)} (${aims.join(', ')})`);
+    if (gateway.pgCpuUs !== undefined && direct.pgCpuUs !== undefined) {
+      // On a saturated machine throughput follows CPU per request; this ratio is steadier when other work shares it.
+      const cpu = (r: Row) => r.nodeCpuUs + (r.pgCpuUs ?? 0);
+      console.log(
+        `  CPU per request (node + postgres): gateway ${(cpu(gateway) / 1000).toFixed(2)} ms, direct ${(cpu(direct) / 1000).toFixed(2)} ms, direct / gateway ${(cpu(direct) / cpu(gateway)).toFixed(2)}`,
+      );
+    }
+  }
+  console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+if (isMainThread) {
+  main().catch((error: Error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+} else {
+  parentPort?.on('message', async (job: LoadJob) => parentPort?.postMessage(await fire(job)));
+}

@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../testenv/platform.ts';
+
+/** A small tree in the repository's layout: each `bad` file breaks one rule, each `ok` file stays within them. */
+const FIXTURE: Record<string, string[]> = {
+  'crds/department.ts': [],
+  'crds/bad.ts': ['../controller/core/component.ts'],
+  'controller/core/component.ts': ['../../crds/department.ts'],
+  'controller/core/manager.ts': ['./component.ts'],
+  'controller/core/bad.ts': ['../../reconcilers/database/component.ts'],
+  'controller/core/bad-platform.ts': ['../platform/kube/rest-client.ts'],
+  'controller/platform/kube/rest-client.ts': ['../../core/component.ts'],
+  'controller/platform/kube/bad.ts': ['../../../e2e/testenv/platform.ts'],
+  'controller/main.ts': ['./core/manager.ts', '../reconcilers/database/component.ts'],
+  'reconcilers/database/component.ts': [
+    '../../controller/core/component.ts',
+    '../../controller/platform/kube/rest-client.ts',
+  ],
+  'reconcilers/workflows/component.ts': [],
+  'reconcilers/workflows/bad.ts': ['../../e2e/support/workflows.ts'],
+  'reconcilers/oauth/bad.ts': ['../workflows/component.ts'],
+  'reconcilers/runtime/bad.ts': ['../../controller/main.ts'],
+  'reconcilers/runtime/bad-helper.ts': ['./testing/testbed.ts'],
+  'reconcilers/runtime/testing/testbed.ts': [],
+  'reconcilers/runtime/component.test.ts': ['../../e2e/support/workflows.ts'],
+  'pulumi/bad.ts': ['../reconcilers/database/component.ts'],
+  'gateway/ok.ts': ['../controller/platform/kube/rest-client.ts', '../crds/department.ts'],
+  'gateway/bad.ts': ['../controller/core/manager.ts'],
+  'gateway/bad-reconciler.ts': ['../reconcilers/database/component.ts'],
+  'e2e/testenv/platform.ts': ['../../controller/main.ts'],
+  'e2e/support/workflows.ts': ['../../reconcilers/workflows/component.ts'],
+};
+
+const EXPECTED = [
+  ['controller/core/bad-platform.ts', 'core-knows-no-component'],
+  ['controller/core/bad.ts', 'core-knows-no-component'],
+  ['controller/platform/kube/bad.ts', 'platform-pieces-are-shared'],
+  ['controller/platform/kube/bad.ts', 'production-never-imports-e2e'],
+  ['crds/bad.ts', 'crds-import-nothing-of-ours'],
+  ['gateway/bad-reconciler.ts', 'gateway-imports-no-controller-internals'],
+  ['gateway/bad.ts', 'gateway-imports-no-controller-internals'],
+  ['pulumi/bad.ts', 'pulumi-is-a-library'],
+  ['reconcilers/oauth/bad.ts', 'components-do-not-import-each-other'],
+  ['reconcilers/runtime/bad-helper.ts', 'production-never-imports-tests'],
+  ['reconcilers/runtime/bad.ts', 'components-are-not-wiring'],
+  ['reconcilers/runtime/bad.ts', 'nothing-imports-wiring'],
+  ['reconcilers/workflows/bad.ts', 'components-are-not-wiring'],
+  ['reconcilers/workflows/bad.ts', 'production-never-imports-e2e'],
+];
+
+interface Violation {
+  from: string;
+  rule: { name: string };
+}
+
+describe('npm run lint (dependency-cruiser layers)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fed-layers-'));
+    for (const [file, imports] of Object.entries(FIXTURE)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      const body = imports.map((spec, i) => `import * as m${i} from '${spec}';\nvoid m${i};`).join('\n');
+      writeFileSync(join(dir, file), `${body}\nexport const value = 1;\n`);
+    }
+    copyFileSync(join(REPO_ROOT, 'tsconfig.json'), join(dir, 'tsconfig.json'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('does fail on each arrow that points the wrong way, and on nothing else', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+        ...['crds', 'controller', 'reconcilers', 'pulumi', 'gateway', 'e2e'],
+        '--config',
+        join(REPO_ROOT, '.dependency-cruiser.cjs'),
+        '--output-type',
+        'json',
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    const violations = (JSON.parse(run.stdout) as { summary: { violations: Violation[] } }).summary.violations;
+    const found = violations.map((v) => [v.from, v.rule.name]).sort((a, b) => a.join().localeCompare(b.join()));
+    expect(found).toEqual(EXPECTED);
+  });
+
+  it('does pass on the repository itself', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+        ...['crds', 'controller', 'reconcilers', 'pulumi', 'gateway', 'e2e'],
+        '--config',
+        '.dependency-cruiser.cjs',
+        '--output-type',
+        'err',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    expect(run.stdout + run.stderr).toContain('no dependency violations found');
+    expect(run.status).toBe(0);
+  });
+});

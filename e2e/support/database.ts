@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import type { ComponentContext, DepartmentObject } from '../../controller/core/component.ts';
+import { silentLogger } from '../../controller/core/logger.ts';
+import { migrateFederation } from '../../controller/platform/database/federation-migrate.ts';
+import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import type { DepartmentSpec } from '../../crds/department.ts';
+import { namespaceFor } from '../../crds/names.ts';
+import type { DatabaseEndpoint } from '../../reconcilers/database/database-secret.ts';
+import { tenantNames } from '../../reconcilers/database/names.ts';
+
+/** Test support (not a test): a private database per test file, departments, namespaces and contexts. */
+export interface TestDatabase {
+  pool: pg.Pool;
+  url: string;
+  endpoint: DatabaseEndpoint;
+  /** Drops the database and the department roles the tests created (roles are cluster-wide). */
+  drop(departments: string[]): Promise<void>;
+}
+
+export async function createTestDatabase(superuserUrl: string): Promise<TestDatabase> {
+  const name = `fed_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: superuserUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(superuserUrl);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  // DROP DATABASE ... WITH (FORCE) terminates connections a test may still hold: not an error of the test.
+  pool.on('error', () => {});
+  await migrateFederation(pool);
+  return {
+    pool,
+    url: url.toString(),
+    endpoint: { host: url.hostname, port: Number(url.port || 5432), database: name },
+    async drop(departments) {
+      await pool.end();
+      const client = new pg.Client({ connectionString: superuserUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        for (const d of departments) await client.query(`DROP ROLE IF EXISTS ${tenantNames(d).role}`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export function randomDepartment(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export function departmentObject(name: string, spec: Partial<DepartmentSpec> = {}): DepartmentObject {
+  return {
+    apiVersion: 'federation.synrg.io/v1alpha1',
+    kind: 'Department',
+    metadata: {
+      name,
+      uid: `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`,
+      generation: 1,
+      resourceVersion: '1',
+    },
+    spec: {
+      displayName: name,
+      adminEmail: `admin@${name}.example.com`,
+      enabledTools: ['database'],
+      deletionPolicy: 'Delete',
+      suspend: false,
+      ...spec,
+    },
+  };
+}
+
+export function kubeConfigFrom(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export async function createNamespace(kc: KubeConfig, department: string): Promise<void> {
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespaceFor(department) } } });
+}
+
+export interface RecordedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  note: string;
+}
+
+export function testContext(
+  kc: KubeConfig,
+  department: DepartmentObject,
+  events: RecordedEvent[] = [],
+): ComponentContext {
+  return {
+    department,
+    namespace: namespaceFor(department.metadata.name),
+    kube: new RestClient(kc),
+    dependencies: {},
+    events: { event: async (type, reason, note) => void events.push({ type, reason, note }) },
+    log: silentLogger,
+    signal: new AbortController().signal,
+  };
+}

@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import type { ComponentContext, DepartmentObject } from '../../controller/core/component.ts';
+import type { Logger } from '../../controller/core/logger.ts';
+import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import type { DepartmentSpecInput } from '../../crds/department.ts';
+import { namespaceFor } from '../../crds/names.ts';
+import { pulumiBackendFor, type RuntimeConfig } from '../../reconcilers/runtime/config.ts';
+import { type RailwayServer, startRailwayServer } from '../railway/server.ts';
+import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
+
+export const RAILWAY_TOKEN = `rw-${randomBytes(12).toString('hex')}`;
+export const PASSPHRASE = `pp-${randomBytes(12).toString('hex')}`;
+export const DB_PASSWORD = `dbpw-${randomBytes(12).toString('hex')}`;
+export const PROVIDER_KEY = `dg-${randomBytes(12).toString('hex')}`;
+export const OAUTH_SECRET = `oc-${randomBytes(12).toString('hex')}`;
+export const GATEWAY_TOKEN = `gw-${randomBytes(12).toString('hex')}`;
+export const SECRET_VALUES = [RAILWAY_TOKEN, PASSPHRASE, DB_PASSWORD, PROVIDER_KEY, OAUTH_SECRET, GATEWAY_TOKEN];
+
+export interface Recorded {
+  events: { type: string; reason: string; note: string }[];
+  logs: string[];
+}
+
+/** Everything the runtime tests share: the Railway server, a state database, the platform Secret, the config. */
+export interface RuntimeTestbed {
+  railway: RailwayServer;
+  config: RuntimeConfig;
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  backendUrl: string;
+  recorded: Recorded;
+  /** Creates the Department, its namespace, database Secret (and OAuth/gateway Secrets) and a context for it. */
+  department(name: string, spec?: Partial<DepartmentSpecInput>): Promise<ComponentContext>;
+  /** Re-reads the Department into a fresh context (after a spec change). */
+  context(name: string): Promise<ComponentContext>;
+  patchSpec(name: string, spec: Partial<DepartmentSpecInput>): Promise<void>;
+  putSecret(namespace: string, name: string, data: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const GROUP = 'federation.synrg.io';
+const VERSION = 'v1alpha1';
+
+/** A component context for a Department as the API server has it, recording events and logs. */
+export async function departmentContext(
+  kubeConfig: KubeConfig,
+  name: string,
+  recorded: Recorded,
+): Promise<ComponentContext> {
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const department = (await custom.getClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: 'departments',
+    name,
+  })) as DepartmentObject;
+  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    recorded.logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+  };
+  return {
+    department,
+    namespace: namespaceFor(name),
+    kube: new RestClient(kubeConfig),
+    dependencies: {},
+    events: {
+      event: async (type, reason, note) => {
+        recorded.events.push({ type, reason, note });
+      },
+    },
+    log: recordingLogger(log),
+    signal: new AbortController().signal,
+  };
+}
+
+export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: string): Promise<RuntimeTestbed> {
+  const suffix = randomBytes(4).toString('hex');
+  const stateDb = `pulumi_state_${suffix}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${stateDb}`);
+  await admin.end();
+  const dbUrl = new URL(databaseUrl);
+  dbUrl.pathname = `/${stateDb}`;
+  const backendUrl = pulumiBackendFor(dbUrl.toString());
+
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const railway = await startRailwayServer({ token: RAILWAY_TOKEN });
+  const cli = await ensurePulumiCli();
+  const platformNamespace = `runtime-platform-${suffix}`;
+  const recorded: Recorded = { events: [], logs: [] };
+
+  const putSecret = async (namespace: string, name: string, data: Record<string, string>) => {
+    const body = { metadata: { name, namespace }, stringData: data };
+    try {
+      await core.replaceNamespacedSecret({ name, namespace, body });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+      await core.createNamespacedSecret({ namespace, body });
+    }
+  };
+  await core.createNamespace({ body: { metadata: { name: platformNamespace } } });
+  await putSecret(platformNamespace, 'runtime-platform', {
+    RAILWAY_TOKEN,
+    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    LIVEKIT_URL: 'wss://livekit.example.com',
+    DEEPGRAM_API_KEY: PROVIDER_KEY,
+  });
+
+  const config: RuntimeConfig = {
+    railwayUrl: railway.url,
+    backendUrl,
+    platformSecret: { namespace: platformNamespace, name: 'runtime-platform' },
+    defaultImage: 'registry.railway.app/aio-agent:1.0.0',
+    workRoot: await mkdtemp(join(tmpdir(), 'runtime-stacks-')),
+    concurrency: 4,
+    pollMs: 200,
+    n8nWebhookBaseUrl: 'https://n8n.example.com/webhook',
+    gatewayUrl: 'https://gateway.example.com',
+    cli,
+  };
+
+  const context = (name: string) => departmentContext(kubeConfig, name, recorded);
+
+  return {
+    railway,
+    config,
+    kubeConfig,
+    core,
+    backendUrl,
+    recorded,
+    putSecret,
+    context,
+    async department(name, spec = {}) {
+      const namespace = namespaceFor(name);
+      await core.createNamespace({ body: { metadata: { name: namespace } } });
+      await putSecret(namespace, 'database', {
+        host: '127.0.0.1',
+        port: '5432',
+        database: 'federation',
+        user: `${name}_role`,
+        password: DB_PASSWORD,
+        schema: `${name.replaceAll('-', '_')}_tenant`,
+        url: `postgresql://${name}_role:${DB_PASSWORD}@127.0.0.1:5432/federation`,
+      });
+      await putSecret(namespace, 'google-oauth', {
+        client_id: `${name}.apps.example.com`,
+        client_secret: OAUTH_SECRET,
+      });
+      await putSecret(namespace, 'gateway-token', { token: GATEWAY_TOKEN });
+      await custom.createClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'departments',
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'Department',
+          metadata: { name },
+          spec: {
+            displayName: `Department ${name}`,
+            adminEmail: `admin@${name}.example.com`,
+            enabledTools: ['email'],
+            oauth: { secretRef: { name: 'google-oauth', namespace } },
+            ...spec,
+          },
+        },
+      });
+      return context(name);
+    },
+    async patchSpec(name, spec) {
+      const current = (await context(name)).department;
+      await custom.replaceClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'departments',
+        name,
+        body: { ...current, spec: { ...current.spec, ...spec } },
+      });
+    },
+    async stop() {
+      await railway.stop();
+    },
+  };
+}
+
+function recordingLogger(log: (level: string) => (msg: string, fields?: Record<string, unknown>) => void): Logger {
+  const logger: Logger = {
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    debug: log('debug'),
+    child: () => logger,
+  };
+  return logger;
+}

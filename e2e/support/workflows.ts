@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import type { ComponentContext, ComponentResult, DepartmentObject } from '../../controller/core/component.ts';
+import type { Logger } from '../../controller/core/logger.ts';
+import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import type { DepartmentSpecInput } from '../../crds/department.ts';
+import { namespaceFor, tenantSchemaFor } from '../../crds/names.ts';
+
+/**
+ * Stands in for the database component: a login role confined to `<name>_tenant`, a `records` table with
+ * rows, and the Secret `database` in dept-<name> with the keys that component writes.
+ */
+export async function provisionTenant(
+  kc: KubeConfig,
+  databaseUrl: string,
+  department: string,
+  rows: string[],
+): Promise<{ user: string; password: string }> {
+  const schema = tenantSchemaFor(department);
+  const user = `${schema}_role`;
+  const password = randomBytes(18).toString('base64url');
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
+    await db.query(`CREATE SCHEMA ${schema}`);
+    await db.query(`CREATE TABLE ${schema}.records (id serial PRIMARY KEY, label text NOT NULL)`);
+    await db.query(
+      `CREATE TABLE ${schema}.session_context (session_id text, context_type text, context_key text,
+         context_value jsonb, created_at timestamptz DEFAULT now(), expires_at timestamptz DEFAULT now() + interval '1 hour')`,
+    );
+    for (const label of rows) await db.query(`INSERT INTO ${schema}.records (label) VALUES ($1)`, [label]);
+    await db.query(`REVOKE ALL ON DATABASE ${new URL(databaseUrl).pathname.slice(1)} FROM PUBLIC`);
+    await db.query(`GRANT CONNECT ON DATABASE ${new URL(databaseUrl).pathname.slice(1)} TO ${user}`);
+    await db.query(`GRANT USAGE ON SCHEMA ${schema} TO ${user}`);
+    await db.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${user}`);
+  } finally {
+    await db.end();
+  }
+  const url = new URL(databaseUrl);
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: namespaceFor(department) } } }).catch(() => {});
+  await core.createNamespacedSecret({
+    namespace: namespaceFor(department),
+    body: {
+      metadata: { name: 'database' },
+      stringData: {
+        host: url.hostname,
+        port: url.port,
+        database: url.pathname.slice(1),
+        user,
+        password,
+        schema,
+        url: `postgres://${user}:${password}@${url.host}${url.pathname}`,
+      },
+    },
+  });
+  return { user, password };
+}
+
+export async function writeOAuthSecret(
+  kc: KubeConfig,
+  ref: { name: string; namespace: string },
+  data: Record<string, string>,
+): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const body = { metadata: { name: ref.name }, stringData: data };
+  try {
+    await core.createNamespacedSecret({ namespace: ref.namespace, body });
+  } catch {
+    await core.replaceNamespacedSecret({ name: ref.name, namespace: ref.namespace, body });
+  }
+}
+
+/** Creates the Department in the API server and returns it as the controller would read it. */
+export async function createDepartment(
+  kc: KubeConfig,
+  name: string,
+  spec: DepartmentSpecInput,
+): Promise<DepartmentObject> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const ref = { group: 'federation.synrg.io', version: 'v1alpha1', plural: 'departments' };
+  await api.createClusterCustomObject({
+    ...ref,
+    body: { apiVersion: 'federation.synrg.io/v1alpha1', kind: 'Department', metadata: { name }, spec },
+  });
+  return (await api.getClusterCustomObject({ ...ref, name })) as DepartmentObject;
+}
+
+export interface Recorded {
+  events: { type: string; reason: string; note: string }[];
+  logs: string[];
+}
+
+/** A context like the controller's; events and logs are kept for assertions. */
+export function contextFor(
+  kc: KubeConfig,
+  department: DepartmentObject,
+  recorded: Recorded,
+  dependencies: ComponentContext['dependencies'] = {},
+): ComponentContext {
+  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    recorded.logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+  };
+  return {
+    department,
+    namespace: namespaceFor(department.metadata.name),
+    kube: new RestClient(kc),
+    dependencies,
+    events: {
+      event: async (type, reason, note) => {
+        recorded.events.push({ type, reason, note });
+      },
+    },
+    log: recordingLogger(log),
+    signal: new AbortController().signal,
+  };
+}
+
+/** What the controller does with a result: merge status into the object. */
+export function mergeStatus(department: DepartmentObject, result: ComponentResult): void {
+  department.status = { ...(department.status ?? {}), ...(result.status ?? {}) };
+}
+
+function recordingLogger(log: (level: string) => (msg: string, fields?: Record<string, unknown>) => void): Logger {
+  const logger: Logger = {
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    debug: log('debug'),
+    child: () => logger,
+  };
+  return logger;
+}
