@@ -40,3 +40,10 @@ export function describeIssues(error: z.ZodError): string {
     })
     .join('; ');
 }
+
+/**
+ * The Secret `n8n-webhook` in dept-<name>: the credential every call to the department's n8n webhooks must carry
+ * (keys `header`: the header name, `token`: its value). The workflows component creates and rotates it; the
+ * runtime component hands it to the department's agent.
+ */
+export const N8N_WEBHOOK_SECRET = 'n8n-webhook';

@@ -1,5 +1,10 @@
 import type pg from 'pg';
-import type { Component, ComponentContext, ComponentResult } from '../../controller/core/component.ts';
+import {
+  type Component,
+  type ComponentContext,
+  ComponentError,
+  type ComponentResult,
+} from '../../controller/core/component.ts';
 import { decodeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
 import type { Tool } from '../../crds/department.ts';
 import { describeIssues, type OAuthClientSecret, oauthClientSecret } from '../../crds/secrets.ts';
@@ -28,7 +33,6 @@ const SERVICES_BY_TOOL: Partial<Record<Tool, OAuthService[]>> = {
 export function createOAuthComponent(options: OAuthComponentOptions): Component {
   const margin = options.refreshMarginMs ?? 5 * 60_000;
   const jitter = options.jitterMs ?? 2 * 60_000;
-  const failures = new Map<string, number>();
   let pgcrypto: Promise<void> | undefined;
   const keys = () => (typeof options.keys === 'function' ? options.keys() : Promise.resolve(options.keys));
 
@@ -102,9 +106,7 @@ export function createOAuthComponent(options: OAuthComponentOptions): Component 
       { id: client.client_id, secret: client.client_secret },
       client.refresh_token,
     );
-    const key = ctx.department.metadata.uid;
     if (outcome.ok) {
-      failures.delete(key);
       const next = new Date(Date.now() + outcome.expiresInSeconds * 1000);
       await recordRefresh(options.pool, current, department, next, outcome.refreshToken);
       const wait = Math.max(1000, outcome.expiresInSeconds * 1000 - margin - Math.random() * jitter);
@@ -135,13 +137,19 @@ export function createOAuthComponent(options: OAuthComponentOptions): Component 
         requeueAfterMs: 30 * 60_000,
       };
     }
-    const attempt = (failures.get(key) ?? 0) + 1;
-    failures.set(key, attempt);
-    const retry = backoffMs(attempt);
-    const message = `refresh failed (${outcome.error}); retry ${attempt} in ${Math.round(retry / 1000)} s`;
-    return expiresAt > Date.now()
-      ? { ...result('True', OAuthReason.Expiring, message), outputs, requeueAfterMs: retry }
-      : { ...result('False', OAuthReason.RefreshFailed, message), outputs, requeueAfterMs: retry };
+    // A transient failure: while the token still works, look again in a quarter of its remaining life (so the
+    // retries close in on the expiry without a counter of our own); once it has expired, fail and let the work
+    // queue's backoff retry.
+    const remaining = expiresAt - Date.now();
+    if (remaining <= 0) {
+      throw new ComponentError(
+        OAuthReason.RefreshFailed,
+        `refresh failed (${outcome.error}); the access token expired`,
+      );
+    }
+    const retry = Math.min(10 * 60_000, Math.max(5_000, remaining / 4));
+    const message = `refresh failed (${outcome.error}); retrying in ${Math.round(retry / 1000)} s`;
+    return { ...result('True', OAuthReason.Expiring, message), outputs, requeueAfterMs: retry };
   };
 
   return {
@@ -166,10 +174,4 @@ function servicesFor(tools: readonly Tool[]): OAuthService[] {
 
 function result(status: 'True' | 'False', reason: string, message: string): ComponentResult {
   return { condition: { status, reason, message } };
-}
-
-/** Exponential backoff with jitter: 5 s, 10 s, ... capped at 10 minutes. */
-export function backoffMs(attempt: number): number {
-  const base = Math.min(10 * 60_000, 5000 * 2 ** Math.min(attempt - 1, 10));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }

@@ -119,6 +119,13 @@ describe('oauth component', () => {
     expect((await apply()).condition.reason).toBe('Valid');
   });
 
+  it('fails with reason RefreshFailed, for the work queue to retry, once the token has expired', async () => {
+    await pool.query('UPDATE federation.oauth_credentials SET token_expires_at = now() - interval $$1 minute$$');
+    auth.failNext(1);
+    await expect(apply()).rejects.toMatchObject({ name: 'ComponentError', reason: 'RefreshFailed' });
+    expect((await apply()).condition.reason).toBe('Valid');
+  });
+
   it('reports RefreshFailed for invalid_grant and InvalidClient for a wrong secret', async () => {
     await pool.query('UPDATE federation.oauth_credentials SET token_expires_at = NULL');
     await setSecret({

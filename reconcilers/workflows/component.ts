@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Component, ComponentContext, ComponentResult } from '../../controller/core/component.ts';
+import { type Component, ComponentError, type ComponentResult } from '../../controller/core/component.ts';
 import { applyWorkflows } from './apply.ts';
 import { N8nApiError, N8nClient, N8nUnreachableError } from './client.ts';
 import { WORKFLOWS_READY } from './conditions.ts';
@@ -46,21 +46,15 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
     webhookBaseUrl: options.webhookBaseUrl ?? `${options.n8nUrl.replace(/\/+$/, '')}/webhook`,
     driftCheckMs: options.driftCheckMs ?? 5 * 60_000,
   };
-  const failures = new Map<string, number>();
-  const guarded = async (ctx: ComponentContext, run: () => Promise<ComponentResult>) => {
-    const key = ctx.department.metadata.uid;
+  // n8n being down or refusing a request is a ComponentError: the condition names it, the work queue retries.
+  const guarded = async (run: () => Promise<ComponentResult>) => {
     try {
-      const result = await run();
-      failures.delete(key);
-      return result;
+      return await run();
     } catch (error) {
-      if (!(error instanceof N8nUnreachableError || error instanceof N8nApiError)) throw error;
-      const attempt = (failures.get(key) ?? 0) + 1;
-      failures.set(key, attempt);
-      return {
-        condition: { status: 'False' as const, reason: error.reason, message: error.message },
-        requeueAfterMs: backoffMs(attempt),
-      };
+      if (error instanceof N8nUnreachableError || error instanceof N8nApiError) {
+        throw new ComponentError(error.reason, error.message, { cause: error });
+      }
+      throw error;
     }
   };
   return {
@@ -68,7 +62,7 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
     conditionType: WORKFLOWS_READY,
     dependsOn: ['namespace', 'database', 'oauth'],
     apply: (ctx) =>
-      guarded(ctx, async () => {
+      guarded(async () => {
         const result = await applyWorkflows(ctx, settings);
         const ids = result.status?.workflowIds;
         if (options.pool && ids) await mirrorWorkflowIds(options.pool, ctx.department.metadata.name, ids);
@@ -89,10 +83,4 @@ export function workflowsComponentFromEnv(env: NodeJS.ProcessEnv = process.env):
   const apiKey = env.N8N_API_KEY;
   if (!n8nUrl || !apiKey) throw new Error('the workflows component needs N8N_URL and N8N_API_KEY');
   return createWorkflowsComponent({ n8nUrl, apiKey, webhookBaseUrl: env.N8N_WEBHOOK_BASE_URL });
-}
-
-/** Exponential backoff with jitter: 2 s, 4 s, ... capped at 5 minutes. */
-export function backoffMs(attempt: number): number {
-  const base = Math.min(5 * 60_000, 2000 * 2 ** Math.min(attempt - 1, 10));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Component, DepartmentObject } from '../../controller/core/component.ts';
+import { ComponentError } from '../../controller/core/component.ts';
 import { upsertDepartmentRow } from '../../controller/platform/database/federation-records.ts';
 import type { Tool } from '../../crds/department.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
@@ -224,11 +225,11 @@ describe('workflows component', () => {
     expect(refs).not.toContain('gmailOAuth2');
   });
 
-  it('reports n8n unreachable as WorkflowsReady=False with a retry', async () => {
+  it('reports n8n unreachable as a retryable ComponentError with reason N8nUnreachable', async () => {
     const offline = createWorkflowsComponent({ n8nUrl: 'http://127.0.0.1:9', apiKey: 'x', requestTimeoutMs: 2000 });
-    const result = await offline.apply(contextFor(kc, depts[B] as DepartmentObject, recorded));
-    expect(result.condition).toMatchObject({ status: 'False', reason: 'N8nUnreachable' });
-    expect(result.requeueAfterMs).toBeGreaterThan(0);
+    const failure = offline.apply(contextFor(kc, depts[B] as DepartmentObject, recorded));
+    await expect(failure).rejects.toBeInstanceOf(ComponentError);
+    await expect(failure).rejects.toMatchObject({ reason: 'N8nUnreachable' });
   });
 
   it('removes workflows and credentials from n8n when the department is deleted', async () => {
