@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../e2e/support/database.ts';
 import { adminClient, departmentManifest } from '../e2e/testenv/admin-client.ts';
 import { metricValue, TEST_LABEL } from '../e2e/testenv/controller.ts';
 import { REPO_ROOT } from '../e2e/testenv/platform.ts';
@@ -40,6 +41,9 @@ async function startController(shard: string, identity: string, env: Record<stri
       METRICS_PORT: String(port),
       METRICS_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      // The namespace component only, unless a test configures more (unset settings would stall every Department).
+      DATABASE_URL: '',
+      DISABLED_COMPONENTS: 'database,gateway-token,oauth,workflows,runtime',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -167,5 +171,60 @@ describe('controller process', () => {
     // Released, not expired: the hand-over is much faster than the 6 s lease duration.
     expect(Date.now() - termAt).toBeLessThan(3000);
     expect(third.identity).toBe('c');
+  });
+
+  it('runs the periodic tasks on the leader only', async () => {
+    const shard = randomBytes(4).toString('hex');
+    const db = await createTestDatabase(inject('databaseUrl'));
+    try {
+      const env = { DATABASE_URL: db.url, DISABLED_COMPONENTS: 'workflows,runtime', LEASE_DURATION: '6s' };
+      const procs = [await startController(shard, 'a', env), await startController(shard, 'b', env)];
+      await waitFor(async () => ['a', 'b'].includes((await holder(shard)) ?? ''), {
+        timeoutMs: 20_000,
+        describe: () => 'nobody took the lease',
+      });
+      const leaderId = await holder(shard);
+      const [lead, standby] = leaderId === 'a' ? procs : [...procs].reverse();
+      const runs = async (p: Proc | undefined, task: string) =>
+        metricValue(
+          await (await fetch(`http://127.0.0.1:${p?.port}/metrics`)).text(),
+          'federation_leader_task_runs_total',
+          {
+            task,
+            result: 'success',
+          },
+        );
+      await waitFor(async () => (await runs(lead, 'gateway-database')) === 1 && (await runs(lead, 'retention')) === 1, {
+        timeoutMs: 20_000,
+        describe: () => `the leader did not run its tasks:\n${lead?.output()}`,
+      });
+      expect(await runs(standby, 'gateway-database')).toBe(0);
+      expect(await runs(standby, 'retention')).toBe(0);
+      // What the gateway-database task maintains: the gateway's login role and its Secret.
+      const role = await db.pool.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'federation_gateway'");
+      expect(role.rows).toEqual([{ rolcanlogin: true }]);
+      const secret = await admin.get<{ data: Record<string, string> }>(
+        `${paths.namespacedSecrets('federation-system')}/gateway-database`,
+      );
+      expect(Object.keys(secret.data).sort()).toEqual(['password', 'url', 'username']);
+    } finally {
+      await db.drop([]);
+    }
+  });
+
+  it('stalls Departments with SettingsMissing naming what to set when a component is not configured', async () => {
+    const shard = randomBytes(4).toString('hex');
+    await startController(shard, 'solo', { DISABLED_COMPONENTS: '' });
+    const name = `unset-${shard}`;
+    await admin.create(paths.departments, departmentManifest(name, { [TEST_LABEL]: shard }), 'test');
+    await waitFor(async () => (await listShard(shard))[0]?.status?.phase === 'Failed', {
+      timeoutMs: 20_000,
+      describe: () => 'the department did not stall',
+    });
+    const [d] = await listShard(shard);
+    const database = d?.status?.conditions?.find((c) => c.type === 'DatabaseReady');
+    expect(database).toMatchObject({ status: 'False', reason: 'SettingsMissing' });
+    expect(database?.message).toContain('set DATABASE_URL');
+    expect(d?.status?.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True' });
   });
 });

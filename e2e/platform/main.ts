@@ -5,6 +5,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startLocalRailway } from '../railway/local.ts';
 import { startN8n } from '../testenv/n8n.ts';
 import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
+import { freePort } from '../testenv/ports.ts';
+import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
 import { startController, storeN8nSecret } from './controller.ts';
 import { startGateway } from './gateway.ts';
 
@@ -34,11 +36,13 @@ adminConfig.loadFromFile(platform.kubeconfig);
 const railway = await startLocalRailway(adminConfig);
 platform.onStop(() => railway.server.stop());
 log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
-const gateway = await startGateway({ databaseUrl: platform.databaseUrl, kubeconfig: platform.kubeconfig });
-platform.onStop(gateway.stop);
-log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
+const pulumi = await ensurePulumiCli();
+const gatewayPort = await freePort();
+const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 const controller = await startController(platform, {
-  GATEWAY_URL: gateway.url,
+  GATEWAY_URL: gatewayUrl,
+  PULUMI_CLI_ROOT: pulumi.root,
+  PULUMI_HOME: pulumi.pulumiHome,
   N8N_URL: n8n.url,
   N8N_API_KEY: n8n.apiKey,
   N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
@@ -47,6 +51,9 @@ const controller = await startController(platform, {
 });
 await storeN8nSecret(platform.kubeconfig, n8n);
 log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
+const gateway = await startGateway({ kubeconfig: platform.kubeconfig, port: gatewayPort });
+platform.onStop(gateway.stop);
+log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
