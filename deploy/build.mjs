@@ -6,20 +6,23 @@
 // resolves the same way in dist/ as in a checkout.
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { extname, join, relative } from 'node:path';
+import { extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const out = join(root, 'dist');
+// `--out <dir>` builds somewhere else than dist/ (the production-tree test builds into a temporary directory).
+const outFlag = process.argv.indexOf('--out');
+const out = outFlag === -1 ? join(root, 'dist') : resolve(process.argv[outFlag + 1] ?? 'dist');
 const SHIPPED = ['crds', 'controller', 'reconcilers', 'pulumi', 'gateway'];
 const ASSETS = new Set(['.sql', '.json', '.graphql']);
 
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const tsc = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out],
+  { cwd: root, stdio: 'inherit' },
+);
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 let copied = 0;
@@ -36,4 +39,6 @@ function copyAssets(dir) {
   }
 }
 for (const dir of SHIPPED) copyAssets(join(root, dir));
-console.log(`[build] dist/ written in ${((Date.now() - started) / 1000).toFixed(1)} s (${copied} assets copied)`);
+console.log(
+  `[build] ${relative(process.cwd(), out) || '.'} written in ${((Date.now() - started) / 1000).toFixed(1)} s (${copied} assets copied)`,
+);

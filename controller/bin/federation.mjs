@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// `npx federation ...`: the operator's command line. Runs the production build (dist/, `npm run build`) when it
-// is there; in a development checkout without a build it runs the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
+// `npx federation ...`: the operator's command line. In a development checkout (tsx installed) it runs the
+// TypeScript sources, so it is never a stale build; in a production install (`npm ci --omit=dev`, no tsx) it runs
+// the build in dist/ (`npm run build`).
+import { createRequire } from 'node:module';
 
-const built = new URL('../../dist/controller/cli/main.js', import.meta.url);
 let main;
-if (existsSync(built)) {
-  ({ main } = await import(built.href));
-} else {
+try {
+  createRequire(import.meta.url).resolve('tsx');
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('../cli/main.ts'));
+} catch (err) {
+  if (err?.code !== 'MODULE_NOT_FOUND') throw err;
+  ({ main } = await import('../../dist/controller/cli/main.js'));
 }
 process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,5 @@
 // `npx federation <command>`: the operator's command line (controller/bin/federation.mjs runs it).
+import { pathToFileURL } from 'node:url';
 import { DB_USAGE, db } from './db.ts';
 import { TOKEN_USAGE, tokenCommand } from './token.ts';
 
@@ -19,4 +20,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`federation ${command}: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+// Run directly (`node dist/controller/cli/main.js token ...` in the image), not only through bin/federation.mjs.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,30 +1,51 @@
+import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { type Platform, REPO_ROOT } from '../testenv/platform.ts';
 import { freePort } from '../testenv/ports.ts';
+import { type ProductionTree, UNPRIVILEGED } from '../testenv/production-tree.ts';
 import { controllerKubeconfig } from '../testenv/service-account.ts';
 import { waitFor } from '../testenv/wait.ts';
+
+/** How a deployable runs: from the sources through tsx (development), or from a production tree as in its image. */
+export function entryPoint(
+  tree: ProductionTree | undefined,
+  module: 'controller/main' | 'gateway/main',
+): { args: string[]; user?: { uid: number; gid: number } } {
+  if (!tree) return { args: ['--import', 'tsx', join(REPO_ROOT, `${module}.ts`)] };
+  return { args: [join(tree.root, 'dist', `${module}.js`)], user: UNPRIVILEGED };
+}
+
+/** A file the (possibly unprivileged) process must read: handed to its user, still unreadable for anyone else. */
+export function handTo(file: string, tree: ProductionTree | undefined): string {
+  if (tree) chownSync(file, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
+  return file;
+}
 
 /** Runs the controller as its RBAC-bound ServiceAccount against the local API server. */
 export async function startController(
   platform: Platform,
   env: Record<string, string>,
+  tree?: ProductionTree,
 ): Promise<{ metricsUrl: string }> {
   const kubeconfig = await controllerKubeconfig(platform.kubeconfig, join(platform.runDir, 'controller.kubeconfig'));
   const port = await freePort();
+  const { args, user } = entryPoint(tree, 'controller/main');
   const proc = platform.startProcess(
     'controller',
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'controller', 'main.ts')],
+    args,
     {
-      ...process.env,
-      KUBECONFIG: kubeconfig,
+      ...(tree ? { PATH: process.env.PATH } : process.env),
+      KUBECONFIG: handTo(kubeconfig, tree),
       DATABASE_URL: platform.databaseUrl,
       METRICS_PORT: String(port),
       METRICS_HOST: '127.0.0.1',
       POD_NAME: 'local-controller',
+      ...(tree ? { PULUMI_CLI_ROOT: tree.pulumiRoot, RUNTIME_WORK_DIR: tree.workDir } : {}),
       ...env,
     },
+    user,
   );
   const base = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok, {

@@ -1,29 +1,22 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GATEWAY_DATABASE_SECRET } from '../../controller/platform/database/gateway-role.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { readSecretData } from '../../controller/platform/kube/secrets.ts';
-import { type RunningGateway, serveGateway } from '../../gateway/server.ts';
+import type { Platform } from '../testenv/platform.ts';
+import type { ProductionTree } from '../testenv/production-tree.ts';
 import { gatewayKubeconfig } from '../testenv/service-account.ts';
 import { waitFor } from '../testenv/wait.ts';
-
-export interface StartGatewayOptions {
-  /** Path of an admin kubeconfig (the local platform's), to read the gateway's database Secret. */
-  kubeconfig: string;
-  port?: number;
-  host?: string;
-}
+import { entryPoint, handTo } from './controller.ts';
 
 /**
  * The gateway on the local platform, set up as in a cluster: the controller's leader creates the gateway's
- * database role and Secret federation-system/gateway-database; the gateway serves with that role and its own
- * ServiceAccount, never as admin.
+ * database role and Secret federation-system/gateway-database; the gateway runs as its own process with that
+ * role and its own ServiceAccount, never as admin.
  */
-export async function startGateway(opts: StartGatewayOptions): Promise<RunningGateway> {
+export async function startGateway(platform: Platform, port: number, tree?: ProductionTree): Promise<{ url: string }> {
   const admin = new KubeConfig();
-  admin.loadFromFile(opts.kubeconfig);
+  admin.loadFromFile(platform.kubeconfig);
   const kube = new RestClient(admin);
   let databaseUrl: string | undefined;
   try {
@@ -37,11 +30,25 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   } finally {
     kube.close();
   }
-  const saKubeconfig = await gatewayKubeconfig(
-    opts.kubeconfig,
-    join(mkdtempSync(join(tmpdir(), 'fed-gw-')), 'kubeconfig'),
+  const kubeconfig = await gatewayKubeconfig(platform.kubeconfig, join(platform.runDir, 'gateway.kubeconfig'));
+  const { args, user } = entryPoint(tree, 'gateway/main');
+  const proc = platform.startProcess(
+    'gateway',
+    process.execPath,
+    args,
+    {
+      ...(tree ? { PATH: process.env.PATH } : process.env),
+      KUBECONFIG: handTo(kubeconfig, tree),
+      GATEWAY_DATABASE_URL: databaseUrl as string,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    user,
   );
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(saKubeconfig);
-  return serveGateway({ databaseUrl: databaseUrl as string, kubeConfig, port: opts.port, host: opts.host });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`)).ok, {
+    timeoutMs: 60_000,
+    describe: () => `the gateway did not become ready:\n${proc.logTail()}`,
+  });
+  return { url };
 }

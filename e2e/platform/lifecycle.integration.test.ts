@@ -1,56 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CROSS_DEPT_QUERY, searchRequest } from '../support/gateway-requests.ts';
+import { type LaunchedPlatform, launchPlatform, waitForExamplesActive } from '../support/launch-platform.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
-import { REPO_ROOT } from '../testenv/platform.ts';
 import { processesMentioning } from '../testenv/processes.ts';
 import { waitFor } from '../testenv/wait.ts';
 
-interface Launched {
-  child: ChildProcess;
-  stateDir: string;
+interface Launched extends LaunchedPlatform {
   runDir: string;
   gatewayUrl: string;
-  output: () => string;
 }
 
 const launched: Launched[] = [];
 
 async function launch(): Promise<Launched> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'federation-state-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'e2e/platform/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, FEDERATION_STATE_DIR: stateDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const localEnv = join(stateDir, 'local.env');
-  await waitFor(async () => existsSync(localEnv), {
-    timeoutMs: 240_000,
-    intervalMs: 250,
-    describe: () => `npm start did not write local.env:\n${output}`,
-  });
-  const env = Object.fromEntries(
-    readFileSync(localEnv, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
+  const platform = await launchPlatform();
   const entry = {
-    child,
-    stateDir,
-    runDir: env.FEDERATION_RUN_DIR as string,
-    gatewayUrl: env.GATEWAY_URL as string,
-    output: () => output,
+    ...platform,
+    runDir: platform.env.FEDERATION_RUN_DIR as string,
+    gatewayUrl: platform.env.GATEWAY_URL as string,
   };
   launched.push(entry);
   return entry;
@@ -95,14 +64,9 @@ describe('npm start (the local platform launcher)', () => {
     ]);
     expect(platform.output()).toContain('kubectl --kubeconfig');
     // The controller runs too: the examples reach Active.
-    await waitFor(
-      async () => {
-        const phases = await kubectlOk(kubeconfig, ['get', 'dept', '-o', 'jsonpath={.items[*].status.phase}']);
-        return phases.split(' ').filter((p) => p === 'Active').length === 3;
-      },
-      { timeoutMs: 60_000, describe: () => `examples did not become Active:\n${platform.output()}` },
-    );
+    await waitForExamplesActive(platform);
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
+    expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('gateway/main.ts'))).toBe(true);
 
     // The gateway runs too, and the agent token the controller minted for hr works through the example grant.
     expect((await fetch(`${platform.gatewayUrl}/readyz`)).status).toBe(200);
@@ -121,9 +85,8 @@ describe('npm start (the local platform launcher)', () => {
     expect(denied.status).toBe(403);
     expect(denied.headers.get('content-type')).toContain('application/problem+json');
 
-    const exited = new Promise<number | null>((resolve) => platform.child.on('exit', resolve));
     platform.child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await platform.exited).toBe(0);
     expect(existsSync(join(platform.stateDir, 'local.env'))).toBe(false);
     await expectAllGone(platform.runDir);
   });

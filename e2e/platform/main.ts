@@ -1,15 +1,20 @@
 // `npm start`: the local Federation platform on embedded defaults, in the foreground until Ctrl-C.
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startLocalRailway } from '../railway/local.ts';
 import { startN8n } from '../testenv/n8n.ts';
 import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
 import { freePort } from '../testenv/ports.ts';
+import { productionTreeAt } from '../testenv/production-tree.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
 import { startController, storeN8nSecret } from './controller.ts';
 import { startGateway } from './gateway.ts';
 
+const { values: flags } = parseArgs({ options: { 'production-tree': { type: 'string' } } });
+/** `--production-tree <dir>`: run the controller and the gateway from a production install, as their images do. */
+const tree = flags['production-tree'] ? productionTreeAt(flags['production-tree']) : undefined;
 const stateDir = process.env.FEDERATION_STATE_DIR ?? join(REPO_ROOT, '.federation');
 const kubeconfig = join(stateDir, 'kubeconfig');
 const localEnv = join(stateDir, 'local.env');
@@ -39,20 +44,22 @@ log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
 const pulumi = await ensurePulumiCli();
 const gatewayPort = await freePort();
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-const controller = await startController(platform, {
-  GATEWAY_URL: gatewayUrl,
-  PULUMI_CLI_ROOT: pulumi.root,
-  PULUMI_HOME: pulumi.pulumiHome,
-  N8N_URL: n8n.url,
-  N8N_API_KEY: n8n.apiKey,
-  N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
-  ...railway.env,
-  RUNTIME_WORK_DIR: join(stateDir, 'pulumi'),
-});
+const controller = await startController(
+  platform,
+  {
+    GATEWAY_URL: gatewayUrl,
+    ...(tree ? {} : { PULUMI_CLI_ROOT: pulumi.root, PULUMI_HOME: pulumi.pulumiHome }),
+    N8N_URL: n8n.url,
+    N8N_API_KEY: n8n.apiKey,
+    N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
+    ...railway.env,
+    ...(tree ? {} : { RUNTIME_WORK_DIR: join(stateDir, 'pulumi') }),
+  },
+  tree,
+);
 await storeN8nSecret(platform.kubeconfig, n8n);
 log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
-const gateway = await startGateway({ kubeconfig: platform.kubeconfig, port: gatewayPort });
-platform.onStop(gateway.stop);
+const gateway = await startGateway(platform, gatewayPort, tree);
 log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
 
 let stopping = false;

@@ -18,8 +18,13 @@ const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod -buildv
 
 /** Runs `go` with its output streamed as progress lines prefixed by the build's label. */
 export function go(args: string[], cwd: string, label: string): Promise<string> {
+  return run('go', args, cwd, label);
+}
+
+/** Runs a build command (Go's environment) with its stderr streamed as progress lines prefixed by the label. */
+export function run(command: string, args: string[], cwd: string, label: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { cwd, env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let tail = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -33,7 +38,7 @@ export function go(args: string[], cwd: string, label: string): Promise<string> 
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(stdout);
-      else reject(new Error(`go ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${tail}`));
+      else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${tail}`));
     });
   });
 }

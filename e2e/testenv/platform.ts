@@ -29,7 +29,13 @@ export interface Platform {
   controlPlane: ControlPlane;
   postgres: Postgres;
   /** Starts a process that lives as long as the platform (stopped first on shutdown, killed by the watchdog). */
-  startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess;
+  startProcess(
+    name: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    user?: { uid: number; gid: number },
+  ): ManagedProcess;
   watchdog: Watchdog;
   /** Runs `stop` on shutdown, before the control plane and Postgres go (reverse order of registration). */
   onStop(stop: () => Promise<void>): void;
@@ -73,8 +79,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     databaseUrl: db.value.url,
     controlPlane: cp.value,
     postgres: db.value,
-    startProcess: (name, command, args, env) => {
-      const p = new ManagedProcess(name, command, args, join(runDir, `${name}.log`), watchdog, env);
+    startProcess: (name, command, args, env, user) => {
+      const p = new ManagedProcess(name, command, args, join(runDir, `${name}.log`), watchdog, env, user);
       extra.push(p);
       return p;
     },

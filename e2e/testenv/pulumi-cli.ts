@@ -1,12 +1,18 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { withBuildLock } from './binaries.ts';
-import { buildGoBinary } from './go-build.ts';
+import { run } from './go-build.ts';
 import { cacheDir } from './versions.ts';
 
-/** The engine version; at least the installed @pulumi/pulumi so the Automation API's version check passes. */
-export const PULUMI_VERSION = 'v3.248.0';
+/** The recipe the controller image builds the CLI from (deploy/images/Dockerfile): the tests run the same engine. */
+const RECIPE_DIR = fileURLToPath(new URL('../../deploy/images/pulumi/', import.meta.url));
+
+/** The engine version, from the recipe; at least the installed @pulumi/pulumi so the Automation API accepts it. */
+export const PULUMI_VERSION = /github\.com\/pulumi\/pulumi\/pkg\/v3 (v[\d.]+)/.exec(
+  readFileSync(join(RECIPE_DIR, 'go.mod'), 'utf8'),
+)?.[1] as string;
 
 export interface PulumiCli {
   /** Install root: `PulumiCommand.get({ root })` runs `<root>/bin/pulumi`. */
@@ -20,7 +26,7 @@ export interface PulumiCli {
 
 /**
  * Finds the pulumi CLI: PULUMI_CLI_ROOT (a directory with bin/pulumi), then the cache, else builds it from the
- * Go module proxy under the shared build lock.
+ * Go module proxy with deploy/images/pulumi/build.sh under the shared build lock.
  */
 export async function ensurePulumiCli(): Promise<PulumiCli> {
   const root = process.env.PULUMI_CLI_ROOT ?? join(cacheDir(), 'bin', `pulumi-${PULUMI_VERSION}`);
@@ -38,25 +44,24 @@ export async function ensurePulumiCli(): Promise<PulumiCli> {
 }
 
 async function buildPulumi(output: string): Promise<void> {
-  await mkdir(dirname(output), { recursive: true });
-  const versionVar = 'github.com/pulumi/pulumi/sdk/v3/go/common/version.Version';
-  await buildGoBinary({
-    label: `pulumi ${PULUMI_VERSION}`,
-    workDir: join(cacheDir(), 'build', `pulumi-${PULUMI_VERSION}`),
-    // The pkg module's own replace directives do not apply to a dependent module; repeat the one it needs.
-    goMod: [
-      'module federation.local/pulumi',
-      '',
-      'go 1.25.11',
-      '',
-      `require (\n\tgithub.com/pulumi/pulumi/pkg/v3 ${PULUMI_VERSION}\n\tgithub.com/pulumi/pulumi/sdk/v3 ${PULUMI_VERSION}\n)`,
-      '',
-      'replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e',
-      '',
-    ].join('\n'),
-    toolsImport: 'github.com/pulumi/pulumi/pkg/v3/cmd/pulumi',
-    pkg: 'github.com/pulumi/pulumi/pkg/v3/cmd/pulumi',
-    ldflags: `-s -w -X ${versionVar}=${PULUMI_VERSION}`,
-    output,
-  });
+  const label = `pulumi ${PULUMI_VERSION}`;
+  const started = Date.now();
+  const ticker = setInterval(() => {
+    process.stderr.write(`[${label}] still building (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  }, 30_000);
+  // The recipe is copied into the cache: `go mod tidy` writes go.sum beside go.mod, never into the checkout.
+  const workDir = join(cacheDir(), 'build', `pulumi-${PULUMI_VERSION}`);
+  const partial = `${output}.partial`;
+  try {
+    await mkdir(workDir, { recursive: true });
+    await mkdir(dirname(output), { recursive: true });
+    for (const file of ['go.mod', 'tools.go', 'build.sh']) await copyFile(join(RECIPE_DIR, file), join(workDir, file));
+    process.stderr.write(`[${label}] building github.com/pulumi/pulumi/pkg/v3/cmd/pulumi\n`);
+    await run('sh', [join(workDir, 'build.sh'), partial], workDir, label);
+    await rename(partial, output);
+    process.stderr.write(`[${label}] built in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  } finally {
+    clearInterval(ticker);
+    await rm(partial, { force: true });
+  }
 }

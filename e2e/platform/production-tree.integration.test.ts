@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { CROSS_DEPT_QUERY, searchRequest } from '../support/gateway-requests.ts';
+import { type LaunchedPlatform, launchPlatform, waitForExamplesActive } from '../support/launch-platform.ts';
+import { kubectlOk } from '../testenv/kubectl.ts';
+import { REPO_ROOT } from '../testenv/platform.ts';
+import { listProcesses } from '../testenv/processes.ts';
+import { installedPackages, installProductionTree, type ProductionTree } from '../testenv/production-tree.ts';
+
+/** Settings a pod gets from its cluster rather than from deploy/: the in-cluster config, the loopback probe host. */
+const FROM_THE_CLUSTER = new Set(['KUBECONFIG', 'PATH', 'METRICS_HOST', 'HOST']);
+
+interface Container {
+  name: string;
+  env?: { name: string }[];
+  securityContext?: { readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean };
+}
+
+/** The env names deploy/ gives each container (the kustomize base when there is one). */
+function deployedEnv(): Record<string, Set<string>> {
+  const rendered = spawnSync('kubectl', ['kustomize', join(REPO_ROOT, 'deploy/base')], { encoding: 'utf8' });
+  const text =
+    rendered.status === 0
+      ? rendered.stdout
+      : ['controller.yaml', 'gateway.yaml']
+          .map((f) => readFileSync(join(REPO_ROOT, 'deploy', f), 'utf8'))
+          .join('\n---\n');
+  const containers = parseAllDocuments(text)
+    .map((d) => d.toJS())
+    .filter((d) => d?.kind === 'Deployment')
+    .flatMap((d) => d.spec.template.spec.containers as Container[]);
+  for (const c of containers) expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
+  return Object.fromEntries(containers.map((c) => [c.name, new Set((c.env ?? []).map((e) => e.name))]));
+}
+
+function envNames(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/environ`, 'utf8')
+    .split('\0')
+    .filter(Boolean)
+    .map((kv) => kv.slice(0, kv.indexOf('=')));
+}
+
+describe('the production tree (what deploy/images/Dockerfile puts in the images)', () => {
+  let tree: ProductionTree;
+  let platform: LaunchedPlatform;
+
+  beforeAll(async () => {
+    tree = await installProductionTree();
+    console.log(
+      `[production tree] build ${tree.report.buildSeconds.toFixed(1)} s, npm ci --omit=dev ${tree.report.installSeconds.toFixed(1)} s, ` +
+        `install ${(tree.report.installKiB / 1024).toFixed(1)} MiB (dist ${(tree.report.distKiB / 1024).toFixed(1)} MiB)`,
+    );
+    platform = await launchPlatform({ args: ['--production-tree', join(tree.root, '..')] });
+  }, 600_000);
+
+  afterAll(async () => {
+    platform?.child.kill('SIGINT');
+    await platform?.exited;
+    if (platform) rmSync(platform.stateDir, { recursive: true, force: true });
+    tree?.remove();
+  });
+
+  it('holds the runtime dependencies only: none of our devDependencies', () => {
+    const packages = installedPackages(tree);
+    expect(packages).toEqual(expect.arrayContaining(['@kubernetes/client-node', '@pulumi/pulumi', 'hono', 'pg']));
+    const dev = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).devDependencies);
+    // @pulumi/pulumi itself depends on typescript (it can run TypeScript programs); nothing of ours needs it.
+    const present = dev.filter((d) => packages.includes(d) && d !== 'typescript');
+    expect(present).toEqual([]);
+    expect(packages).toContain('typescript');
+  });
+
+  it('runs the controller and the gateway from it, unprivileged, until the examples are Active and a granted query answers', async () => {
+    await waitForExamplesActive(platform, 180_000);
+    const ours = listProcesses().filter((p) => p.cmdline.includes(tree.root));
+    const controller = ours.find((p) => p.cmdline.endsWith('dist/controller/main.js'));
+    const gateway = ours.find((p) => p.cmdline.endsWith('dist/gateway/main.js'));
+    expect(controller && gateway).toBeTruthy();
+    for (const p of [controller, gateway]) {
+      expect(readFileSync(`/proc/${p?.pid}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
+      expect(p?.cmdline).not.toContain('tsx');
+    }
+    // The engine's provider plugin came from the tree as well, compiled.
+    const token = Buffer.from(
+      await kubectlOk(platform.kubeconfig, [
+        'get',
+        'secret',
+        'gateway-token',
+        '-n',
+        'dept-hr',
+        '-o',
+        'jsonpath={.data.token}',
+      ]),
+      'base64',
+    ).toString();
+    const allowed = await fetch(
+      `${platform.env.GATEWAY_URL}${CROSS_DEPT_QUERY}`,
+      searchRequest(`Bearer ${token}`, 'sales', 'contract'),
+    );
+    expect(allowed.status).toBe(200);
+
+    // Every setting the local platform gives the processes is one deploy/ sets too.
+    const deployed = deployedEnv();
+    for (const [name, proc] of [
+      ['controller', controller],
+      ['gateway', gateway],
+    ] as const) {
+      const missing = envNames(proc?.pid as number).filter((n) => !FROM_THE_CLUSTER.has(n) && !deployed[name]?.has(n));
+      expect(missing, `${name} settings deploy/ does not set`).toEqual([]);
+    }
+  });
+});
