@@ -235,5 +235,8 @@ describe('deploy manifests', () => {
     expect(script).toContain('kubectl apply --server-side -k deploy/kind'.replace('kubectl', 'kube'));
     const scopes = script.match(/^N8N_API_SCOPES='(.*)'$/m)?.[1];
     expect(JSON.parse(scopes as string)).toEqual(N8N_API_SCOPES);
+    const cluster = parse(readFileSync(join(DEPLOY, 'kind', 'kind-config.yaml'), 'utf8'));
+    expect(cluster).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: 'federation' });
+    expect(script).toMatch(/^CLUSTER=\$\{KIND_CLUSTER_NAME:-federation\}$/m);
   });
 });
