@@ -1,4 +1,4 @@
-// The gateway process (deploy/gateway.yaml): configuration from the environment, SIGTERM drains.
+// The gateway process (deploy/base/gateway.yaml): configuration from the environment, SIGTERM drains.
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { createLogger } from '../controller/platform/logging/log.ts';

@@ -1,6 +1,8 @@
 // Installs and builds what the test environment needs (cached), printing how long each step took.
+import { ensureArgocdCli } from './argocd-cli.ts';
 import { ensureControlPlaneBinaries } from './binaries.ts';
 import { ensurePulumiCli } from './pulumi-cli.ts';
+import { ensureThirdPartyCrds } from './third-party-crds.ts';
 
 const started = Date.now();
 const bins = await ensureControlPlaneBinaries();
@@ -9,3 +11,6 @@ console.log(`[prepare] kube-apiserver: ${bins.kubeApiserver}`);
 console.log(`[prepare] etcd: ${bins.etcd}`);
 console.log(`[prepare] control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`[prepare] n8n: ${await (await import('./n8n.ts')).ensureN8n()}`);
+const argocdStarted = Date.now();
+console.log(`[prepare] argocd: ${await ensureArgocdCli()} (${((Date.now() - argocdStarted) / 1000).toFixed(1)} s)`);
+console.log(`[prepare] third-party CRDs: ${(await ensureThirdPartyCrds()).length} files`);

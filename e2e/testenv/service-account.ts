@@ -52,21 +52,21 @@ export async function serviceAccountKubeconfig(opts: {
   return opts.outFile;
 }
 
-/** The controller's ServiceAccount (deploy/rbac.yaml). */
+/** The controller's ServiceAccount (deploy/base/controller-rbac.yaml). */
 export function controllerKubeconfig(adminKubeconfig: string, outFile: string): Promise<string> {
   return serviceAccountKubeconfig({
     adminKubeconfig,
-    manifest: 'rbac.yaml',
+    manifest: 'base/controller-rbac.yaml',
     serviceAccount: 'federation-controller',
     outFile,
   });
 }
 
-/** The gateway's ServiceAccount (deploy/gateway.yaml). */
+/** The gateway's ServiceAccount (deploy/base/gateway-rbac.yaml). */
 export function gatewayKubeconfig(adminKubeconfig: string, outFile: string): Promise<string> {
   return serviceAccountKubeconfig({
     adminKubeconfig,
-    manifest: 'gateway.yaml',
+    manifest: 'base/gateway-rbac.yaml',
     serviceAccount: 'federation-gateway',
     outFile,
   });
