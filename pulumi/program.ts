@@ -13,6 +13,10 @@ export interface RuntimeInputs {
   env: Record<string, string>;
 }
 
+// The SDK records the JavaScript call site of every resource registration (file URLs of this install) in the
+// stack's state; that ties state to one install directory and says nothing a user needs. Record none.
+(pulumi.Resource as unknown as { stackTrace: () => [] }).stackTrace = () => [];
+
 export const SERVICE_NAME = 'voice-agent';
 export const AGENT_PORT = 8080;
 

@@ -1,21 +1,29 @@
 // `npm start`: the local Federation platform on embedded defaults, in the foreground until Ctrl-C.
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+//   npm start                     keeps its state in .federation/data (departments, tenant data, workflows survive)
+//   npm start -- --fresh          starts from nothing (removes .federation/data first)
+//   npm start -- --production-tree <dir>   runs the controller and the gateway from a production install
+import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startLocalRailway } from '../railway/local.ts';
+import { PLATFORM_ARTIFACTS } from '../testenv/artifacts.ts';
 import { startN8n } from '../testenv/n8n.ts';
-import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
-import { freePort } from '../testenv/ports.ts';
+import { type Platform, REPO_ROOT, startPlatform } from '../testenv/platform.ts';
+import { prepareAll } from '../testenv/prepare-all.ts';
 import { productionTreeAt } from '../testenv/production-tree.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
 import { startController, storeN8nSecret } from './controller.ts';
 import { startGateway } from './gateway.ts';
+import { examplePhases, printSummary } from './summary.ts';
 
-const { values: flags } = parseArgs({ options: { 'production-tree': { type: 'string' } } });
+const { values: flags } = parseArgs({
+  options: { 'production-tree': { type: 'string' }, fresh: { type: 'boolean', default: false } },
+});
 /** `--production-tree <dir>`: run the controller and the gateway from a production install, as their images do. */
 const tree = flags['production-tree'] ? productionTreeAt(flags['production-tree']) : undefined;
 const stateDir = process.env.FEDERATION_STATE_DIR ?? join(REPO_ROOT, '.federation');
+const dataDir = join(stateDir, 'data');
 const kubeconfig = join(stateDir, 'kubeconfig');
 const localEnv = join(stateDir, 'local.env');
 
@@ -24,81 +32,123 @@ function log(line: string): void {
 }
 
 const started = Date.now();
-await mkdir(stateDir, { recursive: true });
+// Everything this platform and its servers write (keys, logs, n8n's user folder, Pulumi workspaces) is for this
+// account only; the few directories the Postgres server must pass through are opened to 0711 explicitly.
+process.umask(0o077);
+// Nobody else may list it (its files are 0600); the Postgres server, its own user, passes through to data/.
+await mkdir(stateDir, { recursive: true, mode: 0o711 });
+await chmod(stateDir, 0o711);
 await rm(localEnv, { force: true });
-const platform = await startPlatform({ installCrds: true, applyExamples: true, log });
-await copyFile(platform.kubeconfig, kubeconfig);
-const n8n = await startN8n({
-  runDir: platform.runDir,
-  databaseUrl: platform.databaseUrl,
-  watchdog: platform.watchdog,
-  log,
-});
-platform.onStop(n8n.stop);
-log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
-const adminConfig = new KubeConfig();
-adminConfig.loadFromFile(platform.kubeconfig);
-const railway = await startLocalRailway(adminConfig);
-platform.onStop(() => railway.server.stop());
-log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
-const pulumi = await ensurePulumiCli();
-const gatewayPort = await freePort();
-const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-const controller = await startController(
-  platform,
-  {
-    GATEWAY_URL: gatewayUrl,
-    ...(tree ? {} : { PULUMI_CLI_ROOT: pulumi.root, PULUMI_HOME: pulumi.pulumiHome }),
-    N8N_URL: n8n.url,
-    N8N_API_KEY: n8n.apiKey,
-    N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
-    ...railway.env,
-    ...(tree ? {} : { RUNTIME_WORK_DIR: join(stateDir, 'pulumi') }),
-  },
-  tree,
-);
-await storeN8nSecret(platform.kubeconfig, n8n);
-log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
-const gateway = await startGateway(platform, gatewayPort, tree);
-log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
+try {
+  // Everything slow comes first, with one progress display: no component starts (or waits) during a build.
+  await prepareAll(PLATFORM_ARTIFACTS, log);
+} catch (err) {
+  log((err as Error).message);
+  process.exit(1);
+}
+if (flags.fresh) {
+  log(`--fresh: removing the kept state in ${dataDir}`);
+  await rm(dataDir, { recursive: true, force: true });
+}
 
+let platform: Platform | undefined;
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   log(`${signal}: stopping`);
   await rm(localEnv, { force: true });
-  await platform.stop();
+  await platform?.stop();
   clearInterval(keepAlive);
   log('stopped');
-  process.exit(0);
+  process.exit(code);
 }
 // Servers are unref'd child processes: keep the launcher alive until a signal arrives.
 const keepAlive = setInterval(() => {}, 1 << 30);
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-await writeFile(
-  localEnv,
-  [
-    `KUBECONFIG=${kubeconfig}`,
-    `DATABASE_URL=${platform.databaseUrl}`,
-    `FEDERATION_RUN_DIR=${platform.runDir}`,
-    `CONTROLLER_METRICS_URL=${controller.metricsUrl}`,
-    `N8N_URL=${n8n.url}`,
-    `RAILWAY_API_URL=${railway.env.RAILWAY_API_URL}`,
-    `GATEWAY_URL=${gateway.url}`,
-    '',
-  ].join('\n'),
-  { mode: 0o600 },
-);
-const rel = kubeconfig.startsWith(process.cwd()) ? relative(process.cwd(), kubeconfig) : kubeconfig;
-log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-log(`API server: ${platform.controlPlane.server}`);
-log(`Postgres:   ${platform.postgres.embedded ? 'embedded' : 'DATABASE_URL'} (connection string in ${localEnv})`);
-log(`Logs:       ${platform.runDir}/*.log`);
-log('Try:');
-log(`  kubectl --kubeconfig ${rel} get departments,crossdepartmentgrants`);
-log(`  export KUBECONFIG=${kubeconfig}; kubectl explain department.spec`);
-log(`  curl ${gateway.url}/openapi.json`);
-log('Ctrl-C stops everything.');
+try {
+  platform = await startPlatform({ installCrds: true, applyExamples: true, dataDir, log });
+  await copyFile(platform.kubeconfig, kubeconfig);
+  await chmod(kubeconfig, 0o600);
+  const kept = platform.state as NonNullable<typeof platform.state>;
+  const ports = await kept.ports(['n8n', 'railway', 'gateway'] as const);
+  const n8n = await startN8n({
+    runDir: platform.runDir,
+    databaseUrl: platform.databaseUrl,
+    watchdog: platform.watchdog,
+    log,
+    persist: { dir: kept.path('secrets', 'n8n'), port: ports.n8n },
+  });
+  platform.onStop(n8n.stop);
+  log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
+  const adminConfig = new KubeConfig();
+  adminConfig.loadFromFile(platform.kubeconfig);
+  const railway = await startLocalRailway(adminConfig, {
+    port: ports.railway,
+    stateFile: kept.path('secrets', 'railway.json'),
+  });
+  platform.onStop(() => railway.server.stop());
+  log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
+  const pulumi = await ensurePulumiCli();
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const controller = await startController(
+    platform,
+    {
+      GATEWAY_URL: gatewayUrl,
+      ...(tree ? {} : { PULUMI_CLI_ROOT: pulumi.root, PULUMI_HOME: pulumi.pulumiHome }),
+      N8N_URL: n8n.url,
+      N8N_API_KEY: n8n.apiKey,
+      N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
+      ...railway.env,
+      ...(tree ? {} : { RUNTIME_WORK_DIR: join(dataDir, 'pulumi') }),
+    },
+    tree,
+  );
+  await storeN8nSecret(platform.kubeconfig, n8n);
+  log(
+    `controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`,
+  );
+  const gateway = await startGateway(platform, ports.gateway, tree);
+  log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
+
+  await writeFile(
+    localEnv,
+    [
+      `KUBECONFIG=${kubeconfig}`,
+      `DATABASE_URL=${platform.databaseUrl}`,
+      `FEDERATION_RUN_DIR=${platform.runDir}`,
+      `FEDERATION_DATA_DIR=${dataDir}`,
+      `CONTROLLER_METRICS_URL=${controller.metricsUrl}`,
+      `N8N_URL=${n8n.url}`,
+      `RAILWAY_API_URL=${railway.env.RAILWAY_API_URL}`,
+      `GATEWAY_URL=${gateway.url}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (local.env written)`);
+  const rel = kubeconfig.startsWith(process.cwd()) ? relative(process.cwd(), kubeconfig) : kubeconfig;
+  printSummary(log, {
+    components: [
+      ['API server', platform.controlPlane.server],
+      ['Postgres', platform.postgres.embedded ? `embedded, kept in ${dataDir}` : 'DATABASE_URL'],
+      ['n8n', n8n.url],
+      ['Railway (local)', railway.env.RAILWAY_API_URL],
+      ['controller', controller.metricsUrl],
+      ['gateway', gateway.url],
+    ],
+    departments: await examplePhases(kubeconfig),
+    hints: [
+      `kubectl --kubeconfig ${rel} get departments,crossdepartmentgrants`,
+      `export KUBECONFIG=${kubeconfig}; kubectl explain department.spec`,
+      `curl ${gateway.url}/openapi.json`,
+      `logs: ${platform.runDir}/*.log; connection strings: ${localEnv}`,
+    ],
+  });
+  log('Ctrl-C stops everything (state is kept; npm start -- --fresh starts over).');
+} catch (err) {
+  log(`the local platform did not come up: ${(err as Error).message}`);
+  await shutdown('failure', 1);
+}

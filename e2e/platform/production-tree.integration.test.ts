@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { CROSS_DEPT_QUERY, searchRequest } from '../support/gateway-requests.ts';
 import { type LaunchedPlatform, launchPlatform, waitForExamplesActive } from '../support/launch-platform.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
+import { containerEnv, findObject, renderKustomization } from '../testenv/kustomize.ts';
 import { REPO_ROOT } from '../testenv/platform.ts';
 import { listProcesses } from '../testenv/processes.ts';
 import { installedPackages, installProductionTree, type ProductionTree } from '../testenv/production-tree.ts';
@@ -13,27 +12,17 @@ import { installedPackages, installProductionTree, type ProductionTree } from '.
 /** Settings a pod gets from its cluster rather than from deploy/: the in-cluster config, the loopback probe host. */
 const FROM_THE_CLUSTER = new Set(['KUBECONFIG', 'PATH', 'METRICS_HOST', 'HOST']);
 
-interface Container {
-  name: string;
-  env?: { name: string }[];
-  securityContext?: { readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean };
-}
-
-/** The env names deploy/ gives each container (the kustomize base when there is one). */
-function deployedEnv(): Record<string, Set<string>> {
-  const rendered = spawnSync('kubectl', ['kustomize', join(REPO_ROOT, 'deploy/base')], { encoding: 'utf8' });
-  const text =
-    rendered.status === 0
-      ? rendered.stdout
-      : ['controller.yaml', 'gateway.yaml']
-          .map((f) => readFileSync(join(REPO_ROOT, 'deploy', f), 'utf8'))
-          .join('\n---\n');
-  const containers = parseAllDocuments(text)
-    .map((d) => d.toJS())
-    .filter((d) => d?.kind === 'Deployment')
-    .flatMap((d) => d.spec.template.spec.containers as Container[]);
-  for (const c of containers) expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
-  return Object.fromEntries(containers.map((c) => [c.name, new Set((c.env ?? []).map((e) => e.name))]));
+/** The settings deploy/ gives each container, by name (envFrom ConfigMaps and env, resolved as the kubelet would). */
+async function deployedEnv(): Promise<Record<string, Set<string>>> {
+  const objects = await renderKustomization(join(REPO_ROOT, 'deploy/base'));
+  const everySecret = new Proxy({}, { get: () => new Proxy({}, { get: () => 'set' }) });
+  const names = (deployment: string, container: string) => {
+    const spec = findObject(objects, 'Deployment', deployment).spec.template.spec;
+    const c = spec.containers.find((x: { name: string }) => x.name === container);
+    expect(c.securityContext?.readOnlyRootFilesystem, container).toBe(true);
+    return new Set(Object.keys(containerEnv(objects, deployment, container, everySecret)));
+  };
+  return { controller: names('federation-controller', 'controller'), gateway: names('federation-gateway', 'gateway') };
 }
 
 function envNames(pid: number): string[] {
@@ -103,7 +92,7 @@ describe('the production tree (what deploy/images/Dockerfile puts in the images)
     expect(allowed.status).toBe(200);
 
     // Every setting the local platform gives the processes is one deploy/ sets too.
-    const deployed = deployedEnv();
+    const deployed = await deployedEnv();
     for (const [name, proc] of [
       ['controller', controller],
       ['gateway', gateway],

@@ -12,9 +12,16 @@ export interface LocalRailway {
  * For `npm start`: the local Railway server with a generated token, and the runtime platform Secret
  * (RAILWAY_TOKEN, PULUMI_CONFIG_PASSPHRASE) the runtime component reads, in `federation-system`.
  */
-export async function startLocalRailway(kubeConfig: KubeConfig, port = 0): Promise<LocalRailway> {
+export async function startLocalRailway(
+  kubeConfig: KubeConfig,
+  opts: { port?: number; stateFile?: string } = {},
+): Promise<LocalRailway> {
   const token = randomBytes(24).toString('hex');
-  const server = await startRailwayServer({ port, token });
+  const server = await startRailwayServer({
+    port: opts.port ?? 0,
+    token,
+    ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
+  });
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const namespace = 'federation-system';
   const name = 'runtime-platform';

@@ -5,6 +5,7 @@ import { execute, type GraphQLError, getOperationAST, parse, validate } from 'gr
 import { RailwayFaults } from './faults.ts';
 import { createRootValue } from './resolvers.ts';
 import { railwaySchema } from './schema.ts';
+import { loadSnapshot, saveSnapshot } from './snapshot.ts';
 import { RailwayState } from './state.ts';
 
 export interface RequestLogEntry {
@@ -23,6 +24,8 @@ export interface RailwayServerOptions {
   host?: string;
   /** Bearer token clients must send (default: any non-empty token). */
   token?: string;
+  /** Keeps the state in this file (loaded at start, written after every mutation), for `npm start`'s kept state. */
+  stateFile?: string;
 }
 
 export interface RailwayServer {
@@ -41,7 +44,7 @@ export interface RailwayServer {
  */
 export async function startRailwayServer(options: RailwayServerOptions = {}): Promise<RailwayServer> {
   const schema = railwaySchema();
-  const state = new RailwayState();
+  const state = options.stateFile ? loadSnapshot(options.stateFile) : new RailwayState();
   const faults = new RailwayFaults();
   const rootValue = createRootValue(state, faults);
   const requestLog: RequestLogEntry[] = [];
@@ -103,6 +106,9 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
       variableValues: body.variables,
       operationName: body.operationName,
     });
+    if (options.stateFile && getOperationAST(document, body.operationName)?.operation === 'mutation') {
+      saveSnapshot(state, options.stateFile);
+    }
     answer(200, {
       data: result.data ?? null,
       ...(result.errors ? { errors: result.errors.map((e) => ({ message: e.message })) } : {}),

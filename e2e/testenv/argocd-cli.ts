@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { withBuildLock } from './binaries.ts';
-import { buildGoBinary, go } from './go-build.ts';
+import { buildGoBinary, buildOutput, go } from './go-build.ts';
 import { cacheDir } from './versions.ts';
 
 /**
@@ -42,7 +42,7 @@ async function buildArgocd(output: string): Promise<void> {
   const label = `argocd ${ARGOCD_VERSION}`;
   const workDir = join(cacheDir(), 'build', `argocd-${ARGOCD_VERSION}`);
   await mkdir(workDir, { recursive: true });
-  process.stderr.write(`[${label}] fetching ${MODULE}@${ARGOCD_VERSION}\n`);
+  buildOutput.write(`[${label}] fetching ${MODULE}@${ARGOCD_VERSION}\n`);
   const info = JSON.parse(await go(['mod', 'download', '-json', `${MODULE}@${ARGOCD_VERSION}`], workDir, label));
   const common = `${MODULE}/common`;
   await buildGoBinary({

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { buildGoBinary, go } from './go-build.ts';
+import { buildGoBinary, buildOutput, go } from './go-build.ts';
 import { cacheDir, ETCD_VERSION, KUBERNETES_VERSION } from './versions.ts';
 
 export interface ControlPlaneBinaries {
@@ -39,15 +39,19 @@ function binariesFromEnv(): ControlPlaneBinaries | undefined {
   return { kubeApiserver, etcd };
 }
 
-export async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Serialises a slow cache build with every other process building the same kind: `go` (the Go builds, which
+ * are CPU bound and fight over two cores) or another name (the n8n npm install, network and disk bound, may run
+ * beside the Go builds).
+ */
+export async function withBuildLock<T>(fn: () => Promise<T>, kind = 'go'): Promise<T> {
   const dir = join(cacheDir(), 'bin');
   await mkdir(dir, { recursive: true });
-  process.stderr.write(`[testenv] waiting for the build lock on ${dir}\n`);
   const release = await lockfile.lock(dir, {
     stale: 60_000,
     update: 10_000,
     retries: { retries: 1000, minTimeout: 1000, maxTimeout: 5000 },
-    lockfilePath: join(dir, '.build.lock'),
+    lockfilePath: join(dir, kind === 'go' ? '.build.lock' : `.build-${kind}.lock`),
   });
   try {
     return await fn();
@@ -73,7 +77,7 @@ async function buildKubeApiserver(output: string): Promise<void> {
   const label = `kube-apiserver ${KUBERNETES_VERSION}`;
   const workDir = join(cacheDir(), 'build', `kube-apiserver-${KUBERNETES_VERSION}`);
   await mkdir(workDir, { recursive: true });
-  process.stderr.write(`[${label}] fetching k8s.io/kubernetes@${KUBERNETES_VERSION}\n`);
+  buildOutput.write(`[${label}] fetching k8s.io/kubernetes@${KUBERNETES_VERSION}\n`);
   const info = JSON.parse(
     await go(['mod', 'download', '-json', `k8s.io/kubernetes@${KUBERNETES_VERSION}`], workDir, label),
   );

@@ -103,3 +103,11 @@ export async function generateControlPlaneCerts(): Promise<ControlPlaneCerts> {
     serviceAccount: { privateKey: await privatePem(saKeys.privateKey), publicKey: await publicPem(saKeys.publicKey) },
   };
 }
+
+/** Days a certificate has left (the earliest of CA, serving and admin); negative when expired. */
+export function daysLeft(certs: ControlPlaneCerts): number {
+  const ends = [certs.ca.cert, certs.serving.cert, certs.admin.cert].map(
+    (pem) => new x509.X509Certificate(pem).notAfter,
+  );
+  return (Math.min(...ends.map((d) => d.getTime())) - Date.now()) / DAY;
+}

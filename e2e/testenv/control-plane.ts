@@ -3,9 +3,10 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureControlPlaneBinaries } from './binaries.ts';
-import { type ControlPlaneCerts, generateControlPlaneCerts } from './certs.ts';
+import { type ControlPlaneCerts, daysLeft, generateControlPlaneCerts } from './certs.ts';
 import { ManagedProcess } from './managed-process.ts';
-import { freePort, freePorts } from './ports.ts';
+import { freePorts } from './ports.ts';
+import type { PlatformState } from './state.ts';
 import { waitFor } from './wait.ts';
 import type { Watchdog } from './watchdog.ts';
 
@@ -17,12 +18,19 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Starts etcd and kube-apiserver the way controller-runtime's envtest does, and writes a kubeconfig. */
-export async function startControlPlane(runDir: string, watchdog: Watchdog): Promise<ControlPlane> {
+/**
+ * Starts etcd and kube-apiserver the way controller-runtime's envtest does, and writes a kubeconfig. With kept
+ * `state`, etcd's data, the certificates (until a day before they expire) and the ports are those of the last run.
+ */
+export async function startControlPlane(
+  runDir: string,
+  watchdog: Watchdog,
+  state?: PlatformState,
+): Promise<ControlPlane> {
   const bins = await ensureControlPlaneBinaries();
-  const certs = await generateControlPlaneCerts();
-  const pki = join(runDir, 'pki');
-  await mkdir(pki, { recursive: true });
+  const certs = await controlPlaneCerts(state);
+  const pki = join(runDir, 'secrets', 'pki');
+  await mkdir(pki, { recursive: true, mode: 0o700 });
   const files: Record<string, string> = {
     'ca.crt': certs.ca.cert,
     'serving.crt': certs.serving.cert,
@@ -32,8 +40,20 @@ export async function startControlPlane(runDir: string, watchdog: Watchdog): Pro
   };
   for (const [name, content] of Object.entries(files)) await writeFile(join(pki, name), content, { mode: 0o600 });
 
-  const etcd = await startEtcd(bins.etcd, runDir, watchdog);
-  const port = await freePort();
+  const ports = state
+    ? await state.ports(['etcd', 'etcd-peer', 'kube-apiserver'] as const)
+    : await freePorts(3).then(
+        ([a, b, c]) => ({ etcd: a, 'etcd-peer': b, 'kube-apiserver': c }) as Record<string, number>,
+      );
+  const etcdDir = state ? state.path('etcd') : join(runDir, 'etcd');
+  const etcd = await startEtcd(
+    bins.etcd,
+    runDir,
+    etcdDir,
+    [ports.etcd as number, ports['etcd-peer'] as number],
+    watchdog,
+  );
+  const port = ports['kube-apiserver'] as number;
   const apiserver = new ManagedProcess(
     'kube-apiserver',
     bins.kubeApiserver,
@@ -74,20 +94,34 @@ export async function startControlPlane(runDir: string, watchdog: Watchdog): Pro
     await stop();
     throw err;
   }
-  const kubeconfig = join(runDir, 'kubeconfig');
+  const kubeconfig = join(runDir, 'secrets', 'kubeconfig');
   await writeFile(kubeconfig, renderKubeconfig(server, certs), { mode: 0o600 });
   return { server, kubeconfig, certs, processes: [etcd.process, apiserver], stop };
 }
 
-async function startEtcd(binary: string, runDir: string, watchdog: Watchdog) {
-  const [clientPort, peerPort] = await freePorts(2);
+/** The kept certificates while they have more than a day left; otherwise new ones (kept for the next run). */
+async function controlPlaneCerts(state: PlatformState | undefined): Promise<ControlPlaneCerts> {
+  const kept = state?.read<ControlPlaneCerts>('secrets/pki.json');
+  if (kept && daysLeft(kept) > 1) return kept;
+  const certs = await generateControlPlaneCerts();
+  state?.write('secrets/pki.json', certs);
+  return certs;
+}
+
+async function startEtcd(
+  binary: string,
+  runDir: string,
+  dataDir: string,
+  [clientPort, peerPort]: [number, number],
+  watchdog: Watchdog,
+) {
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const process = new ManagedProcess(
     'etcd',
     binary,
     [
-      `--data-dir=${join(runDir, 'etcd')}`,
+      `--data-dir=${dataDir}`,
       `--listen-client-urls=${url}`,
       `--advertise-client-urls=${url}`,
       `--listen-peer-urls=${peer}`,

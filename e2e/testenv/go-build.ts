@@ -14,6 +14,9 @@ export interface GoBuild {
   output: string;
 }
 
+/** Where build progress goes: stderr, unless a progress display (prepare-all.ts) sends it to a log file. */
+export const buildOutput: { write(line: string): void } = { write: (line) => process.stderr.write(line) };
+
 const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod -buildvcs=false', CGO_ENABLED: '0' };
 
 /** Runs `go` with its output streamed as progress lines prefixed by the build's label. */
@@ -33,7 +36,7 @@ export function run(command: string, args: string[], cwd: string, label: string)
     child.stderr.on('data', (d: Buffer) => {
       const text = d.toString();
       tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) process.stderr.write(`[${label}] ${line}\n`);
+      for (const line of text.split('\n')) if (line.trim()) buildOutput.write(`[${label}] ${line}\n`);
     });
     child.on('error', reject);
     child.on('close', (code) => {
@@ -47,21 +50,21 @@ export function run(command: string, args: string[], cwd: string, label: string)
 export async function buildGoBinary(b: GoBuild): Promise<void> {
   const started = Date.now();
   const ticker = setInterval(() => {
-    process.stderr.write(`[${b.label}] still building (${Math.round((Date.now() - started) / 1000)} s)\n`);
+    buildOutput.write(`[${b.label}] still building (${Math.round((Date.now() - started) / 1000)} s)\n`);
   }, 30_000);
   try {
     await mkdir(b.workDir, { recursive: true });
     await writeFile(join(b.workDir, 'go.mod'), b.goMod);
     await writeFile(join(b.workDir, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport _ "${b.toolsImport}"\n`);
-    process.stderr.write(`[${b.label}] resolving modules\n`);
+    buildOutput.write(`[${b.label}] resolving modules\n`);
     await go(['mod', 'tidy'], b.workDir, b.label);
-    process.stderr.write(`[${b.label}] compiling ${b.pkg}\n`);
+    buildOutput.write(`[${b.label}] compiling ${b.pkg}\n`);
     const partial = `${b.output}.partial`;
     const args = ['build', '-o', partial];
     if (b.ldflags) args.push('-ldflags', b.ldflags);
     await go([...args, b.pkg], b.workDir, b.label);
     await rename(partial, b.output);
-    process.stderr.write(`[${b.label}] built in ${Math.round((Date.now() - started) / 1000)} s\n`);
+    buildOutput.write(`[${b.label}] built in ${Math.round((Date.now() - started) / 1000)} s\n`);
   } finally {
     clearInterval(ticker);
     await rm(`${b.output}.partial`, { force: true });

@@ -17,7 +17,7 @@ export class ManagedProcess {
     env: NodeJS.ProcessEnv = process.env,
     user?: { uid: number; gid: number },
   ) {
-    const log = openSync(logFile, 'a');
+    const log = openSync(logFile, 'a', 0o600); // logs may name addresses and users: not for other accounts
     this.child = spawn(command, args, { detached: true, stdio: ['ignore', log, log], env, ...(user ?? {}) });
     closeSync(log);
     if (this.child.pid === undefined) throw new Error(`could not start ${name} (${command})`);

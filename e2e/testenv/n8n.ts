@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -67,7 +67,7 @@ export async function ensureN8n(log: (line: string) => void = (l) => process.std
     await run(process.execPath, ['-e', ISOLATED_VM_PROBE], dir, log);
     await writeFile(marker, `${new Date().toISOString()}\n`);
     log(`[n8n] installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  });
+  }, 'n8n');
   return bin;
 }
 
@@ -121,6 +121,11 @@ export interface StartN8nOptions {
   databaseUrl?: string;
   watchdog?: Watchdog;
   log?: (line: string) => void;
+  /**
+   * Keep n8n's state across runs (`npm start`): its database `n8n` is kept, its user folder, encryption key,
+   * owner and API key live in `dir` (0700), and it listens on `port` again.
+   */
+  persist?: { dir: string; port: number };
 }
 
 export interface RunningN8n {
@@ -146,11 +151,12 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
   const watchdog = opts.watchdog ?? new Watchdog();
   if (ownRunDir) watchdog.removeOnExit(runDir);
 
-  const database = await createDatabase(databaseUrl);
-  const port = await freePort();
+  const kept = opts.persist ? await keptIdentity(opts.persist.dir) : undefined;
+  const database = await createDatabase(databaseUrl, opts.persist ? 'n8n' : undefined);
+  const port = opts.persist?.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const userFolder = join(runDir, `n8n-${port}`);
-  await mkdir(userFolder, { recursive: true });
+  const userFolder = opts.persist ? join(opts.persist.dir, 'user') : join(runDir, `n8n-${port}`);
+  await mkdir(userFolder, { recursive: true, mode: 0o700 });
   const started = Date.now();
   const server = new ManagedProcess(
     'n8n',
@@ -158,11 +164,11 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
     [bin, 'start'],
     join(runDir, `n8n-${port}.log`),
     watchdog,
-    n8nEnv({ port, userFolder, url, database }),
+    n8nEnv({ port, userFolder, url, database, encryptionKey: kept?.encryptionKey }),
   );
   const stop = async () => {
     await server.stop(15_000);
-    await dropDatabase(databaseUrl, database.name);
+    if (!opts.persist) await dropDatabase(databaseUrl, database.name);
     if (ownRunDir) await rm(runDir, { recursive: true, force: true });
     if (ownWatchdog) watchdog.dismiss();
   };
@@ -177,7 +183,7 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
         describe: () => `n8n did not become ready at ${url}:\n${server.logTail()}`,
       },
     );
-    const apiKey = await createOwnerAndApiKey(url);
+    const apiKey = kept ? await keptApiKey(url, kept) : (await createOwnerAndApiKey(url)).apiKey;
     log(`[n8n] ${N8N_VERSION} ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { url, apiKey, ownerEmail: OWNER.email, logFile: server.logFile, stop };
   } catch (error) {
@@ -191,7 +197,13 @@ interface N8nDatabase {
   url: URL;
 }
 
-function n8nEnv(o: { port: number; userFolder: string; url: string; database: N8nDatabase }): NodeJS.ProcessEnv {
+function n8nEnv(o: {
+  port: number;
+  userFolder: string;
+  url: string;
+  database: N8nDatabase;
+  encryptionKey?: string | undefined;
+}): NodeJS.ProcessEnv {
   const db = o.database.url;
   return {
     PATH: process.env.PATH,
@@ -203,7 +215,7 @@ function n8nEnv(o: { port: number; userFolder: string; url: string; database: N8
     N8N_PROTOCOL: 'http',
     WEBHOOK_URL: `${o.url}/`,
     N8N_USER_FOLDER: o.userFolder,
-    N8N_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    N8N_ENCRYPTION_KEY: o.encryptionKey ?? randomBytes(32).toString('base64url'),
     DB_TYPE: 'postgresdb',
     DB_POSTGRESDB_HOST: db.hostname,
     DB_POSTGRESDB_PORT: db.port || '5432',
@@ -228,12 +240,13 @@ function n8nEnv(o: { port: number; userFolder: string; url: string; database: N8
   };
 }
 
-async function createDatabase(superuserUrl: string): Promise<N8nDatabase> {
-  const name = `n8n_${randomBytes(6).toString('hex')}`;
+async function createDatabase(superuserUrl: string, keptName?: string): Promise<N8nDatabase> {
+  const name = keptName ?? `n8n_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: superuserUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   } finally {
     await client.end();
   }
@@ -254,13 +267,48 @@ async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
   }
 }
 
-/** The first-run owner setup, then a public-API key for that owner (what a human does once in the UI). */
-async function createOwnerAndApiKey(url: string): Promise<string> {
-  const password = `Fed-${randomBytes(18).toString('base64url')}9`;
-  const setup = await fetch(`${url}/rest/owner/setup`, {
+interface KeptIdentity {
+  file: string;
+  encryptionKey: string;
+  password?: string;
+  apiKey?: string;
+}
+
+/** n8n's encryption key, owner password and API key from a kept run (a new encryption key on the first). */
+async function keptIdentity(dir: string): Promise<KeptIdentity> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, 'identity.json');
+  const saved = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Omit<KeptIdentity, 'file'>) : undefined;
+  const identity = { file, encryptionKey: saved?.encryptionKey ?? randomBytes(32).toString('base64url'), ...saved };
+  await writeFile(file, JSON.stringify({ ...identity, file: undefined }), { mode: 0o600 });
+  return identity;
+}
+
+/** The kept API key while n8n still accepts it; otherwise the owner is set up (first run) and a key made. */
+async function keptApiKey(url: string, kept: KeptIdentity): Promise<string> {
+  if (kept.apiKey) {
+    const probe = await fetch(`${url}/api/v1/workflows?limit=1`, { headers: { 'X-N8N-API-KEY': kept.apiKey } });
+    if (probe.ok) return kept.apiKey;
+  }
+  const { apiKey, password } = await createOwnerAndApiKey(url, kept.password);
+  const { file, ...rest } = kept;
+  await writeFile(file, JSON.stringify({ ...rest, apiKey, password }), { mode: 0o600 });
+  return apiKey;
+}
+
+/**
+ * The first-run owner setup (or, with the kept owner's password, a login), then a public-API key for that owner
+ * (what a human does once in the UI).
+ */
+async function createOwnerAndApiKey(
+  url: string,
+  ownerPassword?: string,
+): Promise<{ apiKey: string; password: string }> {
+  const password = ownerPassword ?? `Fed-${randomBytes(18).toString('base64url')}9`;
+  const setup = await fetch(ownerPassword ? `${url}/rest/login` : `${url}/rest/owner/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...OWNER, password }),
+    body: JSON.stringify(ownerPassword ? { emailOrLdapLoginId: OWNER.email, password } : { ...OWNER, password }),
   });
   if (!setup.ok) throw new Error(`n8n owner setup failed: ${setup.status} ${await setup.text()}`);
   const cookie = (setup.headers.getSetCookie?.() ?? [])
@@ -277,5 +325,5 @@ async function createOwnerAndApiKey(url: string): Promise<string> {
   const body = (await created.json()) as { data?: { rawApiKey?: string } };
   const apiKey = body.data?.rawApiKey;
   if (!apiKey) throw new Error('n8n returned no API key');
-  return apiKey;
+  return { apiKey, password };
 }

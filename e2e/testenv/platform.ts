@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { kubectlOk } from './kubectl.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { type Postgres, startPostgres } from './postgres.ts';
+import { PlatformState } from './state.ts';
 import { Watchdog } from './watchdog.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,11 +20,17 @@ export interface PlatformOptions {
   applyExamples?: boolean;
   /** Start Postgres too (default true). */
   postgres?: boolean;
+  /** Keep etcd's and Postgres' data, certificates, credentials and ports here across runs (`.federation/data`). */
+  dataDir?: string;
   log?: (line: string) => void;
 }
 
 export interface Platform {
   runDir: string;
+  /** 0700 directory in the run dir for credentials, kubeconfigs and keys (files 0600). */
+  secretsDir: string;
+  /** The kept state when the platform was started with `dataDir`. */
+  state?: PlatformState;
   kubeconfig: string;
   databaseUrl: string;
   controlPlane: ControlPlane;
@@ -46,17 +53,20 @@ export interface Platform {
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? (() => {});
   const runDir = await mkdtemp(join(tmpdir(), 'federation-'));
-  // The Postgres server runs as its own user and must be able to traverse into its data dir.
+  // Nobody else may list it; the Postgres server, running as its own user, must traverse into its data dir.
   await chmod(runDir, 0o711);
+  const secretsDir = join(runDir, 'secrets');
+  await mkdir(secretsDir, { mode: 0o700 });
   const watchdog = new Watchdog();
   watchdog.removeOnExit(runDir);
+  const state = opts.dataDir ? await PlatformState.open(opts.dataDir) : undefined;
 
   const extra: ManagedProcess[] = [];
   const stoppers: (() => Promise<void>)[] = [];
   const started = Date.now();
   const [cp, db] = await Promise.allSettled([
-    startControlPlane(runDir, watchdog),
-    opts.postgres === false ? noPostgres() : startPostgres(runDir, watchdog),
+    startControlPlane(runDir, watchdog, state),
+    opts.postgres === false ? noPostgres() : startPostgres(runDir, watchdog, state),
   ]);
   const stopAll = async () => {
     await Promise.all(extra.map((p) => p.stop()));
@@ -66,6 +76,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       db.status === 'fulfilled' ? db.value.stop() : undefined,
     ]);
     await rm(runDir, { recursive: true, force: true });
+    await state?.close();
     watchdog.dismiss();
   };
   if (cp.status === 'rejected' || db.status === 'rejected') {
@@ -75,6 +86,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   log(`api server ${cp.value.server} and postgres ready in ${Date.now() - started} ms`);
   const platform: Platform = {
     runDir,
+    secretsDir,
+    ...(state ? { state } : {}),
     kubeconfig: cp.value.kubeconfig,
     databaseUrl: db.value.url,
     controlPlane: cp.value,

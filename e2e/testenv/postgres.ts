@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { ManagedProcess } from './managed-process.ts';
 import { freePort } from './ports.ts';
+import type { PlatformState } from './state.ts';
 import { waitFor } from './wait.ts';
 import type { Watchdog } from './watchdog.ts';
 
@@ -45,40 +47,29 @@ async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   }
 }
 
-/** Uses DATABASE_URL when set; otherwise starts embedded Postgres on a free port with generated credentials. */
-export async function startPostgres(runDir: string, watchdog: Watchdog): Promise<Postgres> {
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+/**
+ * Uses DATABASE_URL when set; otherwise starts embedded Postgres with generated credentials. With kept `state`,
+ * the data directory, credentials and port are those of the last run (initdb runs once).
+ */
+export async function startPostgres(runDir: string, watchdog: Watchdog, state?: PlatformState): Promise<Postgres> {
   if (process.env.DATABASE_URL) {
     return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
   }
   const bins = await embeddedBinaries();
   const owner = await serverUser();
-  const dataDir = join(runDir, 'postgres');
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if (owner) await chown(dataDir, owner.uid, owner.gid);
+  const dataDir = state ? state.path('postgres') : join(runDir, 'postgres');
+  const kept = state?.read<Credentials>('secrets/postgres.json');
+  const initialized = kept !== undefined && existsSync(join(dataDir, 'PG_VERSION'));
+  const credentials = initialized ? kept : await initdb(bins, dataDir, runDir, owner);
+  if (!initialized) state?.write('secrets/postgres.json', credentials);
+  removeStalePidFile(dataDir);
 
-  const user = 'federation';
-  const password = randomBytes(24).toString('base64url');
-  const pwfile = join(runDir, 'pg-password');
-  await writeFile(pwfile, `${password}\n`, { mode: 0o644 });
-  try {
-    await exec(
-      bins.initdb,
-      [
-        `--pgdata=${dataDir}`,
-        '--auth=scram-sha-256',
-        `--username=${user}`,
-        `--pwfile=${pwfile}`,
-        '--encoding=UTF8',
-        '--locale=C',
-        '--no-sync',
-      ],
-      { ...(owner ?? {}) },
-    );
-  } finally {
-    await rm(pwfile, { force: true });
-  }
-
-  const port = await freePort();
+  const port = state ? (await state.ports(['postgres'] as const)).postgres : await freePort();
   const server = new ManagedProcess(
     'postgres',
     bins.postgres,
@@ -105,7 +96,7 @@ export async function startPostgres(runDir: string, watchdog: Watchdog): Promise
     process.env,
     owner,
   );
-  const url = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const url = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/postgres`;
   await waitFor(
     async () => {
       const client = new pg.Client({ connectionString: url });
@@ -116,4 +107,53 @@ export async function startPostgres(runDir: string, watchdog: Watchdog): Promise
     { timeoutMs: 30_000, describe: () => `postgres did not accept connections:\n${server.logTail()}` },
   );
   return { url, embedded: true, stop: () => server.stop() };
+}
+
+async function initdb(
+  bins: Binaries,
+  dataDir: string,
+  runDir: string,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<Credentials> {
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (owner) await chown(dataDir, owner.uid, owner.gid);
+  const user = 'federation';
+  const password = randomBytes(24).toString('base64url');
+  // initdb runs as the postgres user and reads the password from a file it can open; removed right after.
+  const pwfile = join(runDir, `pg-password-${randomBytes(4).toString('hex')}`);
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (owner) await chown(pwfile, owner.uid, owner.gid);
+  try {
+    await exec(
+      bins.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${user}`,
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      { ...(owner ?? {}) },
+    );
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+  return { user, password };
+}
+
+/** A postmaster.pid left by a SIGKILLed run whose process is gone (or is no postgres) would stop the start. */
+function removeStalePidFile(dataDir: string): void {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  let alive = false;
+  try {
+    alive = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    alive = false;
+  }
+  if (!alive) rmSync(pidFile, { force: true });
 }

@@ -1,16 +1,15 @@
-// Installs and builds what the test environment needs (cached), printing how long each step took.
-import { ensureArgocdCli } from './argocd-cli.ts';
-import { ensureControlPlaneBinaries } from './binaries.ts';
-import { ensurePulumiCli } from './pulumi-cli.ts';
+// `npx tsx e2e/testenv/prepare.ts`: builds and installs into the cache everything the tests and `npm start` need,
+// with one progress display; `.ci/run` runs it before anything else.
+import { TEST_ARTIFACTS } from './artifacts.ts';
+import { prepareAll } from './prepare-all.ts';
 import { ensureThirdPartyCrds } from './third-party-crds.ts';
 
 const started = Date.now();
-const bins = await ensureControlPlaneBinaries();
-console.log(`[prepare] pulumi: ${(await ensurePulumiCli()).pulumi}`);
-console.log(`[prepare] kube-apiserver: ${bins.kubeApiserver}`);
-console.log(`[prepare] etcd: ${bins.etcd}`);
-console.log(`[prepare] control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`[prepare] n8n: ${await (await import('./n8n.ts')).ensureN8n()}`);
-const argocdStarted = Date.now();
-console.log(`[prepare] argocd: ${await ensureArgocdCli()} (${((Date.now() - argocdStarted) / 1000).toFixed(1)} s)`);
-console.log(`[prepare] third-party CRDs: ${(await ensureThirdPartyCrds()).length} files`);
+try {
+  await prepareAll(TEST_ARTIFACTS);
+  console.log(`[prepare] third-party CRDs: ${(await ensureThirdPartyCrds()).length} files`);
+  console.log(`[prepare] everything cached, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+} catch (err) {
+  console.error(`[prepare] ${(err as Error).message}`);
+  process.exit(1);
+}

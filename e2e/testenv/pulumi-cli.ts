@@ -3,7 +3,7 @@ import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withBuildLock } from './binaries.ts';
-import { run } from './go-build.ts';
+import { buildOutput, run } from './go-build.ts';
 import { cacheDir } from './versions.ts';
 
 /** The recipe the controller image builds the CLI from (deploy/images/Dockerfile): the tests run the same engine. */
@@ -47,7 +47,7 @@ async function buildPulumi(output: string): Promise<void> {
   const label = `pulumi ${PULUMI_VERSION}`;
   const started = Date.now();
   const ticker = setInterval(() => {
-    process.stderr.write(`[${label}] still building (${Math.round((Date.now() - started) / 1000)} s)\n`);
+    buildOutput.write(`[${label}] still building (${Math.round((Date.now() - started) / 1000)} s)\n`);
   }, 30_000);
   // The recipe is copied into the cache: `go mod tidy` writes go.sum beside go.mod, never into the checkout.
   const workDir = join(cacheDir(), 'build', `pulumi-${PULUMI_VERSION}`);
@@ -56,10 +56,10 @@ async function buildPulumi(output: string): Promise<void> {
     await mkdir(workDir, { recursive: true });
     await mkdir(dirname(output), { recursive: true });
     for (const file of ['go.mod', 'tools.go', 'build.sh']) await copyFile(join(RECIPE_DIR, file), join(workDir, file));
-    process.stderr.write(`[${label}] building github.com/pulumi/pulumi/pkg/v3/cmd/pulumi\n`);
+    buildOutput.write(`[${label}] building github.com/pulumi/pulumi/pkg/v3/cmd/pulumi\n`);
     await run('sh', [join(workDir, 'build.sh'), partial], workDir, label);
     await rename(partial, output);
-    process.stderr.write(`[${label}] built in ${Math.round((Date.now() - started) / 1000)} s\n`);
+    buildOutput.write(`[${label}] built in ${Math.round((Date.now() - started) / 1000)} s\n`);
   } finally {
     clearInterval(ticker);
     await rm(partial, { force: true });

@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type LaunchedPlatform, launchPlatform, waitForExamplesActive } from '../support/launch-platform.ts';
+import { REPO_ROOT } from '../testenv/platform.ts';
+
+/** What a new user has: this repository cloned into an empty directory (no ../shared), and the binary cache. */
+describe('a fresh clone', () => {
+  const base = mkdtempSync(join(tmpdir(), 'fed-clone-'));
+  const clone = join(base, 'federation');
+  let platform: LaunchedPlatform | undefined;
+  afterAll(async () => {
+    platform?.child.kill('SIGINT');
+    await platform?.exited;
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('does run the local platform to the examples Active without ../shared', async () => {
+    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', REPO_ROOT, clone]);
+    expect(existsSync(join(clone, '..', 'shared'))).toBe(false);
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: clone, stdio: 'ignore' });
+    platform = await launchPlatform({ cwd: clone, args: ['--fresh'], stateDir: join(clone, '.federation') });
+    await waitForExamplesActive(platform);
+    expect(platform.output()).toContain('department hr');
+  }, 900_000);
+});
