@@ -186,7 +186,7 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
   }
 }
 
-interface N8nDatabase {
+export interface N8nDatabase {
   name: string;
   url: URL;
 }
@@ -228,12 +228,15 @@ function n8nEnv(o: { port: number; userFolder: string; url: string; database: N8
   };
 }
 
-async function createDatabase(superuserUrl: string): Promise<N8nDatabase> {
+/** n8n's own database, as the platform creates it: only its owner (and superusers) may connect. */
+export async function createDatabase(superuserUrl: string): Promise<N8nDatabase> {
   const name = `n8n_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: superuserUrl });
   await client.connect();
   try {
     await client.query(`CREATE DATABASE ${name}`);
+    // A new database lets PUBLIC connect (and create temp tables): tenant roles would reach n8n's database.
+    await client.query(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
   } finally {
     await client.end();
   }
@@ -242,7 +245,7 @@ async function createDatabase(superuserUrl: string): Promise<N8nDatabase> {
   return { name, url };
 }
 
-async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
+export async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: superuserUrl });
   try {
     await client.connect();
