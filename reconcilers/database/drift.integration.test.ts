@@ -184,6 +184,29 @@ describe('database component drift repair', () => {
     expect(await reconcile()).toEqual([]);
   });
 
+  it('does restore the reference lost with a table dropped CASCADE', async () => {
+    const { rows: doc } = await db.pool.query(
+      `INSERT INTO ${HR.schema}.drive_document_repository (drive_file_id, drive_folder_id) VALUES ('f1', 'd1') RETURNING id`,
+    );
+    await db.pool.query(
+      `INSERT INTO ${HR.schema}.drive_access_log (document_id, drive_file_id, access_type) VALUES ($1, 'f1', 'view')`,
+      [doc[0].id],
+    );
+    await db.pool.query(`DROP TABLE ${HR.schema}.drive_document_repository CASCADE`);
+    const events = await reconcile();
+    expect(events.find((e) => e.reason === 'TableRecreated')?.note).toContain('drive_document_repository');
+    expect(events.find((e) => e.reason === 'DriftRepaired')?.note).toContain(
+      'drive_access_log.document_id no longer referenced drive_document_repository',
+    );
+    // The old row keeps its (now dangling) value; a new one is checked against the recreated table again.
+    await expect(
+      db.pool.query(
+        `INSERT INTO ${HR.schema}.drive_access_log (document_id, drive_file_id, access_type) VALUES (424242, 'f2', 'view')`,
+      ),
+    ).rejects.toThrow(/foreign key/);
+    expect(await reconcile()).toEqual([]);
+  });
+
   it('does recreate a dropped index and dropped retention functions', async () => {
     await db.pool.query(`DROP INDEX ${HR.schema}.idx_contacts_email`);
     await db.pool.query(`DROP FUNCTION ${HR.schema}.cleanup_expired_session_context()`);

@@ -11,11 +11,22 @@ import {
   rlsSql,
 } from './tenant-ddl.ts';
 import type { Drift } from './tenant-role.ts';
-import { indexName, TENANT_TABLES } from './tenant-tables/index.ts';
+import { indexName, TENANT_TABLES, type TenantTable } from './tenant-tables/index.ts';
 
 const RLS_VERSION = 2;
 const RETENTION_VERSION = 3;
 const TENANT_TABLE_NAMES = new Set(TENANT_TABLES.map((t) => t.name));
+/** Tenant tables declare references inline, `<column> <type> REFERENCES @schema.<table> (<column>) <action>`. */
+const INLINE_REFERENCE = /^(\w+) .*REFERENCES @schema\.(\w+) \((\w+)\)(.*)$/;
+
+function inlineReferences(table: TenantTable) {
+  return table.columns.flatMap((c) => {
+    const m = c.match(INLINE_REFERENCE);
+    return m
+      ? [{ column: m[1] as string, parent: m[2] as string, parentColumn: m[3] as string, rest: m[4] ?? '' }]
+      : [];
+  });
+}
 
 interface TableFound {
   name: string;
@@ -31,6 +42,7 @@ async function observe(client: pg.PoolClient, n: TenantNames) {
     policies: { table: string; policy: string; quoted: string }[] | null;
     indexes: string[] | null;
     functions: string[] | null;
+    references: string[] | null;
   }>(
     `SELECT
        (SELECT json_agg(json_build_object(
@@ -44,7 +56,11 @@ async function observe(client: pg.PoolClient, n: TenantNames) {
           FROM pg_policies WHERE schemaname = $1) AS policies,
        (SELECT array_agg(indexname::text) FROM pg_indexes WHERE schemaname = $1) AS indexes,
        (SELECT array_agg(p.proname::text) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
-         WHERE s.nspname = $1) AS functions`,
+         WHERE s.nspname = $1) AS functions,
+       (SELECT array_agg(c.relname || '.' || a.attname)
+          FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+         WHERE s.nspname = $1 AND k.contype = 'f') AS references`,
     [n.schema],
   );
   const found = rows[0];
@@ -53,19 +69,20 @@ async function observe(client: pg.PoolClient, n: TenantNames) {
     policies: found?.policies ?? [],
     indexes: new Set(found?.indexes ?? []),
     functions: new Set(found?.functions ?? []),
+    references: new Set(found?.references ?? []),
   };
 }
 
 /**
  * Finds and repairs changes made behind the operator's back in the tenant schema: tables, indexes and retention
- * functions dropped (recreated: a dropped table's rows are lost, which the caller reports), RLS disabled or not
- * forced, policies dropped or added, tables handed to another owner. A table that lost its department_id column
+ * functions dropped (recreated: a dropped table's rows are lost, which the caller reports), references lost with
+ * a table dropped CASCADE, RLS disabled or not forced, policies dropped or added, tables handed to another owner. A table that lost its department_id column
  * cannot carry the policies and is left for validation to report as unrepairable. Runs inside the tenant lock.
  */
 export async function repairSchemaDrift(client: pg.PoolClient, n: TenantNames, version: number): Promise<Drift[]> {
   if (version < 1) return [];
   const drift: Drift[] = [];
-  const { tables, policies, indexes, functions } = await observe(client, n);
+  const { tables, policies, indexes, functions, references } = await observe(client, n);
   /** Run as the session user: only it can take a table back from another owner. */
   const ownerRepairs: string[] = [];
   /** Run as federation_owner, so that what is recreated is owned like what the migrations created. */
@@ -90,6 +107,18 @@ export async function repairSchemaDrift(client: pg.PoolClient, n: TenantNames, v
       if (indexes.has(name)) continue;
       drift.push({ kind: 'IndexMissing', detail: `index ${name} was missing` });
       repairs.push(`CREATE INDEX ${ident(name)} ON ${qualified} ${definition};`);
+    }
+    for (const ref of inlineReferences(table)) {
+      if (references.has(`${table.name}.${ref.column}`)) continue;
+      // DROP TABLE <parent> CASCADE took the reference with it. NOT VALID: rows that pointed at the lost parent
+      // rows keep their value; new rows are checked again.
+      drift.push({
+        kind: 'ForeignKeyMissing',
+        detail: `${table.name}.${ref.column} no longer referenced ${ref.parent}; restored for new rows`,
+      });
+      repairs.push(
+        `ALTER TABLE ${qualified} ADD FOREIGN KEY (${ident(ref.column)}) REFERENCES ${ident(n.schema)}.${ident(ref.parent)} (${ident(ref.parentColumn)})${ref.rest} NOT VALID;`,
+      );
     }
     if (version < RLS_VERSION || !found.has_department) continue;
     if (!(found.rls && found.forced)) {

@@ -17,7 +17,8 @@ export interface Drift {
     | 'ConnectElsewhere'
     | 'TableMissing'
     | 'IndexMissing'
-    | 'FunctionMissing';
+    | 'FunctionMissing'
+    | 'ForeignKeyMissing';
   detail: string;
 }
 
