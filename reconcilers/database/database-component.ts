@@ -20,13 +20,15 @@ import {
 } from './database-secret.ts';
 import { proveIsolation } from './isolation-proof.ts';
 import { ident, type TenantNames, tenantNames, validDepartmentName } from './names.ts';
-import { type ClaimNote, claimTenant, TenantRefusal } from './tenant-claim.ts';
+import { claimTenant, TenantRefusal } from './tenant-claim.ts';
+import { confineToPlatformDatabase } from './tenant-connect.ts';
 import { deprovisionTenant } from './tenant-deprovision.ts';
 import { repairSchemaDrift } from './tenant-drift.ts';
+import { refuse, reportChanges } from './tenant-events.ts';
 import { withTenantLock } from './tenant-lock.ts';
 import { migrateTenant } from './tenant-migrate.ts';
 import { LATEST_VERSION, TENANT_MIGRATIONS, type TenantMigration } from './tenant-migrations.ts';
-import { type Drift, ensureTenantRole } from './tenant-role.ts';
+import { ensureTenantRole } from './tenant-role.ts';
 import { validateTenant } from './tenant-validate.ts';
 
 export interface DatabaseComponentOptions {
@@ -72,7 +74,8 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
       const roleDrift = await ensureTenantRole(client, n, password);
       const migrated = await migrateTenant(client, n, { target, migrations });
       const schemaDrift = await repairSchemaDrift(client, n, migrated.to);
-      return { version: migrated.to, password, notes, drift: [...roleDrift, ...schemaDrift] };
+      const connectDrift = await confineToPlatformDatabase(client, n);
+      return { version: migrated.to, password, notes, drift: [...roleDrift, ...schemaDrift, ...connectDrift] };
     });
 
   const apply = async (ctx: ComponentContext): Promise<ComponentResult> => {
@@ -82,7 +85,7 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
     await reportChanges(ctx, pool, n, notes, drift);
     const failures = await validateTenant(pool, n, version);
     if (failures.length > 0) {
-      await upsertDepartmentRow(pool, ctx.department, n, 'FAILED');
+      await markFailed(pool, ctx, n);
       await recordSecurityEvent(pool, {
         type: 'DRIFT_UNREPAIRABLE',
         department: n.department,
@@ -96,7 +99,7 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
     }
     const breaches = version >= 2 ? await proveIsolation(pool, n, { ...endpoint, user: n.role, password }) : undefined;
     if (breaches && breaches.length > 0) {
-      await upsertDepartmentRow(pool, ctx.department, n, 'FAILED');
+      await markFailed(pool, ctx, n);
       await withdrawCredentials(pool, ctx, n);
       await refuse(pool, ctx, n, 'ISOLATION_BREACHED', Reason.IsolationBreached, { breaches });
       throw new TerminalError(
@@ -104,8 +107,12 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
         `${n.role} could: ${breaches.join('; ')}. Its Secret ${DATABASE_SECRET} was withdrawn and it can no longer log in`,
       );
     }
-    await upsertDepartmentRow(pool, ctx.department, n, 'ACTIVE');
-    await recordProgress(pool, n.department, ctx.department.metadata.generation, 'database', 'completed');
+    // Before row-level security (a pinned old version) nothing is proven: not ready, not a breach either.
+    if (breaches === undefined) await markFailed(pool, ctx, n);
+    else {
+      await upsertDepartmentRow(pool, ctx.department, n, 'ACTIVE');
+      await recordProgress(pool, n.department, ctx.department.metadata.generation, 'database', 'completed');
+    }
     return result(n, version, breaches, endpoint);
   };
 
@@ -134,9 +141,13 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
       const n = tenantNamesFor(validDepartmentName(ctx.department.metadata.name));
       const policy = ctx.department.spec.deletionPolicy;
       const kept = await deprovisionTenant(pool, ctx.kube, ctx.namespace, n, policy);
-      const role = kept.roleOwned ? n.role : `no role (${n.role} is not federation's and was left alone)`;
+      const foreign = `${n.role} is not federation's and was left alone`;
       const message =
-        policy === 'Retain' ? `${n.schema} retained; ${role} can no longer log in` : `${n.schema} and ${role} dropped`;
+        policy === 'Retain'
+          ? `${n.schema} retained; ${kept.roleOwned ? `${n.role} can no longer log in` : foreign}`
+          : kept.roleOwned
+            ? `${n.schema} and ${n.role} dropped`
+            : `${n.schema} dropped; ${foreign}`;
       return {
         condition: { status: 'False', reason: policy === 'Retain' ? Reason.Retained : Reason.Deleted, message },
       };
@@ -144,22 +155,13 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
   };
 }
 
-function isReservedName(error: unknown): error is TerminalError {
-  return error instanceof TerminalError && error.reason === Reason.ReservedDepartmentName;
+async function markFailed(pool: pg.Pool, ctx: ComponentContext, n: TenantNames): Promise<void> {
+  await upsertDepartmentRow(pool, ctx.department, n, 'FAILED');
+  await recordProgress(pool, n.department, ctx.department.metadata.generation, 'database', 'failed');
 }
 
-/** A refusal: a Warning event on the Department and a critical security_audit row. */
-async function refuse(
-  pool: pg.Pool,
-  ctx: ComponentContext,
-  n: Pick<TenantNames, 'department'>,
-  type: string,
-  reason: string,
-  details: Record<string, unknown>,
-): Promise<void> {
-  await recordSecurityEvent(pool, { type, department: n.department, severity: 'critical', details });
-  const message = typeof details.message === 'string' ? details.message : JSON.stringify(details);
-  await ctx.events.event('Warning', reason, message.slice(0, 1000));
+function isReservedName(error: unknown): error is TerminalError {
+  return error instanceof TerminalError && error.reason === Reason.ReservedDepartmentName;
 }
 
 /** After a breach: the role can no longer log in, its sessions end, and its Secret is deleted. */
@@ -169,42 +171,6 @@ async function withdrawCredentials(pool: pg.Pool, ctx: ComponentContext, n: Tena
     await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [n.role]);
   });
   await deleteDatabaseSecret(ctx.kube, ctx.namespace);
-}
-
-/** Drift and renames as Warning events and security_audit rows; lost data gets an event of its own. */
-async function reportChanges(
-  ctx: ComponentContext,
-  pool: pg.Pool,
-  n: TenantNames,
-  notes: ClaimNote[],
-  drift: Drift[],
-): Promise<void> {
-  const renames = notes.filter((x) => x.kind === 'Renamed');
-  if (renames.length > 0) {
-    const note = `moved to the reserved tenant names: ${renames.map((r) => r.detail).join('; ')}; Secret ${DATABASE_SECRET} updated`;
-    await ctx.events.event('Normal', Reason.TenantRenamed, note);
-  }
-  const lost = [
-    ...notes.filter((x) => x.kind === 'SchemaMissing').map((x) => x.detail),
-    ...drift.filter((d) => d.kind === 'TableMissing').map((d) => d.detail),
-  ];
-  if (lost.length > 0) {
-    const note = `${lost.join('; ')}. Rows in what was dropped are lost; restore them from a backup if they matter`;
-    await ctx.events.event('Warning', Reason.TableRecreated, note.slice(0, 1000));
-  }
-  const repaired = [...notes.filter((x) => x.kind === 'SchemaMissing'), ...drift];
-  if (repaired.length === 0) return;
-  ctx.log.warn('tenant drift repaired', { department: n.department, drift: repaired.map((d) => d.kind) });
-  await recordSecurityEvent(pool, {
-    type: 'DRIFT_REPAIRED',
-    department: n.department,
-    severity: 'warning',
-    details: { drift: repaired },
-  });
-  if (drift.length > 0) {
-    const note = `repaired: ${drift.map((d) => d.detail).join('; ')}`.slice(0, 1000);
-    await ctx.events.event('Warning', Reason.DriftRepaired, note);
-  }
 }
 
 function result(

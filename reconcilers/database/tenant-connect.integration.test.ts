@@ -28,6 +28,7 @@ describe('database component CONNECT confinement', () => {
   let component: Component;
   let n8n: N8nDatabase;
   const other = `other_${randomBytes(4).toString('hex')}`;
+  const created: string[] = [hr];
 
   async function password(): Promise<string> {
     const secret = await kc
@@ -69,7 +70,7 @@ describe('database component CONNECT confinement', () => {
   afterAll(async () => {
     if (n8n) await dropDatabase(superuserUrl, n8n.name);
     await db?.pool.query(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`);
-    await db?.drop([hr]);
+    await db?.drop(created);
   });
 
   it('does connect to the platform’s database', async () => {
@@ -88,6 +89,18 @@ describe('database component CONNECT confinement', () => {
     expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'DriftRepaired' })]);
     expect(events[0]?.note).toContain(`had privileges on database ${other}`);
     expect(await connectTo(other)).toBe('42501');
+  });
+
+  it('does provision and delete departments in parallel, though they all change the one database ACL', async () => {
+    // Concurrent GRANTs on one database fail with "tuple concurrently updated" unless they take turns.
+    const many = Array.from({ length: 8 }, () => randomDepartment('connect-many'));
+    created.push(...many);
+    await Promise.all(many.map((d) => createNamespace(kc, d)));
+    const results = await Promise.allSettled(many.map((d) => component.apply(testContext(kc, departmentObject(d)))));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    // Dropping their roles revokes their CONNECT: the same ACL row again.
+    const deleted = await Promise.allSettled(many.map((d) => component.delete(testContext(kc, departmentObject(d)))));
+    expect(deleted.filter((r) => r.status === 'rejected')).toEqual([]);
   });
 
   it('does keep its own CONNECT when PUBLIC may no longer connect to the platform’s database', async () => {

@@ -5,6 +5,7 @@ import { OWNER_ROLE } from '../../controller/platform/database/platform-roles.ts
 import { deleteDatabaseSecret } from './database-secret.ts';
 import { ident, type TenantNames } from './names.ts';
 import { ownsRole, renameLegacyTenant } from './tenant-claim.ts';
+import { lockDatabaseAcl } from './tenant-connect.ts';
 import { withTenantLock } from './tenant-lock.ts';
 
 /**
@@ -36,6 +37,7 @@ export async function deprovisionTenant(
       if (rows[0]?.owner === OWNER_ROLE) await client.query(`DROP SCHEMA ${ident(n.schema)} CASCADE`);
       await client.query('DELETE FROM federation.schema_migrations WHERE department_id = $1', [n.department]);
       if (owned) {
+        await lockDatabaseAcl(client); // DROP OWNED revokes the role's CONNECT on this database
         await client.query(`DROP OWNED BY ${ident(n.role)}`);
         await client.query(`DROP ROLE ${ident(n.role)}`);
       }

@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { isScramVerifier, scramVerifier, verifierMatches } from '../../controller/platform/database/scram.ts';
 import { ident, literal, type TenantNames } from './names.ts';
 import { commentOwnership } from './tenant-claim.ts';
-import { confineToPlatformDatabase } from './tenant-connect.ts';
 
 /** Something found different from the declared state, and repaired. Never carries a secret. */
 export interface Drift {
@@ -64,8 +63,8 @@ async function setPassword(client: pg.PoolClient, role: string, password: string
 
 /**
  * Ensures the department's login role: created with the Secret's password and federation's ownership comment,
- * LOGIN, no dangerous attributes, search_path to its schema, no membership in any role, CONNECT on the platform's
- * database and on no other. Runs inside the tenant lock, after claimTenant refused roles federation did not create.
+ * LOGIN, no dangerous attributes, search_path to its schema, no membership in any role (CONNECT: see
+ * tenant-connect.ts). Runs inside the tenant lock, after claimTenant refused roles federation did not create.
  */
 export async function ensureTenantRole(client: pg.PoolClient, n: TenantNames, password: string): Promise<Drift[]> {
   const { rows } = await client.query<RoleRow>(
@@ -94,7 +93,6 @@ export async function ensureTenantRole(client: pg.PoolClient, n: TenantNames, pa
     await client.query(`ALTER ROLE ${ident(n.role)} SET search_path = ${ident(n.schema)}`);
   }
   drift.push(...(await revokeMemberships(client, n)));
-  drift.push(...(await confineToPlatformDatabase(client, n)));
   return drift;
 }
 
