@@ -129,6 +129,17 @@ describe('database component on a tenant under the old names', () => {
       [hr],
     );
     expect(row).toEqual([{ tenant_schema: n.schema, status: 'ACTIVE' }]);
+    const { rows: audit } = await db.pool.query(
+      "SELECT details FROM federation.security_audit WHERE event_type = 'TENANT_RENAMED' AND department_id = $1",
+      [hr],
+    );
+    expect(audit).toEqual([
+      {
+        details: {
+          renamed: [`schema ${legacy.schema} renamed to ${n.schema}`, `role ${legacy.role} renamed to ${n.role}`],
+        },
+      },
+    ]);
     const { rows: recorded } = await db.pool.query(
       'SELECT version, checksum FROM federation.schema_migrations WHERE department_id = $1 ORDER BY version',
       [hr],
@@ -153,5 +164,10 @@ describe('database component on a tenant under the old names', () => {
     expect(await exists('role', legacy.role)).toBe(false);
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM ${n.schema}.contacts`);
     expect(rows[0].n).toBe(2);
+    const { rows: audit } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM federation.security_audit WHERE event_type = 'TENANT_RENAMED' AND department_id = $1",
+      [ops],
+    );
+    expect(audit[0].n).toBe(1);
   });
 });

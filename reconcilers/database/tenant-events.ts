@@ -33,6 +33,12 @@ export async function reportChanges(
   if (renames.length > 0) {
     const note = `moved to the reserved tenant names: ${renames.map((r) => r.detail).join('; ')}; Secret ${DATABASE_SECRET} updated`;
     await ctx.events.event('Normal', Reason.TenantRenamed, note);
+    await recordSecurityEvent(pool, {
+      type: 'TENANT_RENAMED',
+      department: n.department,
+      severity: 'info',
+      details: { renamed: renames.map((r) => r.detail) },
+    });
   }
   const lost = [
     ...notes.filter((x) => x.kind === 'SchemaMissing').map((x) => x.detail),

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type pg from 'pg';
+import { recordSecurityEvent } from '../../controller/platform/database/federation-records.ts';
 import { isReservedDepartmentName } from '../../crds/names.ts';
 import { isValidDepartmentName, tenantNames } from './names.ts';
 import { claimTenant } from './tenant-claim.ts';
@@ -39,8 +40,13 @@ export async function upgradeAllTenants(pool: pg.Pool, options: UpgradeOptions =
         try {
           const n = tenantNames(department);
           // Claiming first renames a tenant still under the old names and refuses what federation did not create.
+          // The department's next reconcile rewrites its Secret with the new names.
           const result = await withTenantLock(pool, department, async (client) => {
-            await claimTenant(client, n);
+            const renamed = (await claimTenant(client, n)).filter((note) => note.kind === 'Renamed');
+            if (renamed.length > 0) {
+              const details = { renamed: renamed.map((r) => r.detail) };
+              await recordSecurityEvent(client, { type: 'TENANT_RENAMED', department, severity: 'info', details });
+            }
             return migrateTenant(client, n, migrateOptions);
           });
           return { department, ok: true, result };
