@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_VERSION } from '../crds/common.ts';
+import { tenantSchemaFor } from '../crds/names.ts';
 import { createTestDatabase, kubeConfigFrom, randomDepartment, type TestDatabase } from '../e2e/support/database.ts';
 import { adminClient, condition, departmentManifest, waitForDepartment } from '../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../e2e/testenv/controller.ts';
@@ -61,7 +62,7 @@ describe('controller with its platform components', () => {
       expect(condition(d, 'DatabaseReady')?.status).toBe('True');
       expect(condition(d, 'IsolationVerified')?.status).toBe('True');
       expect(condition(d, 'OAuthReady')).toMatchObject({ status: 'True', reason: 'NotConfigured' });
-      expect(d.status?.tenantSchema).toBe(`${name.replaceAll('-', '_')}_tenant`);
+      expect(d.status?.tenantSchema).toBe(tenantSchemaFor(name));
       expect(JSON.stringify(d.status)).not.toMatch(/password/i);
       const secret = await admin.get<{ data: Record<string, string> }>(
         `${paths.namespacedSecrets(`dept-${name}`)}/database`,
@@ -126,7 +127,7 @@ describe('controller with its platform components', () => {
       { timeoutMs: 60_000, describe: () => 'department not finalized' },
     );
     const schema = await db.pool.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
-      `${sales.replaceAll('-', '_')}_tenant`,
+      tenantSchemaFor(sales),
     ]);
     expect(schema.rowCount).toBe(0);
   });

@@ -73,11 +73,27 @@ const invalid: [string, object, RegExp][] = [
   ['grant missing reason', grant({ ...validGrant, reason: undefined }), /spec\.reason/],
   ['grant with over-long reason', grant({ ...validGrant, reason: 'x'.repeat(501) }), /spec\.reason/],
   ['grant with a bad department name', grant({ ...validGrant, sourceDepartment: 'H R' }), /spec\.sourceDepartment/],
+  // Names that would be (or, under the old naming, were) the platform's own roles and schemas: issue #14.
+  ...['federation-admin', 'cross-dept-query', 'federation', 'postgres', 'pg-signal-backend', 'n8n', 'pg-anything'].map(
+    (name): [string, object, RegExp] => [
+      `reserved name ${name}`,
+      department(name, validSpec),
+      /metadata\.name is reserved/,
+    ],
+  ),
+  // spec.oauth.secretRef may name only the department's own namespace or the OAuth clients namespace.
+  ...['dept-hr', 'federation-system', 'kube-system', 'default'].map((namespace): [string, object, RegExp] => [
+    `oauth secretRef in namespace ${namespace}`,
+    department('legal', { ...validSpec, oauth: { secretRef: { name: 'google-oauth', namespace } } }),
+    /spec\.oauth\.secretRef\.namespace/,
+  ]),
 ];
 
 describe('crds against the API server', () => {
   afterAll(async () => {
-    await kubectl(kubeconfig, ['delete', '--ignore-not-found', '--wait=false', '-f', examplesDir]);
+    // The OAuth clients namespace stays: other test files put their Secrets there (its name is fixed by the CRD).
+    const files = ['departments.yaml', 'grants.yaml'].flatMap((f) => ['-f', `${examplesDir}${f}`]);
+    await kubectl(kubeconfig, ['delete', '--ignore-not-found', '--wait=false', ...files]);
   });
 
   it('accepts the examples', async () => {
@@ -99,8 +115,31 @@ describe('crds against the API server', () => {
   it.each(invalid)('refuses %s, naming the field', async (_title, manifest, field) => {
     const result = await kubectl(kubeconfig, ['create', '-f', '-'], stringify(manifest));
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/is invalid|Invalid value|Required value|Unsupported value|Duplicate value/);
+    expect(result.stderr).toMatch(
+      /is invalid|Invalid value|Required value|Unsupported value|Duplicate value|Forbidden/,
+    );
     expect(result.stderr).toMatch(field);
+  });
+
+  it('accepts an oauth secretRef in the department’s own namespace, and refuses changing it to another', async () => {
+    const ref = (namespace: string) => ({ ...validSpec, oauth: { secretRef: { name: 'google-oauth', namespace } } });
+    await kubectlOk(kubeconfig, ['create', '-f', '-'], stringify(department('own-ref', ref('dept-own-ref'))));
+    try {
+      const changed = await kubectl(kubeconfig, [
+        'patch',
+        'dept',
+        'own-ref',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: ref('dept-hr') }),
+      ]);
+      expect(changed.code).not.toBe(0);
+      expect(changed.stderr).toMatch(/spec\.oauth\.secretRef\.namespace/);
+      // Anything but the spec (labels, status, finalizers) still goes through.
+      await kubectlOk(kubeconfig, ['label', 'dept', 'own-ref', 'team=legal']);
+    } finally {
+      await kubectl(kubeconfig, ['delete', '--ignore-not-found', 'dept', 'own-ref']);
+    }
   });
 
   it('shows the printer columns in kubectl get dept and cdg', async () => {

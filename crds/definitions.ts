@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { GROUP, nameRule, VERSION } from './common.ts';
 import { crossDepartmentGrantSpec, crossDepartmentGrantStatus } from './cross-department-grant.ts';
-import { departmentSpec, departmentStatus } from './department.ts';
+import { departmentRules, departmentSpec, departmentStatus } from './department.ts';
 import { toOpenApi } from './openapi.ts';
 
 interface Kind {
@@ -13,6 +13,8 @@ interface Kind {
   spec: z.ZodType;
   status: z.ZodType;
   columns: { name: string; type: string; jsonPath: string; description: string; priority?: number }[];
+  /** CEL rules on the whole object besides the name rule both kinds share. */
+  rules?: object[];
 }
 
 const readyColumn = {
@@ -35,9 +37,10 @@ export const KINDS: Kind[] = [
     singular: 'department',
     shortNames: ['dept'],
     description:
-      'A department’s AI voice-assistant tenant: its Postgres schema and role, its voice agent runtime, its n8n workflows and its OAuth credential. The name is the department id (schema <name>_tenant).',
+      'A department’s AI voice-assistant tenant: its Postgres schema and role, its voice agent runtime, its n8n workflows and its OAuth credential. The name is the department id (schema dept_<name>, role dept_<name>_role, with - as _).',
     spec: departmentSpec,
     status: departmentStatus,
+    rules: departmentRules,
     columns: [
       { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Lifecycle phase' },
       readyColumn,
@@ -98,7 +101,7 @@ export function customResourceDefinition(k: Kind) {
                 spec: toOpenApi(k.spec),
                 status: toOpenApi(k.status),
               },
-              'x-kubernetes-validations': [nameRule],
+              'x-kubernetes-validations': [nameRule, ...(k.rules ?? [])],
             },
           },
         },

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { conditions, observedGeneration, setOf } from './common.ts';
+import {
+  namespaceFor,
+  OAUTH_CLIENTS_NAMESPACE,
+  RESERVED_DEPARTMENT_NAMES,
+  RESERVED_DEPARTMENT_PREFIXES,
+} from './names.ts';
 
 export const TOOLS = [
   'email',
@@ -77,7 +83,9 @@ export const departmentSpec = z
             name: kubeName.describe('Name of the Secret.'),
             namespace: kubeName.max(63).describe('Namespace of the Secret.'),
           })
-          .describe('Secret holding client_id, client_secret and optionally refresh_token and token_uri.'),
+          .describe(
+            `Secret holding client_id, client_secret and optionally refresh_token and token_uri; in the department's own namespace dept-<name>, or in ${OAUTH_CLIENTS_NAMESPACE} labelled federation.synrg.io/department=<name>.`,
+          ),
       })
       .optional()
       .describe('The department’s Google OAuth client.'),
@@ -167,6 +175,35 @@ export const departmentStatus = z
     workflowIds: z.record(z.string(), z.string()).optional().describe('n8n workflow ids by tool.'),
   })
   .describe('Observed state of the department, written by the controller.');
+
+const quoted = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ');
+
+/**
+ * CEL rules on the whole Department: they need metadata.name, which the spec schema cannot see. Both use
+ * optionalOldSelf to look only at what changes: a name is fixed at creation, and an object stored before a rule
+ * existed can still get its status written and its finalizer removed (the controller re-checks both anyway).
+ */
+export const departmentRules = [
+  {
+    rule:
+      `oldSelf.hasValue() || !(self.metadata.name in [${quoted(RESERVED_DEPARTMENT_NAMES)}] || ` +
+      RESERVED_DEPARTMENT_PREFIXES.map((p) => `self.metadata.name.startsWith('${p}')`).join(' || ') +
+      ')',
+    optionalOldSelf: true,
+    message: `metadata.name is reserved for the platform: ${RESERVED_DEPARTMENT_NAMES.join(', ')} and names starting with ${RESERVED_DEPARTMENT_PREFIXES.join(', ')} cannot be departments`,
+    reason: 'FieldValueForbidden',
+  },
+  {
+    rule:
+      '(oldSelf.hasValue() && oldSelf.value().spec == self.spec) || !has(self.spec.oauth) || ' +
+      `self.spec.oauth.secretRef.namespace == '${namespaceFor('')}' + self.metadata.name || ` +
+      `self.spec.oauth.secretRef.namespace == '${OAUTH_CLIENTS_NAMESPACE}'`,
+    optionalOldSelf: true,
+    message: `spec.oauth.secretRef.namespace must be the department's own namespace (dept-<name>) or ${OAUTH_CLIENTS_NAMESPACE}`,
+    reason: 'FieldValueForbidden',
+    fieldPath: '.spec.oauth.secretRef.namespace',
+  },
+];
 
 export type DepartmentSpec = z.infer<typeof departmentSpec>;
 export type DepartmentSpecInput = z.input<typeof departmentSpec>;

@@ -15,26 +15,69 @@ export function namespaceFor(department: string): string {
   return `dept-${department}`;
 }
 
+/**
+ * Where departments may keep their Google OAuth client Secret besides their own namespace: one namespace the
+ * platform's administrators fill (a Secret there must carry DEPARTMENT_LABEL=<department>).
+ */
+export const OAUTH_CLIENTS_NAMESPACE = 'federation-oauth-clients';
+
+/**
+ * Every tenant schema and role starts with this prefix, and no platform role or schema ever does
+ * (reconcilers/database/names.test.ts checks the platform's), so no Department can be given a platform name.
+ */
+export const TENANT_PREFIX = 'dept_';
+const ROLE_SUFFIX = '_role';
+
+/**
+ * Department names refused outright (by CEL on the CRD and again by the database component): the platform's
+ * roles, schemas and databases spelled as department names, and Postgres's own. The prefix already keeps
+ * their tenant names apart; refusing them also keeps audit trails and the old naming unambiguous.
+ */
+export const RESERVED_DEPARTMENT_NAMES = [
+  'federation',
+  'federation-owner',
+  'federation-admin',
+  'federation-admin-role',
+  'federation-gateway',
+  'federation-system',
+  'cross-dept-query',
+  'cross-dept-query-role',
+  'postgres',
+  'public',
+  'information-schema',
+  'n8n',
+] as const;
+/** Postgres reserves `pg_` for its own roles and schemas. */
+export const RESERVED_DEPARTMENT_PREFIXES = ['pg-'] as const;
+
+export function isReservedDepartmentName(department: string): boolean {
+  return (
+    (RESERVED_DEPARTMENT_NAMES as readonly string[]).includes(department) ||
+    RESERVED_DEPARTMENT_PREFIXES.some((prefix) => department.startsWith(prefix))
+  );
+}
+
 /** The names one department owns in Postgres. */
 export interface TenantNames {
   /** The Department's name (its department id), e.g. `human-resources`. */
   department: string;
-  /** `human_resources_tenant` */
+  /** `dept_human_resources` */
   schema: string;
-  /** `human_resources_role` */
+  /** `dept_human_resources_role` */
   role: string;
 }
 
-function slug(department: string): string {
+/** A department name with `-` as `_` (injective: department names hold no `_`). */
+export function departmentSlug(department: string): string {
   return department.replaceAll('-', '_');
 }
 
-/** The tenant schema of a department: `<name with - as _>_tenant`. */
+/** The tenant schema of a department: `dept_<name with - as _>`. */
 export function tenantSchemaFor(department: string): string {
-  return `${slug(department)}_tenant`;
+  return `${TENANT_PREFIX}${departmentSlug(department)}`;
 }
 
 /** The tenant's Postgres names; the caller validates `department` first (see reconcilers/database/names.ts). */
 export function tenantNamesFor(department: string): TenantNames {
-  return { department, schema: tenantSchemaFor(department), role: `${slug(department)}_role` };
+  return { department, schema: tenantSchemaFor(department), role: `${tenantSchemaFor(department)}${ROLE_SUFFIX}` };
 }

@@ -47,7 +47,7 @@ describe('migration CLI', () => {
   it('does print the SQL a migration would run without running it', async () => {
     const { stdout } = await cli('preview', '--department', marketing);
     expect(stdout).toContain('-- up 3 retention_functions');
-    expect(stdout).toContain('CREATE FUNCTION');
+    expect(stdout).toContain('CREATE OR REPLACE FUNCTION');
     expect((await cli('status', '--department', marketing)).stdout).toContain('\t2\t3\t1');
   });
 

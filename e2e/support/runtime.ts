@@ -8,7 +8,7 @@ import type { ComponentContext, DepartmentObject } from '../../controller/core/c
 import type { Logger } from '../../controller/core/logger.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
-import { namespaceFor } from '../../crds/names.ts';
+import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 import { pulumiBackendFor, type RuntimeConfig } from '../../reconcilers/runtime/config.ts';
 import { type RailwayServer, startRailwayServer } from '../railway/server.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
@@ -145,10 +145,10 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
         host: '127.0.0.1',
         port: '5432',
         database: 'federation',
-        user: `${name}_role`,
+        user: tenantNamesFor(name).role,
         password: DB_PASSWORD,
-        schema: `${name.replaceAll('-', '_')}_tenant`,
-        url: `postgresql://${name}_role:${DB_PASSWORD}@127.0.0.1:5432/federation`,
+        schema: tenantNamesFor(name).schema,
+        url: `postgresql://${tenantNamesFor(name).role}:${DB_PASSWORD}@127.0.0.1:5432/federation`,
       });
       await putSecret(namespace, 'google-oauth', {
         client_id: `${name}.apps.example.com`,

@@ -5,10 +5,10 @@ import type { ComponentContext, ComponentResult, DepartmentObject } from '../../
 import type { Logger } from '../../controller/core/logger.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
-import { namespaceFor, tenantSchemaFor } from '../../crds/names.ts';
+import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 
 /**
- * Stands in for the database component: a login role confined to `<name>_tenant`, a `records` table with
+ * Stands in for the database component: a login role confined to `dept_<name>`, a `records` table with
  * rows, and the Secret `database` in dept-<name> with the keys that component writes.
  */
 export async function provisionTenant(
@@ -17,8 +17,7 @@ export async function provisionTenant(
   department: string,
   rows: string[],
 ): Promise<{ user: string; password: string }> {
-  const schema = tenantSchemaFor(department);
-  const user = `${schema}_role`;
+  const { schema, role: user } = tenantNamesFor(department);
   const password = randomBytes(18).toString('base64url');
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();

@@ -192,7 +192,7 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
   }
 }
 
-interface N8nDatabase {
+export interface N8nDatabase {
   name: string;
   url: URL;
 }
@@ -240,13 +240,16 @@ function n8nEnv(o: {
   };
 }
 
-async function createDatabase(superuserUrl: string, keptName?: string): Promise<N8nDatabase> {
+/** n8n's own database, as the platform creates it: only its owner (and superusers) may connect. */
+export async function createDatabase(superuserUrl: string, keptName?: string): Promise<N8nDatabase> {
   const name = keptName ?? `n8n_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: superuserUrl });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    // A new database lets PUBLIC connect (and create temp tables): tenant roles would reach n8n's database.
+    await client.query(`REVOKE ALL ON DATABASE ${pg.escapeIdentifier(name)} FROM PUBLIC`);
   } finally {
     await client.end();
   }
@@ -255,7 +258,7 @@ async function createDatabase(superuserUrl: string, keptName?: string): Promise<
   return { name, url };
 }
 
-async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
+export async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: superuserUrl });
   try {
     await client.connect();

@@ -14,6 +14,17 @@ export const Reason = {
   Retained: 'Retained',
   DriftRepaired: 'DriftRepaired',
   InvalidSchemaVersion: 'InvalidSchemaVersion',
+  InvalidDepartmentName: 'InvalidDepartmentName',
+  /** Refusals (Stalled, Warning event, security_audit row, no Secret): see tenant-claim.ts. */
+  ReservedDepartmentName: 'ReservedDepartmentName',
+  NameCollidesWithRole: 'NameCollidesWithRole',
+  RoleNotOwned: 'RoleNotOwned',
+  SchemaNotOwned: 'SchemaNotOwned',
+  /** Drift repair that loses data or changes names, each reported as its own Warning event. */
+  TableRecreated: 'TableRecreated',
+  TenantRenamed: 'TenantRenamed',
+  /** What is still wrong after repair (Stalled). */
+  UnrepairableDrift: 'UnrepairableDrift',
 } as const;
 
 /** Pins a department's tenant schema to a version (e.g. after a rollback); latest when absent. */

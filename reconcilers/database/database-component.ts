@@ -10,12 +10,21 @@ import {
   recordSecurityEvent,
   upsertDepartmentRow,
 } from '../../controller/platform/database/federation-records.ts';
+import { tenantNamesFor } from '../../crds/names.ts';
 import { DATABASE_READY, ISOLATION_VERIFIED, Reason, SCHEMA_VERSION_ANNOTATION } from './conditions.ts';
-import { DATABASE_SECRET, type DatabaseEndpoint, ensureDatabaseSecret } from './database-secret.ts';
+import {
+  DATABASE_SECRET,
+  type DatabaseEndpoint,
+  deleteDatabaseSecret,
+  ensureDatabaseSecret,
+} from './database-secret.ts';
 import { proveIsolation } from './isolation-proof.ts';
-import { type TenantNames, tenantNames } from './names.ts';
+import { ident, type TenantNames, tenantNames, validDepartmentName } from './names.ts';
+import { claimTenant, TenantRefusal } from './tenant-claim.ts';
+import { confineToPlatformDatabase } from './tenant-connect.ts';
 import { deprovisionTenant } from './tenant-deprovision.ts';
 import { repairSchemaDrift } from './tenant-drift.ts';
+import { refuse, reportChanges } from './tenant-events.ts';
 import { withTenantLock } from './tenant-lock.ts';
 import { migrateTenant } from './tenant-migrate.ts';
 import { LATEST_VERSION, TENANT_MIGRATIONS, type TenantMigration } from './tenant-migrations.ts';
@@ -56,56 +65,89 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
   const migrations = options.migrations ?? TENANT_MIGRATIONS;
   const latest = options.migrations ? Math.max(...migrations.map((m) => m.version)) : LATEST_VERSION;
 
+  const converge = async (ctx: ComponentContext, n: TenantNames, target: number) =>
+    withTenantLock(pool, n.department, async (client) => {
+      // Nothing is written (not even the Secret) before the names are known to be federation's own.
+      const notes = await claimTenant(client, n);
+      const password = await ensureDatabaseSecret(ctx.kube, ctx.department, ctx.namespace, endpoint, n);
+      await upsertDepartmentRow(client, ctx.department, n, 'PROVISIONING');
+      const roleDrift = await ensureTenantRole(client, n, password);
+      const migrated = await migrateTenant(client, n, { target, migrations });
+      const schemaDrift = await repairSchemaDrift(client, n, migrated.to);
+      const connectDrift = await confineToPlatformDatabase(client, n);
+      return { version: migrated.to, password, notes, drift: [...roleDrift, ...schemaDrift, ...connectDrift] };
+    });
+
+  const apply = async (ctx: ComponentContext): Promise<ComponentResult> => {
+    const n = tenantNames(ctx.department.metadata.name);
+    const target = pinnedVersion(ctx, latest);
+    const { version, password, notes, drift } = await converge(ctx, n, target);
+    await reportChanges(ctx, pool, n, notes, drift);
+    const failures = await validateTenant(pool, n, version);
+    if (failures.length > 0) {
+      await markFailed(pool, ctx, n);
+      await recordSecurityEvent(pool, {
+        type: 'DRIFT_UNREPAIRABLE',
+        department: n.department,
+        severity: 'critical',
+        details: { failures },
+      });
+      throw new TerminalError(
+        Reason.UnrepairableDrift,
+        `${n.schema} cannot be repaired in place: ${failures.join('; ')}`.slice(0, 2000),
+      );
+    }
+    const breaches = version >= 2 ? await proveIsolation(pool, n, { ...endpoint, user: n.role, password }) : undefined;
+    if (breaches && breaches.length > 0) {
+      await markFailed(pool, ctx, n);
+      await withdrawCredentials(pool, ctx, n);
+      await refuse(pool, ctx, n, 'ISOLATION_BREACHED', Reason.IsolationBreached, { breaches });
+      throw new TerminalError(
+        Reason.IsolationBreached,
+        `${n.role} could: ${breaches.join('; ')}. Its Secret ${DATABASE_SECRET} was withdrawn and it can no longer log in`,
+      );
+    }
+    // Before row-level security (a pinned old version) nothing is proven: not ready, not a breach either.
+    if (breaches === undefined) await markFailed(pool, ctx, n);
+    else {
+      await upsertDepartmentRow(pool, ctx.department, n, 'ACTIVE');
+      await recordProgress(pool, n.department, ctx.department.metadata.generation, 'database', 'completed');
+    }
+    return result(n, version, breaches, endpoint);
+  };
+
   return {
     name: 'database',
     conditionType: DATABASE_READY,
     dependsOn: ['namespace'],
 
     async apply(ctx) {
-      const n = tenantNames(ctx.department.metadata.name);
-      const target = pinnedVersion(ctx, latest);
-      const password = await ensureDatabaseSecret(ctx.kube, ctx.department, ctx.namespace, endpoint, n);
-      const { version, drift } = await withTenantLock(pool, n.department, async (client) => {
-        await upsertDepartmentRow(client, ctx.department, n, 'PROVISIONING');
-        const roleDrift = await ensureTenantRole(client, n, password);
-        const migrated = await migrateTenant(client, n, { target, migrations });
-        const schemaDrift = await repairSchemaDrift(client, n, migrated.to);
-        return { version: migrated.to, drift: [...roleDrift, ...schemaDrift] };
-      });
-      if (drift.length > 0) {
-        const note = `repaired: ${drift.map((d) => d.detail).join('; ')}`.slice(0, 1000);
-        ctx.log.warn('tenant drift repaired', { department: n.department, drift: drift.map((d) => d.kind) });
-        await recordSecurityEvent(pool, {
-          type: 'DRIFT_REPAIRED',
-          department: n.department,
-          severity: 'warning',
-          details: { drift },
-        });
-        await ctx.events.event('Warning', Reason.DriftRepaired, note);
+      try {
+        return await apply(ctx);
+      } catch (error) {
+        if (error instanceof TenantRefusal || isReservedName(error)) {
+          const name = ctx.department.metadata.name;
+          await deleteDatabaseSecret(ctx.kube, ctx.namespace);
+          await refuse(pool, ctx, { department: name }, 'TENANT_CLAIM_REFUSED', error.reason, {
+            reason: error.reason,
+            message: error.message,
+          });
+        }
+        throw error;
       }
-      const failures = await validateTenant(pool, n, version);
-      const breaches =
-        version >= 2 ? await proveIsolation(pool, n, { ...endpoint, user: n.role, password }) : undefined;
-      const ready = failures.length === 0 && breaches?.length === 0;
-      await upsertDepartmentRow(pool, ctx.department, n, ready ? 'ACTIVE' : 'FAILED');
-      await recordProgress(
-        pool,
-        n.department,
-        ctx.department.metadata.generation,
-        'database',
-        ready ? 'completed' : 'failed',
-      );
-      return result(n, version, failures, breaches, endpoint);
     },
 
     async delete(ctx) {
-      const n = tenantNames(ctx.department.metadata.name);
+      const n = tenantNamesFor(validDepartmentName(ctx.department.metadata.name));
       const policy = ctx.department.spec.deletionPolicy;
-      await deprovisionTenant(pool, ctx.kube, ctx.namespace, n, policy);
+      const kept = await deprovisionTenant(pool, ctx.kube, ctx.namespace, n, policy);
+      const foreign = `${n.role} is not federation's and was left alone`;
       const message =
         policy === 'Retain'
-          ? `${n.schema} retained; ${n.role} can no longer log in`
-          : `${n.schema} and ${n.role} dropped`;
+          ? `${n.schema} retained; ${kept.roleOwned ? `${n.role} can no longer log in` : foreign}`
+          : kept.roleOwned
+            ? `${n.schema} and ${n.role} dropped`
+            : `${n.schema} dropped; ${foreign}`;
       return {
         condition: { status: 'False', reason: policy === 'Retain' ? Reason.Retained : Reason.Deleted, message },
       };
@@ -113,13 +155,31 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
   };
 }
 
+async function markFailed(pool: pg.Pool, ctx: ComponentContext, n: TenantNames): Promise<void> {
+  await upsertDepartmentRow(pool, ctx.department, n, 'FAILED');
+  await recordProgress(pool, n.department, ctx.department.metadata.generation, 'database', 'failed');
+}
+
+function isReservedName(error: unknown): error is TerminalError {
+  return error instanceof TerminalError && error.reason === Reason.ReservedDepartmentName;
+}
+
+/** After a breach: the role can no longer log in, its sessions end, and its Secret is deleted. */
+async function withdrawCredentials(pool: pg.Pool, ctx: ComponentContext, n: TenantNames): Promise<void> {
+  await withTenantLock(pool, n.department, async (client) => {
+    await client.query(`ALTER ROLE ${ident(n.role)} NOLOGIN`);
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [n.role]);
+  });
+  await deleteDatabaseSecret(ctx.kube, ctx.namespace);
+}
+
 function result(
   n: TenantNames,
   version: number,
-  failures: string[],
   breaches: string[] | undefined,
   endpoint: DatabaseEndpoint,
 ): ComponentResult {
+  // A breach never gets here: it stalls (see apply). Before row-level security there is nothing to prove yet.
   const isolation =
     breaches === undefined
       ? {
@@ -127,23 +187,15 @@ function result(
           reason: Reason.RlsNotApplied,
           message: `${n.schema} is at version ${version}, before row-level security`,
         }
-      : breaches.length === 0
-        ? {
-            status: 'True' as const,
-            reason: Reason.IsolationProven,
-            message: `${n.role} cannot read other departments’ data`,
-          }
-        : {
-            status: 'False' as const,
-            reason: Reason.IsolationBreached,
-            message: `${n.role} could: ${breaches.join('; ')}`,
-          };
+      : {
+          status: 'True' as const,
+          reason: Reason.IsolationProven,
+          message: `${n.role} cannot read other departments’ data`,
+        };
   const condition =
-    failures.length > 0
-      ? { status: 'False' as const, reason: Reason.ValidationFailed, message: failures.join('; ').slice(0, 2000) }
-      : isolation.status !== 'True'
-        ? { status: 'False' as const, reason: Reason.IsolationNotProven, message: isolation.message }
-        : { status: 'True' as const, reason: Reason.Provisioned, message: `${n.schema} at version ${version}` };
+    isolation.status !== 'True'
+      ? { status: 'False' as const, reason: Reason.IsolationNotProven, message: isolation.message }
+      : { status: 'True' as const, reason: Reason.Provisioned, message: `${n.schema} at version ${version}` };
   return {
     condition,
     extraConditions: [{ type: ISOLATION_VERIFIED, ...isolation }],

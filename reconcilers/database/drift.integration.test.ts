@@ -32,6 +32,13 @@ describe('database component drift repair', () => {
     return events;
   }
 
+  async function readPassword(): Promise<string> {
+    const secret = await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ name: 'database', namespace: `dept-${hr}` });
+    return Buffer.from(secret.data?.password ?? '', 'base64').toString();
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase(inject('databaseUrl'));
     component = createDatabaseComponent({ pool: db.pool, endpoint: db.endpoint });
@@ -131,5 +138,113 @@ describe('database component drift repair', () => {
     };
     expect(await login(after)).toBe(true);
     expect(await login(before)).toBe(false);
+  });
+
+  // Issue #18: drift that used to leave DatabaseReady False ("relation does not exist") and the Department stuck.
+  it('does recreate a dropped tenant table, empty, and say in a Warning event that its rows are lost', async () => {
+    await db.pool.query(`INSERT INTO ${HR.schema}.feature_flags (flag_key) VALUES ('gone-with-the-table')`);
+    await db.pool.query(`DROP TABLE ${HR.schema}.feature_flags`);
+    const events = await reconcile();
+    const lost = events.find((e) => e.reason === 'TableRecreated');
+    expect(lost).toMatchObject({ type: 'Warning' });
+    expect(lost?.note).toContain('feature_flags was missing and was recreated empty');
+    expect(lost?.note).toContain('lost');
+    const { rows } = await db.pool.query(
+      `SELECT c.relrowsecurity AND c.relforcerowsecurity AS forced, pg_get_userbyid(c.relowner) AS owner,
+              (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = $1 AND p.tablename = 'feature_flags') AS policies,
+              (SELECT count(*)::int FROM ${HR.schema}.feature_flags) AS rows
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = 'feature_flags'`,
+      [HR.schema],
+    );
+    expect(rows).toEqual([{ forced: true, owner: 'federation_owner', policies: 3, rows: 0 }]);
+    // The department's own login may use it again, within its policies.
+    const login = new pg.Client({ ...db.endpoint, user: HR.role, password: await readPassword() });
+    await login.connect();
+    try {
+      await login.query("INSERT INTO feature_flags (flag_key) VALUES ('back')");
+      expect((await login.query('SELECT flag_key FROM feature_flags')).rows).toEqual([{ flag_key: 'back' }]);
+    } finally {
+      await login.end();
+    }
+  });
+
+  it('does repair a dropped table, dropped policies and NO FORCE ROW LEVEL SECURITY in one pass', async () => {
+    await db.pool.query(`DROP TABLE ${HR.schema}.api_keys`);
+    await db.pool.query(`DROP POLICY admin_bypass ON ${HR.schema}.contacts`);
+    await db.pool.query(`DROP POLICY cross_dept_read ON ${HR.schema}.email_logs`);
+    await db.pool.query(`ALTER TABLE ${HR.schema}.tool_calls NO FORCE ROW LEVEL SECURITY`);
+    const events = await reconcile();
+    expect(events.map((e) => e.reason).sort()).toEqual(['DriftRepaired', 'TableRecreated']);
+    const note = events.find((e) => e.reason === 'DriftRepaired')?.note;
+    expect(note).toContain('api_keys was missing');
+    expect(note).toContain('admin_bypass was missing on contacts');
+    expect(note).toContain('cross_dept_read was missing on email_logs');
+    expect(note).toContain('not enabled and forced on tool_calls');
+    expect(await reconcile()).toEqual([]);
+  });
+
+  it('does restore the reference lost with a table dropped CASCADE', async () => {
+    const { rows: doc } = await db.pool.query(
+      `INSERT INTO ${HR.schema}.drive_document_repository (drive_file_id, drive_folder_id) VALUES ('f1', 'd1') RETURNING id`,
+    );
+    await db.pool.query(
+      `INSERT INTO ${HR.schema}.drive_access_log (document_id, drive_file_id, access_type) VALUES ($1, 'f1', 'view')`,
+      [doc[0].id],
+    );
+    await db.pool.query(`DROP TABLE ${HR.schema}.drive_document_repository CASCADE`);
+    const events = await reconcile();
+    expect(events.find((e) => e.reason === 'TableRecreated')?.note).toContain('drive_document_repository');
+    expect(events.find((e) => e.reason === 'DriftRepaired')?.note).toContain(
+      'drive_access_log.document_id no longer referenced drive_document_repository',
+    );
+    // The old row keeps its (now dangling) value; a new one is checked against the recreated table again.
+    await expect(
+      db.pool.query(
+        `INSERT INTO ${HR.schema}.drive_access_log (document_id, drive_file_id, access_type) VALUES (424242, 'f2', 'view')`,
+      ),
+    ).rejects.toThrow(/foreign key/);
+    expect(await reconcile()).toEqual([]);
+  });
+
+  it('does recreate a dropped index and dropped retention functions', async () => {
+    await db.pool.query(`DROP INDEX ${HR.schema}.idx_contacts_email`);
+    await db.pool.query(`DROP FUNCTION ${HR.schema}.cleanup_expired_session_context()`);
+    const events = await reconcile();
+    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'DriftRepaired' })]);
+    expect(events[0]?.note).toContain('index idx_contacts_email was missing');
+    expect(events[0]?.note).toContain('retention functions cleanup_expired_session_context were missing');
+    const { rows } = await db.pool.query(`SELECT ${HR.schema}.cleanup_expired_session_context() AS removed`);
+    expect(rows).toEqual([{ removed: 0 }]);
+  });
+
+  it('does recreate a dropped tenant schema and say its rows are lost', async () => {
+    await db.pool.query(`DROP SCHEMA ${HR.schema} CASCADE`);
+    const events = await reconcile();
+    const lost = events.find((e) => e.reason === 'TableRecreated');
+    expect(lost?.note).toContain(`schema ${HR.schema} was missing (at version 3) and is recreated with empty tables`);
+    const { rows } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
+      [HR.schema],
+    );
+    expect(rows[0].n).toBe(24);
+    expect(await reconcile()).toEqual([]);
+  });
+
+  // Last: it leaves the tenant in a state no reconcile repairs.
+  it('does stall with the reason when a table has lost its department_id column', async () => {
+    await db.pool.query(`ALTER TABLE ${HR.schema}.contacts DROP COLUMN department_id CASCADE`);
+    const apply = component.apply(testContext(kc, department));
+    await expect(apply).rejects.toMatchObject({ name: 'TerminalError', reason: 'UnrepairableDrift' });
+    await expect(apply).rejects.toThrow(/contacts has no department_id column/);
+    const { rows } = await db.pool.query(
+      "SELECT severity FROM federation.security_audit WHERE event_type = 'DRIFT_UNREPAIRABLE' AND department_id = $1",
+      [hr],
+    );
+    expect(rows).toEqual([{ severity: 'critical' }]);
+    const { rows: status } = await db.pool.query('SELECT status FROM federation.departments WHERE department_id = $1', [
+      hr,
+    ]);
+    expect(status).toEqual([{ status: 'FAILED' }]);
   });
 });

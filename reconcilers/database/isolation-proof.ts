@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PLATFORM_ROLES } from '../../controller/platform/database/platform-roles.ts';
+import { isReservedDepartmentName } from '../../crds/names.ts';
 import { ident, isValidDepartmentName, type TenantNames, tenantNames } from './names.ts';
 
 export interface RoleLogin {
@@ -32,7 +33,7 @@ async function otherTenant(db: pg.Pool, self: TenantNames): Promise<TenantNames 
     [self.department],
   );
   const other = rows[0]?.department_id;
-  return other && isValidDepartmentName(other) ? tenantNames(other) : undefined;
+  return other && isValidDepartmentName(other) && !isReservedDepartmentName(other) ? tenantNames(other) : undefined;
 }
 
 /**

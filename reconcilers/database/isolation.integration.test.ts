@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   departmentObject,
   kubeConfigFrom,
+  type RecordedEvent,
   randomDepartment,
   type TestDatabase,
   testContext,
@@ -20,10 +21,10 @@ const SALES = tenantNames(sales);
 describe('database component isolation', () => {
   let db: TestDatabase;
   let asHr: pg.Client;
+  const kc = kubeConfigFrom(inject('kubeconfig'));
 
   beforeAll(async () => {
     db = await createTestDatabase(inject('databaseUrl'));
-    const kc = kubeConfigFrom(inject('kubeconfig'));
     const component = createDatabaseComponent({ pool: db.pool, endpoint: db.endpoint });
     for (const name of [hr, sales]) {
       await createNamespace(kc, name);
@@ -38,13 +39,14 @@ describe('database component isolation', () => {
     const password = await readPassword(kc, hr);
     asHr = new pg.Client({ ...db.endpoint, user: HR.role, password });
     await asHr.connect();
+    asHr.on('error', () => undefined); // the breach test ends this session on purpose
     await db.pool.query(`INSERT INTO ${SALES.schema}.contacts (name, email) VALUES ('Sales Person', 's@x.io')`);
     await db.pool.query(`INSERT INTO ${HR.schema}.contacts (department_id, name) VALUES ($1, 'Smuggled')`, [sales]);
     await db.pool.query(`INSERT INTO ${HR.schema}.contacts (name) VALUES ('Own Person')`);
   });
 
   afterAll(async () => {
-    await asHr?.end();
+    await asHr?.end().catch(() => undefined);
     await db?.drop([hr, sales]);
   });
 
@@ -93,6 +95,41 @@ describe('database component isolation', () => {
       rolconfig: [`search_path=${HR.schema}`],
       memberships: 0,
     });
+  });
+
+  // Last: it withdraws hr's credentials.
+  it('does stall, audit, warn, end the login and withdraw the Secret when isolation is breached', async () => {
+    // Someone hands the tenant role the control-plane table of every department.
+    await db.pool.query(`GRANT USAGE ON SCHEMA federation TO ${HR.role}`);
+    await db.pool.query(`GRANT SELECT ON federation.departments TO ${HR.role}`);
+    const component = createDatabaseComponent({ pool: db.pool, endpoint: db.endpoint });
+    const events: RecordedEvent[] = [];
+    const apply = component.apply(testContext(kc, departmentObject(hr), events));
+    await expect(apply).rejects.toMatchObject({ name: 'TerminalError', reason: 'IsolationBreached' });
+    await expect(apply).rejects.toThrow(/read federation\.departments.*withdrawn/);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'IsolationBreached' }));
+    const { rows: audit } = await db.pool.query(
+      "SELECT severity FROM federation.security_audit WHERE event_type = 'ISOLATION_BREACHED' AND department_id = $1",
+      [hr],
+    );
+    expect(audit).toEqual([{ severity: 'critical' }]);
+    await expect(readPassword(kc, hr)).rejects.toMatchObject({ code: 404 });
+    await expect(asHr.query('SELECT 1')).rejects.toThrow(); // its session was ended
+    const { rows } = await db.pool.query('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [HR.role]);
+    expect(rows).toEqual([{ rolcanlogin: false }]);
+    const { rows: status } = await db.pool.query('SELECT status FROM federation.departments WHERE department_id = $1', [
+      hr,
+    ]);
+    expect(status).toEqual([{ status: 'FAILED' }]);
+
+    // Once the cause is gone, a reconcile (the user's retry) issues new credentials and proves isolation again.
+    await db.pool.query(`REVOKE SELECT ON federation.departments FROM ${HR.role}`);
+    await db.pool.query(`REVOKE USAGE ON SCHEMA federation FROM ${HR.role}`);
+    const result = await component.apply(testContext(kc, departmentObject(hr)));
+    expect(result.condition).toMatchObject({ status: 'True', reason: 'Provisioned' });
+    const fresh = new pg.Client({ ...db.endpoint, user: HR.role, password: await readPassword(kc, hr) });
+    await fresh.connect();
+    await fresh.end();
   });
 });
 

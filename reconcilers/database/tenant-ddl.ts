@@ -62,11 +62,14 @@ export function privilegesSql(n: TenantNames): string {
   ].join('\n');
 }
 
-/** The seed's per-tenant retention functions; each returns the number of rows removed. */
+/**
+ * The seed's per-tenant retention functions; each returns the number of rows removed. Replaceable, because their
+ * bodies name the schema: a rename (tenant-claim.ts) or a dropped function (tenant-drift.ts) re-runs this.
+ */
 export function retentionFunctionsSql(n: TenantNames): string {
   const s = ident(n.schema);
   const fn = (name: string, args: string, argTypes: string, body: string) =>
-    `CREATE FUNCTION ${s}.${name}(${args}) RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+    `CREATE OR REPLACE FUNCTION ${s}.${name}(${args}) RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE removed integer;
 BEGIN
   ${body}

@@ -1,63 +1,155 @@
 import type pg from 'pg';
 import { OWNER_ROLE } from '../../controller/platform/database/platform-roles.ts';
 import { ident, type TenantNames } from './names.ts';
-import { POLICY_NAMES, policySql, rlsSql } from './tenant-ddl.ts';
+import {
+  createTableSql,
+  POLICY_NAMES,
+  policySql,
+  privilegesSql,
+  RETENTION_FUNCTIONS,
+  retentionFunctionsSql,
+  rlsSql,
+} from './tenant-ddl.ts';
 import type { Drift } from './tenant-role.ts';
-import { TENANT_TABLES } from './tenant-tables/index.ts';
+import { indexName, TENANT_TABLES, type TenantTable } from './tenant-tables/index.ts';
 
 const RLS_VERSION = 2;
+const RETENTION_VERSION = 3;
 const TENANT_TABLE_NAMES = new Set(TENANT_TABLES.map((t) => t.name));
+/** Tenant tables declare references inline, `<column> <type> REFERENCES @schema.<table> (<column>) <action>`. */
+const INLINE_REFERENCE = /^(\w+) .*REFERENCES @schema\.(\w+) \((\w+)\)(.*)$/;
+
+function inlineReferences(table: TenantTable) {
+  return table.columns.flatMap((c) => {
+    const m = c.match(INLINE_REFERENCE);
+    return m
+      ? [{ column: m[1] as string, parent: m[2] as string, parentColumn: m[3] as string, rest: m[4] ?? '' }]
+      : [];
+  });
+}
+
+interface TableFound {
+  name: string;
+  rls: boolean;
+  forced: boolean;
+  owner: string;
+  has_department: boolean;
+}
+
+async function observe(client: pg.PoolClient, n: TenantNames) {
+  const { rows } = await client.query<{
+    tables: TableFound[] | null;
+    policies: { table: string; policy: string; quoted: string }[] | null;
+    indexes: string[] | null;
+    functions: string[] | null;
+    references: string[] | null;
+  }>(
+    `SELECT
+       (SELECT json_agg(json_build_object(
+           'name', c.relname, 'rls', c.relrowsecurity, 'forced', c.relforcerowsecurity,
+           'owner', pg_get_userbyid(c.relowner),
+           'has_department', EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                                     AND a.attname = 'department_id' AND NOT a.attisdropped)))
+          FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+         WHERE s.nspname = $1 AND c.relkind = 'r') AS tables,
+       (SELECT json_agg(json_build_object('table', tablename, 'policy', policyname, 'quoted', quote_ident(policyname)))
+          FROM pg_policies WHERE schemaname = $1) AS policies,
+       (SELECT array_agg(indexname::text) FROM pg_indexes WHERE schemaname = $1) AS indexes,
+       (SELECT array_agg(p.proname::text) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
+         WHERE s.nspname = $1) AS functions,
+       (SELECT array_agg(c.relname || '.' || a.attname)
+          FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+         WHERE s.nspname = $1 AND k.contype = 'f') AS references`,
+    [n.schema],
+  );
+  const found = rows[0];
+  return {
+    tables: new Map((found?.tables ?? []).map((t) => [t.name, t])),
+    policies: found?.policies ?? [],
+    indexes: new Set(found?.indexes ?? []),
+    functions: new Set(found?.functions ?? []),
+    references: new Set(found?.references ?? []),
+  };
+}
 
 /**
- * Finds and repairs changes made behind the operator's back in the tenant schema: RLS disabled or not forced,
- * policies dropped or added, tables handed to another owner. Runs inside the tenant lock.
+ * Finds and repairs changes made behind the operator's back in the tenant schema: tables, indexes and retention
+ * functions dropped (recreated: a dropped table's rows are lost, which the caller reports), references lost with
+ * a table dropped CASCADE, RLS disabled or not forced, policies dropped or added, tables handed to another owner. A table that lost its department_id column
+ * cannot carry the policies and is left for validation to report as unrepairable. Runs inside the tenant lock.
  */
 export async function repairSchemaDrift(client: pg.PoolClient, n: TenantNames, version: number): Promise<Drift[]> {
   if (version < 1) return [];
   const drift: Drift[] = [];
-  const { rows: tables } = await client.query<{ name: string; rls: boolean; forced: boolean; owner: string }>(
-    `SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced, o.rolname AS owner
-       FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
-      WHERE s.nspname = $1 AND c.relkind = 'r'`,
-    [n.schema],
-  );
-  const byName = new Map(tables.map((t) => [t.name, t]));
+  const { tables, policies, indexes, functions, references } = await observe(client, n);
+  /** Run as the session user: only it can take a table back from another owner. */
+  const ownerRepairs: string[] = [];
+  /** Run as federation_owner, so that what is recreated is owned like what the migrations created. */
   const repairs: string[] = [];
+  let recreated = false;
   for (const table of TENANT_TABLES) {
-    const found = byName.get(table.name);
-    if (!found) continue; // a missing table is a validation failure, not drift we can repair in place
+    const found = tables.get(table.name);
     const qualified = `${ident(n.schema)}.${ident(table.name)}`;
+    if (!found) {
+      drift.push({ kind: 'TableMissing', detail: `table ${table.name} was missing and was recreated empty` });
+      repairs.push(createTableSql(n, table));
+      if (version >= RLS_VERSION) repairs.push(rlsSql(n, table), ...POLICY_NAMES.map((p) => policySql(n, table, p)));
+      recreated = true;
+      continue;
+    }
     if (found.owner !== OWNER_ROLE) {
       drift.push({ kind: 'OwnerChanged', detail: `${table.name} was owned by ${found.owner}` });
-      repairs.push(`ALTER TABLE ${qualified} OWNER TO ${OWNER_ROLE};`);
+      ownerRepairs.push(`ALTER TABLE ${qualified} OWNER TO ${OWNER_ROLE};`);
     }
-    if (version >= RLS_VERSION && !(found.rls && found.forced)) {
+    for (const [suffix, definition] of Object.entries(table.indexes)) {
+      const name = indexName(table.name, suffix);
+      if (indexes.has(name)) continue;
+      drift.push({ kind: 'IndexMissing', detail: `index ${name} was missing` });
+      repairs.push(`CREATE INDEX ${ident(name)} ON ${qualified} ${definition};`);
+    }
+    for (const ref of inlineReferences(table)) {
+      if (references.has(`${table.name}.${ref.column}`)) continue;
+      // DROP TABLE <parent> CASCADE took the reference with it. NOT VALID: rows that pointed at the lost parent
+      // rows keep their value; new rows are checked again.
+      drift.push({
+        kind: 'ForeignKeyMissing',
+        detail: `${table.name}.${ref.column} no longer referenced ${ref.parent}; restored for new rows`,
+      });
+      repairs.push(
+        `ALTER TABLE ${qualified} ADD FOREIGN KEY (${ident(ref.column)}) REFERENCES ${ident(n.schema)}.${ident(ref.parent)} (${ident(ref.parentColumn)})${ref.rest} NOT VALID;`,
+      );
+    }
+    if (version < RLS_VERSION || !found.has_department) continue;
+    if (!(found.rls && found.forced)) {
       drift.push({ kind: 'RlsDisabled', detail: `row-level security was not enabled and forced on ${table.name}` });
       repairs.push(rlsSql(n, table));
     }
+    for (const policy of POLICY_NAMES) {
+      if (policies.some((p) => p.table === table.name && p.policy === policy)) continue;
+      drift.push({ kind: 'PolicyMissing', detail: `policy ${policy} was missing on ${table.name}` });
+      repairs.push(policySql(n, table, policy));
+    }
   }
   if (version >= RLS_VERSION) {
-    const { rows: policies } = await client.query<{ table: string; policy: string; quoted: string }>(
-      `SELECT tablename AS table, policyname AS policy, quote_ident(policyname) AS quoted
-         FROM pg_policies WHERE schemaname = $1`,
-      [n.schema],
-    );
-    const present = new Set(policies.map((p) => `${p.table}.${p.policy}`));
-    const expected = new Set<string>(TENANT_TABLES.flatMap((t) => POLICY_NAMES.map((p) => `${t.name}.${p}`)));
-    for (const table of TENANT_TABLES) {
-      if (!byName.has(table.name)) continue;
-      for (const policy of POLICY_NAMES) {
-        if (present.has(`${table.name}.${policy}`)) continue;
-        drift.push({ kind: 'PolicyMissing', detail: `policy ${policy} was missing on ${table.name}` });
-        repairs.push(policySql(n, table, policy));
-      }
-    }
+    const expected = new Set<string>(POLICY_NAMES);
     for (const p of policies) {
-      if (expected.has(`${p.table}.${p.policy}`) || !TENANT_TABLE_NAMES.has(p.table)) continue;
+      if (expected.has(p.policy) || !TENANT_TABLE_NAMES.has(p.table)) continue;
       drift.push({ kind: 'PolicyAdded', detail: `unexpected policy ${p.policy} on ${p.table} was dropped` });
       repairs.push(`DROP POLICY ${p.quoted} ON ${ident(n.schema)}.${ident(p.table)};`);
     }
   }
-  if (repairs.length > 0) await client.query(repairs.join('\n'));
+  if (version >= RETENTION_VERSION && RETENTION_FUNCTIONS.some((f) => !functions.has(f))) {
+    const missing = RETENTION_FUNCTIONS.filter((f) => !functions.has(f));
+    drift.push({ kind: 'FunctionMissing', detail: `retention functions ${missing.join(', ')} were missing` });
+    repairs.push(retentionFunctionsSql(n));
+  }
+  if (ownerRepairs.length > 0) await client.query(ownerRepairs.join('\n'));
+  if (repairs.length > 0) {
+    await client.query(`SET LOCAL ROLE ${OWNER_ROLE}`);
+    await client.query(repairs.join('\n'));
+    await client.query('RESET ROLE');
+  }
+  if (recreated) await client.query(privilegesSql(n));
   return drift;
 }

@@ -68,8 +68,8 @@ describe('plan', () => {
 
   it('does render SQL that quotes every tenant identifier', () => {
     const sql = TENANT_MIGRATIONS.map((m) => m.up(tenantNames('human-resources'))).join('\n');
-    expect(sql).toContain('CREATE TABLE "human_resources_tenant"."tool_calls"');
-    expect(sql).toContain(`TO "human_resources_role" USING (department_id = 'human-resources')`);
-    expect(sql).not.toMatch(/[^"]human_resources_tenant\./);
+    expect(sql).toContain('CREATE TABLE "dept_human_resources"."tool_calls"');
+    expect(sql).toContain(`TO "dept_human_resources_role" USING (department_id = 'human-resources')`);
+    expect(sql).not.toMatch(/[^"]dept_human_resources\./);
   });
 });

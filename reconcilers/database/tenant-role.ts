@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { isScramVerifier, scramVerifier, verifierMatches } from '../../controller/platform/database/scram.ts';
 import { ident, literal, type TenantNames } from './names.ts';
+import { commentOwnership } from './tenant-claim.ts';
 
 /** Something found different from the declared state, and repaired. Never carries a secret. */
 export interface Drift {
@@ -11,7 +12,12 @@ export interface Drift {
     | 'RlsDisabled'
     | 'PolicyMissing'
     | 'PolicyAdded'
-    | 'OwnerChanged';
+    | 'OwnerChanged'
+    | 'ConnectElsewhere'
+    | 'TableMissing'
+    | 'IndexMissing'
+    | 'FunctionMissing'
+    | 'ForeignKeyMissing';
   detail: string;
 }
 
@@ -56,8 +62,9 @@ async function setPassword(client: pg.PoolClient, role: string, password: string
 }
 
 /**
- * Ensures the department's login role: created with the Secret's password, LOGIN, no dangerous attributes,
- * search_path to its schema and no membership in any role. Runs inside the tenant lock.
+ * Ensures the department's login role: created with the Secret's password and federation's ownership comment,
+ * LOGIN, no dangerous attributes, search_path to its schema, no membership in any role (CONNECT: see
+ * tenant-connect.ts). Runs inside the tenant lock, after claimTenant refused roles federation did not create.
  */
 export async function ensureTenantRole(client: pg.PoolClient, n: TenantNames, password: string): Promise<Drift[]> {
   const { rows } = await client.query<RoleRow>(
@@ -69,6 +76,7 @@ export async function ensureTenantRole(client: pg.PoolClient, n: TenantNames, pa
   const role = rows[0];
   if (!role) {
     await setPassword(client, n.role, password, true);
+    await commentOwnership(client, n);
   } else {
     if (role.rolbypassrls) drift.push({ kind: 'BypassRlsAdded', detail: `${n.role} had BYPASSRLS` });
     const extra = (['rolsuper', 'rolcreaterole', 'rolcreatedb', 'rolreplication'] as const).filter((a) => role[a]);

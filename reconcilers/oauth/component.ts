@@ -11,6 +11,7 @@ import { describeIssues, type OAuthClientSecret, oauthClientSecret } from '../..
 import { OAUTH_READY, OAuthReason, type OAuthService, SERVICE_SCOPES } from './conditions.ts';
 import type { EncryptionKeys } from './encryption-keys.ts';
 import { refreshAccessToken } from './refresh.ts';
+import { checkSecretOwner, checkSecretRefNamespace } from './secret-ref.ts';
 import { deleteCredentials, ensurePgcrypto, readCredential, recordRefresh, upsertCredential } from './store.ts';
 
 export interface OAuthComponentOptions {
@@ -40,6 +41,7 @@ export function createOAuthComponent(options: OAuthComponentOptions): Component 
     const department = ctx.department.metadata.name;
     const ref = ctx.department.spec.oauth?.secretRef;
     if (!ref) return result('True', OAuthReason.NotConfigured, 'spec.oauth is not set; no Google tools can run');
+    checkSecretRefNamespace(department, ref);
     const where = `Secret ${ref.namespace}/${ref.name}`;
     const secret = await readSecret(ctx.kube, ref);
     if (!secret)
@@ -48,6 +50,7 @@ export function createOAuthComponent(options: OAuthComponentOptions): Component 
         OAuthReason.MissingSecret,
         `${where} does not exist: create it with client_id and client_secret`,
       );
+    checkSecretOwner(department, ref, secret);
     const parsed = oauthClientSecret.safeParse(decodeSecret(secret));
     if (!parsed.success) {
       const missing = parsed.error.issues.some((i) => i.code === 'invalid_type' || i.code === 'too_small');

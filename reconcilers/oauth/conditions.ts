@@ -10,6 +10,8 @@ export const OAuthReason = {
   Expiring: 'Expiring',
   Retained: 'Retained',
   Deleted: 'Deleted',
+  /** spec.oauth.secretRef names a Secret this department may not use (Stalled). */
+  SecretRefForbidden: 'SecretRefForbidden',
 } as const;
 
 /** Google scopes per service, as in the seed. */

@@ -3,6 +3,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Component, DepartmentObject } from '../../controller/core/component.ts';
+import { tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { contextFor, createDepartment, type Recorded, writeOAuthSecret } from '../../e2e/support/workflows.ts';
 import { startAuthServer, type TestAuthServer } from './auth-server.ts';
@@ -49,7 +50,7 @@ describe('oauth component', () => {
     await pool.query(
       `INSERT INTO federation.departments (department_id, department_name, tenant_schema, admin_email)
        VALUES ($1, 'OAuth test', $2, 'a@example.com')`,
-      [NAME, `${NAME.replaceAll('-', '_')}_tenant`],
+      [NAME, tenantSchemaFor(NAME)],
     );
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
     auth = await startAuthServer(3600);

@@ -41,7 +41,7 @@ describe('render', () => {
       expect(webhook?.parameters.path).toBe(`hr/${tool}`);
       for (const node of workflow.nodes) {
         const query = node.parameters.query;
-        if (typeof query === 'string') expect(query).toContain('"hr_tenant".');
+        if (typeof query === 'string') expect(query).toContain('"dept_hr".');
       }
     }
   });

@@ -7,6 +7,7 @@ import type { Component, DepartmentObject } from '../../controller/core/componen
 import { ComponentError } from '../../controller/core/component.ts';
 import { upsertDepartmentRow } from '../../controller/platform/database/federation-records.ts';
 import type { Tool } from '../../crds/department.ts';
+import { tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import {
   contextFor,
@@ -138,7 +139,7 @@ describe('workflows component', () => {
     const b = await query(B, 'records');
     expect(JSON.parse(b.body).map((r: { label: string }) => r.label)).toEqual(['b-1']);
     // The table name is bound as an identifier, and A's login cannot read B's schema anyway.
-    const sneaky = await query(A, `records" UNION SELECT * FROM ${B.replaceAll('-', '_')}_tenant.records --`);
+    const sneaky = await query(A, `records" UNION SELECT * FROM ${tenantSchemaFor(B)}.records --`);
     expect(sneaky.body).not.toContain('b-1');
   });
 
