@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { REPO_ROOT } from '../testenv/platform.ts';
 /** What a new user has: this repository cloned into an empty directory (no ../shared), and the binary cache. */
 describe('a fresh clone', () => {
   const base = mkdtempSync(join(tmpdir(), 'fed-clone-'));
+  // Like a home directory: run as root, the Postgres server (its own user) must reach the clone's node_modules.
+  chmodSync(base, 0o755);
   const clone = join(base, 'federation');
   let platform: LaunchedPlatform | undefined;
   afterAll(async () => {
