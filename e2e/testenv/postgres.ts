@@ -65,7 +65,15 @@ export async function startPostgres(runDir: string, watchdog: Watchdog, state?: 
   const dataDir = state ? state.path('postgres') : join(runDir, 'postgres');
   const kept = state?.read<Credentials>('secrets/postgres.json');
   const initialized = kept !== undefined && existsSync(join(dataDir, 'PG_VERSION'));
-  const credentials = initialized ? kept : await initdb(bins, dataDir, runDir, owner);
+  const credentials = initialized
+    ? kept
+    : await initdb(bins, dataDir, runDir, owner).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EACCES' || !owner) throw err;
+        throw new Error(
+          `Postgres refuses to run as root, so it runs as the user postgres, which cannot reach ${bins.initdb}: ` +
+            'make the directories above this checkout traversable (chmod o+x) or run as a non-root user',
+        );
+      });
   if (!initialized) state?.write('secrets/postgres.json', credentials);
   removeStalePidFile(dataDir);
 
