@@ -21,9 +21,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { PLATFORM_ISSUER } from '../../controller/platform/tokens/constants.ts';
 import { writeAudit } from '../../gateway/audit/record.ts';
 import { enterQueryRole, runTenantQuery } from '../../gateway/query/execute.ts';
-import type { CrossDeptQueryRequest } from '../../gateway/query/schemas.ts';
+import type { SearchRequest } from '../../gateway/query/schemas.ts';
 import { PERMISSION, querySql } from '../../gateway/query/sql.ts';
 import { ident, tenantNames } from '../../reconcilers/database/names.ts';
 import type { GatewayTestbed } from '../support/gateway.ts';
@@ -148,7 +149,7 @@ async function searchPlan(t: GatewayTestbed, call: Call): Promise<string> {
 interface Call {
   source: string;
   token: string;
-  request: CrossDeptQueryRequest;
+  request: SearchRequest;
 }
 
 function calls(departments: string[], tokens: Map<string, string>): Call[] {
@@ -240,6 +241,8 @@ async function directQuery(pool: pg.Pool, call: Call): Promise<number> {
     await writeAudit(client, {
       id: randomUUID(),
       source,
+      requester: { subject: `system:department:${source}:agent`, issuer: PLATFORM_ISSUER, role: 'agent' },
+      accessPath: 'grant',
       target: request.target_department_id,
       queryType: request.query_type,
       params: request.query_params,
