@@ -123,7 +123,7 @@ async function writeDepartment(
      INSERT INTO federation.departments AS d
        (department_id, department_name, status, tenant_schema, enabled_tools, admin_email, config, generation,
         railway_project_id, railway_deployment_url, dashboard_url, n8n_workflow_ids)
-     VALUES ($1, $2, CASE WHEN $3 THEN 'DEPROVISIONING' ELSE 'PROVISIONING' END, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     VALUES ($1, $2, CASE WHEN $3::boolean THEN 'DEPROVISIONING' ELSE 'PROVISIONING' END, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (department_id) DO UPDATE SET
        department_name = EXCLUDED.department_name, enabled_tools = EXCLUDED.enabled_tools,
        admin_email = EXCLUDED.admin_email, config = EXCLUDED.config, generation = EXCLUDED.generation,
@@ -131,7 +131,7 @@ async function writeDepartment(
        railway_deployment_url = coalesce(EXCLUDED.railway_deployment_url, d.railway_deployment_url),
        dashboard_url = coalesce(EXCLUDED.dashboard_url, d.dashboard_url),
        n8n_workflow_ids = coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids),
-       status = CASE WHEN $3 AND d.status <> 'DEPROVISIONED' THEN 'DEPROVISIONING' ELSE d.status END,
+       status = CASE WHEN $3::boolean AND d.status <> 'DEPROVISIONED' THEN 'DEPROVISIONING' ELSE d.status END,
        updated_at = now()
      WHERE (d.department_name, d.enabled_tools, d.admin_email, d.config, d.generation, d.railway_project_id,
             d.railway_deployment_url, d.dashboard_url, d.n8n_workflow_ids, d.status)
@@ -140,7 +140,7 @@ async function writeDepartment(
             EXCLUDED.generation, coalesce(EXCLUDED.railway_project_id, d.railway_project_id),
             coalesce(EXCLUDED.railway_deployment_url, d.railway_deployment_url),
             coalesce(EXCLUDED.dashboard_url, d.dashboard_url), coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids),
-            CASE WHEN $3 AND d.status <> 'DEPROVISIONED' THEN 'DEPROVISIONING' ELSE d.status END)
+            CASE WHEN $3::boolean AND d.status <> 'DEPROVISIONED' THEN 'DEPROVISIONING' ELSE d.status END)
      RETURNING (SELECT status FROM before) AS was, d.status AS now`,
     [
       d.metadata.name,
@@ -179,16 +179,16 @@ async function writeJob(client: pg.PoolClient, d: DepartmentObject, report: Reco
   await client.query(
     `INSERT INTO federation.provisioning_jobs AS j
        (department_id, generation, department_uid, status, progress, steps, error_message, started_at, completed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, now(), CASE WHEN $4 IN ('COMPLETED', 'FAILED') THEN now() END)
+     VALUES ($1, $2, $3, $4::text, $5, $6, $7, now(), CASE WHEN $4::text IN ('COMPLETED', 'FAILED') THEN now() END)
      ON CONFLICT (department_id, generation) DO UPDATE SET
        department_uid = EXCLUDED.department_uid, status = EXCLUDED.status,
-       progress = CASE WHEN $8 THEN j.progress ELSE EXCLUDED.progress END, steps = EXCLUDED.steps,
+       progress = CASE WHEN $8::boolean THEN j.progress ELSE EXCLUDED.progress END, steps = EXCLUDED.steps,
        error_message = EXCLUDED.error_message,
        completed_at = CASE WHEN EXCLUDED.status IN ('COMPLETED', 'FAILED')
                            THEN coalesce(CASE WHEN j.status = EXCLUDED.status THEN j.completed_at END, now()) END,
        updated_at = now()
      WHERE (j.department_uid, j.status, j.progress, j.steps, j.error_message) IS DISTINCT FROM
-           (EXCLUDED.department_uid, EXCLUDED.status, CASE WHEN $8 THEN j.progress ELSE EXCLUDED.progress END,
+           (EXCLUDED.department_uid, EXCLUDED.status, CASE WHEN $8::boolean THEN j.progress ELSE EXCLUDED.progress END,
             EXCLUDED.steps, EXCLUDED.error_message)`,
     [
       d.metadata.name,
