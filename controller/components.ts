@@ -16,6 +16,7 @@ import type { GrantSyncer } from './core/grant/reconciler.ts';
 import type { KubeApi } from './core/kube-api.ts';
 import type { Logger } from './core/logger.ts';
 import type { LeaderTask } from './core/manager.ts';
+import { writeDigest } from './platform/database/audit-chain.ts';
 import { migrateFederation } from './platform/database/federation-migrate.ts';
 import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
 import { provisioningRecorder } from './platform/database/provisioning-recorder.ts';
@@ -128,6 +129,8 @@ export async function buildPlatform({ env, workers, log, kube }: PlatformOptions
     // The gateway's own login role and Secret federation-system/gateway-database: created when missing,
     // its password re-applied (so a changed role is repaired), a new one generated when the Secret is deleted.
     { name: 'gateway-database', everyMs: 10 * MINUTE, run: () => ensureGatewayDatabase({ adminPool: pool, kube }) },
+    // The audit chains' heads, hourly, into a ConfigMap per day: tamper evidence outside the database.
+    { name: 'audit-digest', everyMs: 60 * MINUTE, run: () => writeDigest(pool, kube) },
   );
   const dashboardBase = (env.RAILWAY_DASHBOARD_URL ?? 'https://railway.com').replace(/\/+$/, '');
   return {
