@@ -32,10 +32,14 @@ export interface RecorderOptions {
   dashboardUrl?: (projectId: string) => string;
 }
 
-/** A component's state as the seed names it, from its condition and whether the Department failed. */
-export function stateOf(c: ComponentReport, phase: ReconcileReport['phase']): StepState {
+/**
+ * A component's state as the seed names it: its condition True is completed, False (it failed this pass, e.g.
+ * a deployment that ended FAILED, or an error being retried) is failed, Unknown is pending while it waits for
+ * another component and in progress otherwise (e.g. a deployment still building).
+ */
+export function stateOf(c: ComponentReport): StepState {
   if (c.status === 'True') return 'completed';
-  if (c.status === 'False') return c.terminal || phase === 'Failed' ? 'failed' : 'in_progress';
+  if (c.status === 'False') return 'failed';
   return c.reason === 'DependencyNotReady' ? 'pending' : 'in_progress';
 }
 
@@ -48,7 +52,7 @@ export function progressOf(report: ReconcileReport): {
   const progress: Record<string, StepState> = {};
   const steps: Record<string, StepRecord> = {};
   for (const c of report.components) {
-    const state = stateOf(c, report.phase);
+    const state = stateOf(c);
     for (const key of SEED_STEPS[c.component] ?? [c.component.replaceAll('-', '_')]) progress[key] = state;
     steps[c.component] = {
       step: (SEED_STEPS[c.component] ?? [c.component]).join('+'),
@@ -58,7 +62,7 @@ export function progressOf(report: ReconcileReport): {
       message: c.message.slice(0, 1000),
     };
   }
-  const failed = report.components.find((c) => stateOf(c, report.phase) === 'failed');
+  const failed = report.components.find((c) => stateOf(c) === 'failed');
   return {
     progress,
     steps,
@@ -66,10 +70,18 @@ export function progressOf(report: ReconcileReport): {
   };
 }
 
+/**
+ * COMPLETED when the Department is Active; FAILED when it is Failed, or when the reconcile settled with a
+ * failed step and nothing still under way (a finished deployment that failed will not succeed by waiting);
+ * IN_PROGRESS otherwise. A later reconcile that succeeds moves the same job on.
+ */
 function jobStatus(report: ReconcileReport): 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' {
   if (report.phase === 'Active') return 'COMPLETED';
   if (report.phase === 'Failed') return 'FAILED';
-  return 'IN_PROGRESS';
+  const states = report.components.map(stateOf);
+  return states.includes('failed') && !states.includes('in_progress') && !states.includes('pending')
+    ? 'FAILED'
+    : 'IN_PROGRESS';
 }
 
 interface EventRow {
