@@ -131,6 +131,8 @@ export async function startTestbed(opts: {
         metrics,
         limiter: new PgRateLimiter(gatewayPool),
         limitFor: async () => 1_000_000,
+        // app.request has no socket: every request comes from `unknown`, so tests raise the per-address limit.
+        unauthenticatedPerMinute: 100_000,
         departments: unusedDepartments,
         ...overrides,
       });
