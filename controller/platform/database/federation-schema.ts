@@ -213,6 +213,8 @@ export const auditChainHeads = federation.table('audit_chain_heads', {
   chain: varchar('chain', { length: 120 }).primaryKey(),
   seq: bigint('seq', { mode: 'number' }).notNull(),
   head: bytea('head').notNull(),
+  /** The head before the last append (the last row's prev_hash), so one upsert both links and returns it. */
+  prev: bytea('prev'),
   /** Rows up to this seq were removed by retention; the first remaining row links to pruned_hash. */
   prunedSeq: bigint('pruned_seq', { mode: 'number' }).notNull().default(0),
   prunedHash: bytea('pruned_hash'),

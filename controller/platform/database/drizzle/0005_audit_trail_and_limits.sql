@@ -2,6 +2,7 @@ CREATE TABLE "federation"."audit_chain_heads" (
 	"chain" varchar(120) PRIMARY KEY NOT NULL,
 	"seq" bigint NOT NULL,
 	"head" "bytea" NOT NULL,
+	"prev" "bytea",
 	"pruned_seq" bigint DEFAULT 0 NOT NULL,
 	"pruned_hash" "bytea",
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL

@@ -19,7 +19,7 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     'results', r.results_returned, 'success', r.success, 'decision', r.decision, 'outcome', r.outcome,
     'latency_ms', r.latency_ms, 'error', r.error_message, 'subject', r.requester_subject,
     'issuer', r.requester_issuer, 'role', r.requester_role, 'access', r.access_path, 'refused', r.refused_count,
-    'created_us', (extract(epoch FROM r.created_at) * 1000000)::bigint, 'chain', r.chain, 'seq', r.chain_seq
+    'created_us', (extract(epoch FROM r.created_at) * 1000000)::bigint, 'chain', r.chain
   )::text
 $$;
 --> statement-breakpoint
@@ -28,26 +28,29 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT jsonb_build_object(
     'id', r.id, 'event_type', r.event_type, 'department', r.department_id, 'severity', r.severity,
     'actor', r.actor, 'details', r.details, 'category', r.category,
-    'created_us', (extract(epoch FROM r.created_at) * 1000000)::bigint, 'chain', r.chain, 'seq', r.chain_seq
+    'created_us', (extract(epoch FROM r.created_at) * 1000000)::bigint, 'chain', r.chain
   )::text
 $$;
 --> statement-breakpoint
--- Takes the chain's next number and the previous row's hash, holding the head's row lock until commit.
-CREATE FUNCTION "federation"."audit_chain_next"(k text, OUT seq bigint, OUT prev bytea)
+-- Appends a row to chain k in one upsert of the chain head, which it keeps locked until the writer commits:
+-- row_hash = sha256(prev_hash || "<seq>:" || content), where seq and prev_hash are the head's next number and
+-- current hash. Returns the row's number, prev_hash and row_hash.
+CREATE FUNCTION "federation"."audit_chain_append"(k text, content text, OUT seq bigint, OUT prev bytea, OUT head bytea)
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-  INSERT INTO "federation"."audit_chain_heads" AS h (chain, seq, head)
-  VALUES (k, 1, decode(repeat('00', 32), 'hex'))
-  ON CONFLICT (chain) DO UPDATE SET seq = h.seq + 1, updated_at = now()
-  RETURNING h.seq, h.head
+  INSERT INTO "federation"."audit_chain_heads" AS h (chain, seq, prev, head)
+  VALUES (k, 1, decode(repeat('00', 32), 'hex'),
+          sha256(decode(repeat('00', 32), 'hex') || convert_to('1:' || content, 'UTF8')))
+  ON CONFLICT (chain) DO UPDATE
+    SET seq = h.seq + 1, prev = h.head, head = sha256(h.head || convert_to((h.seq + 1)::text || ':' || content, 'UTF8'))
+  RETURNING h.seq, h.prev, h.head
 $$;
 --> statement-breakpoint
 CREATE FUNCTION "federation"."cross_dept_audit_chain"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   NEW.chain := 'query:' || NEW.source_department_id;
-  SELECT n.seq, n.prev INTO NEW.chain_seq, NEW.prev_hash FROM "federation"."audit_chain_next"(NEW.chain) n;
-  NEW.row_hash := sha256(NEW.prev_hash || convert_to("federation"."cross_dept_audit_content"(NEW), 'UTF8'));
-  UPDATE "federation"."audit_chain_heads" SET head = NEW.row_hash WHERE chain = NEW.chain;
+  SELECT a.seq, a.prev, a.head INTO NEW.chain_seq, NEW.prev_hash, NEW.row_hash
+    FROM "federation"."audit_chain_append"(NEW.chain, "federation"."cross_dept_audit_content"(NEW)) a;
   RETURN NEW;
 END
 $$;
@@ -56,9 +59,8 @@ CREATE FUNCTION "federation"."security_audit_chain"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   NEW.chain := 'event:' || coalesce(NEW.department_id, '-');
-  SELECT n.seq, n.prev INTO NEW.chain_seq, NEW.prev_hash FROM "federation"."audit_chain_next"(NEW.chain) n;
-  NEW.row_hash := sha256(NEW.prev_hash || convert_to("federation"."security_audit_content"(NEW), 'UTF8'));
-  UPDATE "federation"."audit_chain_heads" SET head = NEW.row_hash WHERE chain = NEW.chain;
+  SELECT a.seq, a.prev, a.head INTO NEW.chain_seq, NEW.prev_hash, NEW.row_hash
+    FROM "federation"."audit_chain_append"(NEW.chain, "federation"."security_audit_content"(NEW)) a;
   RETURN NEW;
 END
 $$;
@@ -78,11 +80,12 @@ RETURNS TABLE (chain text, seq bigint, row_id text, created_at timestamptz, prob
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   WITH rows AS (
     SELECT a.chain, a.chain_seq AS seq, a.id::text AS row_id, a.created_at, a.prev_hash, a.row_hash,
-           sha256(a.prev_hash || convert_to("federation"."cross_dept_audit_content"(a), 'UTF8')) AS recomputed
+           sha256(a.prev_hash || convert_to(a.chain_seq::text || ':' || "federation"."cross_dept_audit_content"(a), 'UTF8'))
+             AS recomputed
       FROM "federation"."cross_dept_audit" a WHERE a.chain IS NOT NULL
     UNION ALL
     SELECT s.chain, s.chain_seq, s.id::text, s.created_at, s.prev_hash, s.row_hash,
-           sha256(s.prev_hash || convert_to("federation"."security_audit_content"(s), 'UTF8'))
+           sha256(s.prev_hash || convert_to(s.chain_seq::text || ':' || "federation"."security_audit_content"(s), 'UTF8'))
       FROM "federation"."security_audit" s WHERE s.chain IS NOT NULL
   ), linked AS (
     SELECT r.*, lag(r.seq) OVER w AS before_seq, lag(r.row_hash) OVER w AS before_hash,
@@ -319,14 +322,14 @@ ALTER FUNCTION "federation"."flush_refusals"(timestamptz) OWNER TO federation_ow
 ALTER FUNCTION "federation"."cross_dept_aggregate"(text, text, timestamptz, timestamptz) OWNER TO federation_admin_role;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION "federation"."cross_dept_audit_content"("federation"."cross_dept_audit"),
-  "federation"."security_audit_content"("federation"."security_audit"), "federation"."audit_chain_next"(text),
+  "federation"."security_audit_content"("federation"."security_audit"), "federation"."audit_chain_append"(text, text),
   "federation"."cross_dept_audit_chain"(), "federation"."security_audit_chain"(), "federation"."audit_chain_verify"(),
   "federation"."rate_limit_hit"(text, integer, integer, text, text), "federation"."flush_refusals"(timestamptz),
   "federation"."notify_gateway"(), "federation"."department_activity"(text, text, timestamptz, timestamptz),
   "federation"."cross_dept_aggregate"(text, text, timestamptz, timestamptz) FROM PUBLIC;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION "federation"."cross_dept_audit_content"("federation"."cross_dept_audit"),
-  "federation"."security_audit_content"("federation"."security_audit"), "federation"."audit_chain_next"(text)
+  "federation"."security_audit_content"("federation"."security_audit"), "federation"."audit_chain_append"(text, text)
   TO federation_owner;
 --> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE ON "federation"."audit_chain_heads" TO federation_owner;
