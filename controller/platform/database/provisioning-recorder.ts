@@ -129,13 +129,23 @@ async function writeDepartment(
   report: ReconcileReport,
   dashboard: (projectId: string) => string,
 ): Promise<EventRow[]> {
+  if (report.deleting) {
+    // Only a department that exists leaves: the gateway refuses its tokens from this commit on.
+    const { rowCount } = await client.query(
+      `UPDATE federation.departments SET status = 'DEPROVISIONING', updated_at = now()
+        WHERE department_id = $1 AND status NOT IN ('DEPROVISIONING', 'DEPROVISIONED')`,
+      [d.metadata.name],
+    );
+    return rowCount
+      ? [{ type: 'DEPROVISIONING_STARTED', severity: 'info', details: { generation: d.metadata.generation } }]
+      : [];
+  }
   const s = report.status;
-  const { rows } = await client.query<{ was: string | null; now: string }>(
-    `WITH before AS (SELECT status FROM federation.departments WHERE department_id = $1 FOR UPDATE)
-     INSERT INTO federation.departments AS d
+  await client.query(
+    `INSERT INTO federation.departments AS d
        (department_id, department_name, status, tenant_schema, enabled_tools, admin_email, config, generation,
         railway_project_id, railway_deployment_url, dashboard_url, n8n_workflow_ids)
-     VALUES ($1, $2, CASE WHEN $3::boolean THEN 'DEPROVISIONING' ELSE 'PROVISIONING' END, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     VALUES ($1, $2, 'PROVISIONING', $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (department_id) DO UPDATE SET
        department_name = EXCLUDED.department_name, enabled_tools = EXCLUDED.enabled_tools,
        admin_email = EXCLUDED.admin_email, config = EXCLUDED.config, generation = EXCLUDED.generation,
@@ -143,21 +153,17 @@ async function writeDepartment(
        railway_deployment_url = coalesce(EXCLUDED.railway_deployment_url, d.railway_deployment_url),
        dashboard_url = coalesce(EXCLUDED.dashboard_url, d.dashboard_url),
        n8n_workflow_ids = coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids),
-       status = CASE WHEN $3::boolean AND d.status <> 'DEPROVISIONED' THEN 'DEPROVISIONING' ELSE d.status END,
        updated_at = now()
      WHERE (d.department_name, d.enabled_tools, d.admin_email, d.config, d.generation, d.railway_project_id,
-            d.railway_deployment_url, d.dashboard_url, d.n8n_workflow_ids, d.status)
+            d.railway_deployment_url, d.dashboard_url, d.n8n_workflow_ids)
            IS DISTINCT FROM
            (EXCLUDED.department_name, EXCLUDED.enabled_tools, EXCLUDED.admin_email, EXCLUDED.config,
             EXCLUDED.generation, coalesce(EXCLUDED.railway_project_id, d.railway_project_id),
             coalesce(EXCLUDED.railway_deployment_url, d.railway_deployment_url),
-            coalesce(EXCLUDED.dashboard_url, d.dashboard_url), coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids),
-            CASE WHEN $3::boolean AND d.status <> 'DEPROVISIONED' THEN 'DEPROVISIONING' ELSE d.status END)
-     RETURNING (SELECT status FROM before) AS was, d.status AS now`,
+            coalesce(EXCLUDED.dashboard_url, d.dashboard_url), coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids))`,
     [
       d.metadata.name,
       d.spec.displayName,
-      report.deleting,
       tenantSchemaFor(d.metadata.name),
       JSON.stringify(d.spec.enabledTools),
       d.spec.adminEmail,
@@ -169,10 +175,6 @@ async function writeDepartment(
       s.workflowIds ? JSON.stringify(s.workflowIds) : null,
     ],
   );
-  const row = rows[0];
-  if (row && row.now === 'DEPROVISIONING' && row.was !== 'DEPROVISIONING') {
-    return [{ type: 'DEPROVISIONING_STARTED', severity: 'info', details: { generation: d.metadata.generation } }];
-  }
   return [];
 }
 
