@@ -62,6 +62,8 @@ describe('audit trail API', () => {
     const security = await json('/api/v1/audit?kind=security', admin);
     expect(security.body.entries).toEqual([
       expect.objectContaining({ kind: 'security', query_type: 'ISOLATION_BREACH', source_department_id: sales }),
+      // The testbed's signing key, published by the key store: a key rotation is a security event.
+      expect.objectContaining({ kind: 'security', query_type: 'SIGNING_KEY_ROTATED', source_department_id: null }),
     ]);
     const future = await json(`/api/v1/audit?since=${new Date(Date.now() + 60_000).toISOString()}`, admin);
     expect(future.body.entries).toEqual([]);
