@@ -11,12 +11,15 @@ import { ensureOAuthKeySecret, rotatingKeys } from '../reconcilers/oauth/key-sec
 import { runtimeComponentFromEnv } from '../reconcilers/runtime/index.ts';
 import { createWorkflowsComponent } from '../reconcilers/workflows/component.ts';
 import { type Component, TerminalError } from './core/component.ts';
+import type { OnReconciled } from './core/department/report.ts';
 import type { GrantSyncer } from './core/grant/reconciler.ts';
 import type { KubeApi } from './core/kube-api.ts';
 import type { Logger } from './core/logger.ts';
 import type { LeaderTask } from './core/manager.ts';
+import { writeDigest } from './platform/database/audit-chain.ts';
 import { migrateFederation } from './platform/database/federation-migrate.ts';
 import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
+import { provisioningRecorder } from './platform/database/provisioning-recorder.ts';
 import { SigningKeyStore } from './platform/tokens/key-store.ts';
 
 export interface Platform {
@@ -24,6 +27,8 @@ export interface Platform {
   grantSyncers: GrantSyncer[];
   /** Work only the leader does, on a schedule. */
   leaderTasks: LeaderTask[];
+  /** Records every Department reconcile (provisioning jobs, the departments row, provisioning events). */
+  onDepartmentReconciled?: OnReconciled;
   close(): Promise<void>;
 }
 
@@ -124,11 +129,18 @@ export async function buildPlatform({ env, workers, log, kube }: PlatformOptions
     // The gateway's own login role and Secret federation-system/gateway-database: created when missing,
     // its password re-applied (so a changed role is repaired), a new one generated when the Secret is deleted.
     { name: 'gateway-database', everyMs: 10 * MINUTE, run: () => ensureGatewayDatabase({ adminPool: pool, kube }) },
+    // The audit chains' heads, hourly, into a ConfigMap per day: tamper evidence outside the database.
+    { name: 'audit-digest', everyMs: 60 * MINUTE, run: () => writeDigest(pool, kube) },
   );
+  const dashboardBase = (env.RAILWAY_DASHBOARD_URL ?? 'https://railway.com').replace(/\/+$/, '');
   return {
     components,
     grantSyncers,
     leaderTasks,
+    onDepartmentReconciled: provisioningRecorder({
+      pool,
+      dashboardUrl: (projectId) => `${dashboardBase}/project/${encodeURIComponent(projectId)}`,
+    }),
     close: async () => {
       for (const close of closers) await close();
     },

@@ -21,6 +21,7 @@ const manager = new Manager({
   config,
   components: platform.components,
   grantSyncers: platform.grantSyncers,
+  onDepartmentReconciled: platform.onDepartmentReconciled,
   leaderTasks: platform.leaderTasks,
   log,
   onLeadershipLost: () => process.exit(1),

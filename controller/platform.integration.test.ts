@@ -40,6 +40,7 @@ describe('controller with its platform components', () => {
     ctl = await startTestController(kubeconfig, {
       components: platform.components,
       grantSyncers: platform.grantSyncers,
+      onDepartmentReconciled: platform.onDepartmentReconciled,
     });
     admin = adminClient(kubeconfig);
   });
@@ -77,6 +78,98 @@ describe('controller with its platform components', () => {
         'user',
       ]);
     }
+  });
+
+  it('records the provisioning job, the departments row and provisioning events from the reconciles', async () => {
+    const job = async () =>
+      (
+        await db.pool.query(
+          'SELECT status, progress, steps, department_uid, completed_at FROM federation.provisioning_jobs WHERE department_id = $1',
+          [hr],
+        )
+      ).rows;
+    // Recorded right after the status write that made the Department Active.
+    await waitFor(async () => (await job())[0]?.status === 'COMPLETED', {
+      timeoutMs: 20_000,
+      describe: () => 'job not COMPLETED',
+    });
+    const jobs = await job();
+    const dept = await admin.get<{ metadata: { uid: string } }>(paths.department(hr));
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({
+      status: 'COMPLETED',
+      department_uid: dept.metadata.uid,
+      progress: { namespace: 'completed', database: 'completed', gateway_token: 'completed', oauth: 'completed' },
+    });
+    expect(jobs[0].steps.database).toMatchObject({ state: 'completed', condition: 'DatabaseReady' });
+    expect(jobs[0].completed_at).toBeInstanceOf(Date);
+    const { rows: row } = await db.pool.query(
+      'SELECT status, config FROM federation.departments WHERE department_id = $1',
+      [hr],
+    );
+    expect(row[0]).toMatchObject({
+      status: 'ACTIVE',
+      config: { enabledTools: ['database'], deletionPolicy: 'Delete' },
+    });
+    const { rows: events } = await db.pool.query(
+      "SELECT event_type FROM federation.security_audit WHERE department_id = $1 AND category = 'provisioning' ORDER BY id",
+      [hr],
+    );
+    const types = events.map((e) => e.event_type);
+    expect(types[0]).toBe('PROVISIONING_STARTED');
+    expect(types).toContain('PROVISIONING_COMPLETED');
+    expect(types.filter((t) => t === 'STEP_COMPLETED').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('suspends a grant without deleting it, and resumes it', async () => {
+    const grant = `susp-${ctl.shard}`;
+    await admin.create(
+      paths.grants,
+      {
+        apiVersion: API_VERSION,
+        kind: 'CrossDepartmentGrant',
+        metadata: { name: grant, labels: { [TEST_LABEL]: ctl.shard } },
+        spec: {
+          sourceDepartment: hr,
+          targetDepartment: sales,
+          permissions: ['aggregate'],
+          queryTypes: ['aggregate'],
+          reason: 'test',
+        },
+      },
+      'test',
+    );
+    const enabled = async () =>
+      (
+        await db.pool.query('SELECT enabled FROM federation.cross_dept_permissions WHERE grant_name = $1', [grant])
+      ).rows.map((r) => r.enabled as boolean);
+    await waitFor(async () => (await enabled())[0] === true, { timeoutMs: 20_000, describe: () => 'grant not synced' });
+    await admin.mergePatch(paths.grant(grant), { spec: { suspend: true } }, 'test');
+    await waitFor(async () => (await enabled())[0] === false, {
+      timeoutMs: 20_000,
+      describe: () => 'suspended grant still enabled',
+    });
+    const suspended = await admin.get<{ status: { conditions: { type: string; reason: string }[] } }>(
+      paths.grant(grant),
+    );
+    await waitFor(
+      async () =>
+        (await admin.get<typeof suspended>(paths.grant(grant))).status?.conditions?.some(
+          (c) => c.type === 'Ready' && c.reason === 'Suspended',
+        ) ?? false,
+      { timeoutMs: 20_000, describe: () => 'no Suspended condition' },
+    );
+    expect(
+      (
+        await db.pool.query("SELECT federation.cross_dept_allowed($1, 'aggregate', $2, 'aggregate') AS allowed", [
+          hr,
+          sales,
+        ])
+      ).rows[0].allowed,
+    ).toBe(false);
+    await admin.mergePatch(paths.grant(grant), { spec: { suspend: false } }, 'test');
+    await waitFor(async () => (await enabled())[0] === true, { timeoutMs: 20_000, describe: () => 'not resumed' });
+    await admin.delete(paths.grant(grant));
   });
 
   it('syncs a grant into federation.cross_dept_permissions and removes it on delete', async () => {
@@ -130,5 +223,12 @@ describe('controller with its platform components', () => {
       tenantSchemaFor(sales),
     ]);
     expect(schema.rowCount).toBe(0);
+    const { rows } = await db.pool.query(
+      `SELECT d.status, (SELECT count(*)::int FROM federation.security_audit s
+                          WHERE s.department_id = d.department_id AND s.event_type = 'DEPROVISIONING_STARTED') AS started
+         FROM federation.departments d WHERE d.department_id = $1`,
+      [sales],
+    );
+    expect(rows[0]).toEqual({ status: 'DEPROVISIONED', started: 1 });
   });
 });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { conditions, departmentName, observedGeneration, setOf } from './common.ts';
 
 export const PERMISSIONS = ['read', 'search', 'aggregate'] as const;
-export const QUERY_TYPES = ['search_documents', 'get_contact', 'search_emails'] as const;
+/** What the gateway may run; `aggregate` (counts by period, no row content) also needs the aggregate permission. */
+export const QUERY_TYPES = ['search_documents', 'get_contact', 'search_emails', 'aggregate'] as const;
 
 export const crossDepartmentGrantSpec = z
   .object({
@@ -21,6 +22,10 @@ export const crossDepartmentGrantSpec = z
       .optional()
       .describe('When the grant stops applying (RFC 3339 date-time); never when unset.'),
     reason: z.string().min(1).max(500).describe('Why the grant exists (1-500 characters), kept for audit.'),
+    suspend: z
+      .boolean()
+      .default(false)
+      .describe('When true the grant does not apply (the gateway and the database refuse it) but is kept.'),
   })
   .meta({
     'x-kubernetes-validations': [

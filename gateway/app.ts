@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
@@ -5,12 +6,15 @@ import type pg from 'pg';
 import type { PlatformKeys } from './identity/platform-keys.ts';
 import type { Verify } from './identity/verifier.ts';
 import type { Metrics } from './metrics.ts';
+import { limitUnauthenticated, type UnauthenticatedLimit } from './middleware/auth/index.ts';
+import { clientAddress } from './middleware/client-address/index.ts';
 import { httpMetrics } from './middleware/metrics/index.ts';
 import { notFound, problemHandler } from './middleware/problem/index.ts';
 import { openApiDocument } from './openapi.ts';
 import type { DepartmentClient } from './provisioning/department-client.ts';
 import type { LimitFor } from './rate-limit/department-limits.ts';
 import type { PgRateLimiter } from './rate-limit/store.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { crossDeptRoutes } from './routes/cross-dept.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { provisioningRoutes } from './routes/provisioning.ts';
@@ -26,6 +30,10 @@ export interface GatewayDeps {
   limitFor: LimitFor;
   departments: DepartmentClient;
   provisioningPerHour?: number;
+  /** Requests without a valid token allowed per client address and minute (default 60). */
+  unauthenticatedPerMinute?: number;
+  /** Reverse proxies in front of the gateway whose X-Forwarded-For entry is trusted (default 0). */
+  trustedProxyHops?: number;
   /** Where unexpected errors go (a logger); the client only ever sees a bare 500. */
   reportError?: (err: unknown) => void;
 }
@@ -36,12 +44,23 @@ const started = createMiddleware<{ Variables: { startedAt: number } }>(async fun
 });
 
 export function createApp(deps: GatewayDeps) {
+  const unauthenticated: UnauthenticatedLimit = {
+    limiter: deps.limiter,
+    metrics: deps.metrics,
+    perMinute: deps.unauthenticatedPerMinute ?? 60,
+    address: (c: Context) => clientAddress(c, deps.trustedProxyHops ?? 0),
+  };
+  const routeDeps = { ...deps, unauthenticated };
   const app = new Hono();
   app.use(started, httpMetrics({ metrics: deps.metrics }), secureHeaders());
-  app.route('/', operationsRoutes(deps));
-  app.get('/openapi.json', (c) => c.json(openApiDocument()));
-  app.route('/api/v1/cross-dept', crossDeptRoutes(deps));
-  app.route('/api/v1', provisioningRoutes({ ...deps, provisioningPerHour: deps.provisioningPerHour ?? 5 }));
+  app.route('/', operationsRoutes(routeDeps));
+  app.get('/openapi.json', async (c) => {
+    await limitUnauthenticated(c, unauthenticated);
+    return c.json(openApiDocument());
+  });
+  app.route('/api/v1/cross-dept', crossDeptRoutes(routeDeps));
+  app.route('/api/v1/audit', auditRoutes(routeDeps));
+  app.route('/api/v1', provisioningRoutes({ ...routeDeps, provisioningPerHour: deps.provisioningPerHour ?? 5 }));
   app.notFound(notFound);
   app.onError(problemHandler(deps.reportError));
   return app;

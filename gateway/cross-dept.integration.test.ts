@@ -1,7 +1,10 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PLATFORM_ISSUER } from '../controller/platform/tokens/constants.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { tenantNames } from '../reconcilers/database/names.ts';
-import { enterQueryRole, runTenantQuery } from './query/execute.ts';
+import { createOidcIssuer } from './identity/oidc-issuer.ts';
+import { enterAdminRole, enterQueryRole, runTenantQuery } from './query/execute.ts';
 
 describe('cross-department query', () => {
   let t: GatewayTestbed;
@@ -249,6 +252,187 @@ describe('cross-department query', () => {
         /permission denied/,
       );
       await expect(client.query('DELETE FROM federation.cross_dept_audit')).rejects.toThrow(/permission denied/);
+    } finally {
+      client.release();
+    }
+  });
+});
+
+describe('admin and aggregate queries', () => {
+  let t: GatewayTestbed;
+  let hr: string;
+  let sales: string;
+  let app: ReturnType<GatewayTestbed['app']>;
+
+  async function ask(token: string, body: unknown, a = app) {
+    const res = await a.request('http://localhost/api/v1/cross-dept/query', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { res, body: (await res.json()) as Record<string, unknown> };
+  }
+  const aggregate = (target: string, params: Record<string, unknown> = { period: 'day' }) => ({
+    target_department_id: target,
+    query_type: 'aggregate',
+    query_params: params,
+  });
+
+  beforeAll(async () => {
+    t = await startTestbed({
+      kubeconfig: inject('kubeconfig'),
+      databaseUrl: inject('databaseUrl'),
+      prefixes: ['ahr', 'asales'],
+    });
+    [hr, sales] = t.departments as [string, string];
+    app = t.app();
+    const s = tenantNames(sales).schema;
+    await t.seedDocuments(sales, [
+      { id: 'a1', name: 'Pricing memo', text: 'secret pricing of the sales team' },
+      { id: 'a2', name: 'Pipeline', text: 'the pipeline' },
+    ]);
+    await t.db.pool.query(
+      `INSERT INTO ${s}.tool_calls (tool_call_id, session_id, function_name, created_at)
+       VALUES ('t1', 's', 'search', now()), ('t2', 's', 'search', now()), ('t3', 's', 'email', now() - interval '2 days')`,
+    );
+    await t.db.pool.query(
+      `INSERT INTO ${s}.email_logs (message_id, direction, from_address, subject, body, sent_at)
+       VALUES ('e1', 'inbound', 'x@y.io', 'Deal', 'confidential terms', now())`,
+    );
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('does let a platform admin read any department without a grant, audited as admin', async () => {
+    const admin = await t.token('platform', 'admin', { subject: 'alice@platform' });
+    const { res, body } = await ask(admin, {
+      target_department_id: sales,
+      query_type: 'search_documents',
+      query_params: { query: 'pricing' },
+      requester_context: { user_email: 'claimed@elsewhere.io' },
+    });
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({ access: 'admin', results_count: 1 });
+    const { rows } = await t.db.pool.query('SELECT * FROM federation.cross_dept_audit WHERE id = $1', [body.query_id]);
+    expect(rows[0]).toMatchObject({
+      source_department_id: 'platform',
+      target_department_id: sales,
+      access_path: 'admin',
+      requester_role: 'admin',
+      requester_subject: 'alice@platform',
+      requester_issuer: PLATFORM_ISSUER,
+      requester_user_email: 'claimed@elsewhere.io',
+    });
+    const entry = await app.request(`http://localhost/api/v1/cross-dept/audit-log/${body.query_id}`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(await entry.json()).toMatchObject({
+      requester: { subject: 'alice@platform', issuer: PLATFORM_ISSUER, role: 'admin' },
+      caller_supplied: ['requester_user_email'],
+      access_path: 'admin',
+    });
+  });
+
+  it('does make members of the OIDC admin group admins, and leave other members to grants', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'kc', alg: 'RS256' }] };
+    const issuer = 'https://keycloak.example.com/realms/company';
+    const oidc = createOidcIssuer(
+      { issuer, jwksUrl: `${issuer}/certs`, audience: 'federation-gateway' },
+      (async () => new Response(JSON.stringify(jwks))) as unknown as typeof fetch,
+    );
+    const oidcApp = t.app({ verifier: { oidc: [oidc] } });
+    const sign = (groups: string[]) =>
+      new SignJWT({ groups })
+        .setProtectedHeader({ alg: 'RS256', kid: 'kc', typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience('federation-gateway')
+        .setSubject('u-1')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+    const search = { target_department_id: sales, query_type: 'search_documents', query_params: { query: 'pricing' } };
+    const member = await ask(await sign([`/teams/${hr}`]), search, oidcApp);
+    expect(member.res.status).toBe(403);
+    const admin = await ask(await sign([`/teams/${hr}`, '/federation-admins']), search, oidcApp);
+    expect(admin.res.status).toBe(200);
+    expect(admin.body).toMatchObject({ access: 'admin', results_count: 1 });
+  });
+
+  it('does answer an aggregate with counts only, and only under a grant with the aggregate permission', async () => {
+    const token = await t.token(hr);
+    await t.grant('hr-sales-search', { source: hr, target: sales, permissions: ['search'], queryTypes: ['aggregate'] });
+    const refused = await ask(token, aggregate(sales));
+    expect(refused.res.status).toBe(403);
+    await t.grant('hr-sales-search', {
+      source: hr,
+      target: sales,
+      permissions: ['aggregate'],
+      queryTypes: ['aggregate'],
+    });
+    const { res, body } = await ask(token, aggregate(sales));
+    expect(res.status).toBe(200);
+    const rows = body.results as Record<string, unknown>[];
+    for (const r of rows) expect(Object.keys(r).sort()).toEqual(['documents', 'emails', 'period_start', 'tool_calls']);
+    const total = (k: string) => rows.reduce((n, r) => n + Number(r[k]), 0);
+    expect([total('tool_calls'), total('emails'), total('documents')]).toEqual([3, 1, 2]);
+    expect(JSON.stringify(body)).not.toMatch(/pricing|confidential/);
+    // The aggregate grant reads no row: a search through it is refused.
+    const search = await ask(token, {
+      target_department_id: sales,
+      query_type: 'search_documents',
+      query_params: { query: 'pricing' },
+    });
+    expect(search.res.status).toBe(403);
+    const bad = await ask(token, aggregate(sales, { period: 'minute' }));
+    expect(bad.res.status).toBe(400);
+  });
+
+  it('does refuse the aggregate in the database when the application check is bypassed', async () => {
+    await t.grant('hr-sales-search', { source: hr, target: sales, permissions: ['search'], queryTypes: ['aggregate'] });
+    const client = await t.gatewayPool.connect();
+    try {
+      await client.query('BEGIN');
+      await enterQueryRole(client, hr, 'aggregate');
+      await expect(
+        client.query("SELECT * FROM federation.cross_dept_aggregate($1, 'day', now() - interval '30 days', now())", [
+          sales,
+        ]),
+      ).rejects.toThrow(/no grant allows aggregates/);
+      await client.query('ROLLBACK');
+      await client.query('BEGIN');
+      await enterQueryRole(client, hr, 'aggregate');
+      // The counting function behind it is not callable as the gateway's query role at all.
+      await expect(
+        client.query("SELECT * FROM federation.department_activity($1, 'day', now() - interval '30 days', now())", [
+          sales,
+        ]),
+      ).rejects.toThrow(/permission denied/);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+  });
+
+  it('does give the gateway login role no admin rights outside an admin transaction', async () => {
+    const client = await t.gatewayPool.connect();
+    try {
+      const s = tenantNames(sales).schema;
+      // Not inherited: as itself the gateway role reads nothing of a tenant, even with admin membership.
+      const own = await client
+        .query(`SELECT count(*)::int AS n FROM ${s}.drive_document_repository`)
+        .then((r) => r.rows[0].n as number)
+        .catch((e: Error) => e.message);
+      expect(own === 0 || /permission denied/.test(String(own))).toBe(true);
+      await client.query('BEGIN');
+      await enterAdminRole(client);
+      const admin = await client.query(`SELECT count(*)::int AS n FROM ${s}.drive_document_repository`);
+      expect(admin.rows[0].n).toBe(2);
+      await client.query('ROLLBACK');
+      const after = await client.query('SELECT current_user AS u');
+      expect(after.rows[0].u).not.toBe('federation_admin_role');
     } finally {
       client.release();
     }

@@ -13,6 +13,8 @@ const env = z
     /** JSON array of external OIDC issuers (see gateway/identity/oidc-issuer.ts). */
     OIDC_ISSUERS: z.string().default('[]'),
     PROVISIONING_PER_HOUR: z.coerce.number().int().min(1).default(5),
+    UNAUTHENTICATED_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   })
   .parse(process.env);
 
@@ -26,6 +28,8 @@ const gateway = await serveGateway({
   host: env.HOST,
   oidc: z.array(oidcIssuerConfig).parse(JSON.parse(env.OIDC_ISSUERS)),
   provisioningPerHour: env.PROVISIONING_PER_HOUR,
+  unauthenticatedPerMinute: env.UNAUTHENTICATED_PER_MINUTE,
+  trustedProxyHops: env.TRUSTED_PROXY_HOPS,
   log,
 });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

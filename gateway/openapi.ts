@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditQuery } from './audit/query.ts';
 import {
   deprovisioningResponse,
   provisioningRequest,
@@ -45,6 +46,15 @@ const pathParam = (name: string, format?: string) => ({
   required: true,
   schema: { type: 'string', ...(format ? { format } : {}) },
 });
+
+/** Query parameters from a zod object (the same schema that parses them). */
+const queryParams = (s: z.ZodObject) =>
+  Object.entries(s.shape).map(([name, field]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: z.toJSONSchema(field as z.ZodType, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }),
+  }));
 
 const plain = (summary: string, description: string) => ({
   get: { summary, security: [], responses: { '200': { description } } },
@@ -105,7 +115,47 @@ export function openApiDocument() {
           summary: 'An audit entry (source, target department or admin only)',
           operationId: 'getAuditLogEntry',
           parameters: [pathParam('query_id', 'uuid')],
-          responses: { '200': json('Audit log entry', 'AuditLogEntry'), ...errors(401, 404, 500) },
+          responses: { '200': json('Audit log entry', 'AuditLogEntry'), ...errors(401, 404, 429, 500) },
+        },
+      },
+      '/api/v1/audit': {
+        get: {
+          summary:
+            'The audit trail: queries, security and provisioning events (admins: everything; others: ?department=<own>)',
+          operationId: 'listAuditTrail',
+          parameters: queryParams(auditQuery),
+          responses: {
+            '200': {
+              description: 'A page (JSON, with next_cursor) or the whole selection (NDJSON or CSV, format=)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      entries: { type: 'array', items: { $ref: '#/components/schemas/AuditLogEntry' } },
+                      next_cursor: { type: 'string', nullable: true },
+                    },
+                  },
+                },
+                'application/x-ndjson': { schema: { type: 'string' } },
+                'text/csv': { schema: { type: 'string' } },
+              },
+            },
+            ...errors(400, 401, 403, 429, 500),
+          },
+        },
+      },
+      '/api/v1/audit/verify': {
+        get: {
+          summary: 'Verify the audit hash chains (admin): the first broken link, if any',
+          operationId: 'verifyAuditTrail',
+          responses: {
+            '200': {
+              description: 'intact, first_broken and up to 100 broken links',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...errors(401, 403, 429, 500),
+          },
         },
       },
       '/api/v1/provision-department': {
@@ -134,10 +184,10 @@ export function openApiDocument() {
         delete: {
           summary: 'Deprovision a department (admin): deletes the Department resource',
           operationId: 'deprovisionDepartment',
-          parameters: [pathParam('department_id')],
+          parameters: [pathParam('department_id')], // a department id (DNS label), else 400
           responses: {
             '202': json('Deprovisioning initiated', 'DeprovisioningResponse'),
-            ...errors(401, 403, 404, 429, 500),
+            ...errors(400, 401, 403, 404, 429, 500),
           },
         },
       },

@@ -7,6 +7,7 @@ import { mintToken } from '../controller/platform/tokens/mint.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { CROSS_DEPT_QUERY, searchRequest } from '../e2e/support/gateway-requests.ts';
 import { PlatformKeys } from './identity/platform-keys.ts';
+import { PgRateLimiter } from './rate-limit/store.ts';
 
 interface Case {
   name: string;
@@ -20,12 +21,14 @@ interface Case {
   body?: () => unknown;
   rawBody?: string;
   before?: () => Promise<void>;
+  after?: () => Promise<void>;
 }
 
 describe('gateway refusals', () => {
   let t: GatewayTestbed;
   let hr: string;
   let sales: string;
+  let limited: string;
   let app: ReturnType<GatewayTestbed['app']>;
   const now = () => Math.floor(Date.now() / 1000);
 
@@ -59,9 +62,9 @@ describe('gateway refusals', () => {
     t = await startTestbed({
       kubeconfig: inject('kubeconfig'),
       databaseUrl: inject('databaseUrl'),
-      prefixes: ['hr', 'sales'],
+      prefixes: ['hr', 'sales', 'rl'],
     });
-    [hr, sales] = t.departments as [string, string];
+    [hr, sales, limited] = t.departments as [string, string, string];
     app = t.app();
     await t.grant('hr-sales', { source: hr, target: sales });
   });
@@ -144,6 +147,25 @@ describe('gateway refusals', () => {
           [sales],
         );
         return token;
+      },
+    },
+    {
+      name: 'a token for a department that was never provisioned',
+      status: 401,
+      token: async () => (await mintToken(t.key, { department: 'ghost', role: 'agent', lifetimeSeconds: 600 })).token,
+    },
+    {
+      name: 'a token of a department that is no longer ACTIVE',
+      status: 401,
+      token: async () => {
+        const token = await sign({ ...base(), dept: sales });
+        await t.db.pool.query("UPDATE federation.departments SET status = 'DEPROVISIONING' WHERE department_id = $1", [
+          sales,
+        ]);
+        return token;
+      },
+      after: async () => {
+        await t.db.pool.query("UPDATE federation.departments SET status = 'ACTIVE' WHERE department_id = $1", [sales]);
       },
     },
     {
@@ -239,11 +261,13 @@ describe('gateway refusals', () => {
     const token = await c.token?.();
     const authorization = c.authorization ? await c.authorization() : token ? `Bearer ${token}` : undefined;
     const countBefore = await auditCount();
-    const res = await app.request(`http://localhost${c.path ?? '/api/v1/cross-dept/query'}`, {
-      method: c.method ?? 'POST',
-      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-      ...(c.method === 'DELETE' ? {} : { body: c.rawBody ?? JSON.stringify(c.body?.() ?? query()) }),
-    });
+    const res = await Promise.resolve(
+      app.request(`http://localhost${c.path ?? '/api/v1/cross-dept/query'}`, {
+        method: c.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        ...(c.method === 'DELETE' ? {} : { body: c.rawBody ?? JSON.stringify(c.body?.() ?? query()) }),
+      }),
+    ).finally(() => c.after?.());
     expect(res.status, await res.clone().text()).toBe(c.status);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     const problem = (await res.json()) as Record<string, unknown>;
@@ -260,23 +284,92 @@ describe('gateway refusals', () => {
     }
   });
 
-  it('does refuse over the rate limit with 429, Retry-After, audit and no query', async () => {
-    const limited = t.app({ limitFor: async () => 2 });
-    const sender = `rl-${randomUUID().slice(0, 8)}`; // a fresh bucket
-    const token = await t.token(sender);
-    const send = () => limited.request(`http://localhost${CROSS_DEPT_QUERY}`, searchRequest(`Bearer ${token}`, hr));
+  it('does refuse over the rate limit with 429 and Retry-After, and count refusals into one audit row', async () => {
+    const app2 = t.app({ limitFor: async () => 2 });
+    const token = await t.token(limited); // a department of its own: a fresh bucket
+    const send = () => app2.request(`http://localhost${CROSS_DEPT_QUERY}`, searchRequest(`Bearer ${token}`, hr));
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push(await send());
-    expect(statuses.map((r) => r.status)).toEqual([403, 403, 429, 429]);
-    const refused = statuses[3] as Response;
+    for (let i = 0; i < 5; i++) statuses.push(await send());
+    expect(statuses.map((r) => r.status)).toEqual([403, 403, 429, 429, 429]);
+    const refused = statuses[4] as Response;
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused.headers.get('ratelimit-policy')).toBe('"cross-dept";q=2;w=60');
     expect(refused.headers.get('ratelimit')).toMatch(/^"cross-dept";r=0;t=\d+$/);
+    const rows = async () =>
+      (
+        await t.db.pool.query(
+          `SELECT outcome, refused_count, query_type FROM federation.cross_dept_audit
+            WHERE source_department_id = $1 ORDER BY created_at`,
+          [limited],
+        )
+      ).rows;
+    // The refusals wrote no row each: two denied rows only, the refusals are counted.
+    expect(await rows()).toEqual([
+      { outcome: 'denied', refused_count: null, query_type: 'search_documents' },
+      { outcome: 'denied', refused_count: null, query_type: 'search_documents' },
+    ]);
+    expect(await new PgRateLimiter(t.gatewayPool).flushRefusals(true)).toBeGreaterThanOrEqual(1);
+    const aggregated = (await rows()).filter((r) => r.outcome === 'rate_limited');
+    expect(aggregated).toEqual([{ outcome: 'rate_limited', refused_count: 3, query_type: 'rate_limit:cross-dept' }]);
+  });
+
+  it('does limit requests without a valid token per client address, and count the refusals', async () => {
+    const app2 = t.app({ unauthenticatedPerMinute: 3, trustedProxyHops: 1 });
+    const address = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
+    const from = (ip: string, authorization?: string) =>
+      app2.request(`http://localhost${CROSS_DEPT_QUERY}`, {
+        ...searchRequest(authorization ?? 'Bearer not.a.token', sales),
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': `203.0.113.9, ${ip}`, // the left entry is the client's own claim and is ignored
+          ...(authorization === undefined ? { authorization: 'Bearer x.y.z' } : { authorization }),
+        },
+      });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await from(address)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect(
+      (await app2.request('http://localhost/.well-known/jwks.json', { headers: { 'x-forwarded-for': address } }))
+        .status,
+    ).toBe(429);
+    expect((await from('198.51.100.7')).status).toBe(401); // another address has its own budget
+    // A valid token is not limited here (authenticated, then refused or answered by the grant check).
+    expect([200, 403]).toContain((await from(address, `Bearer ${await t.token(hr)}`)).status);
+    await new PgRateLimiter(t.gatewayPool).flushRefusals(true);
     const { rows } = await t.db.pool.query(
-      "SELECT count(*)::int AS n FROM federation.cross_dept_audit WHERE source_department_id = $1 AND outcome = 'rate_limited'",
-      [sender],
+      `SELECT source_department_id, refused_count FROM federation.cross_dept_audit
+        WHERE query_type = 'rate_limit:unauthenticated' AND query_params->>'bucket' = $1`,
+      [`unauthenticated:${address}`],
     );
-    expect(rows[0].n).toBe(2);
+    expect(rows).toEqual([{ source_department_id: '(unauthenticated)', refused_count: 3 }]);
+  });
+
+  it('does validate the deprovision path parameter before anything reaches the API server', async () => {
+    const calls: string[] = [];
+    const recording = {
+      create: async () => Promise.reject(new Error('not used')),
+      get: async () => Promise.reject(new Error('not used')),
+      delete: async (name: string) => {
+        calls.push(name);
+      },
+    };
+    const app2 = t.app({ departments: recording, provisioningPerHour: 100 });
+    const admin = await t.token(hr, 'admin', { subject: `param-${randomUUID()}` });
+    for (const raw of ['hr%2Fstatus', 'HR', 'hr.x', 'hr%2F..%2Fsales', 'a'.repeat(41), 'hr%00', '-hr', 'hr_x']) {
+      const res = await app2.request(`http://localhost/api/v1/deprovision/${raw}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(res.status, raw).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+    expect(calls).toEqual([]);
+    const ok = await app2.request(`http://localhost/api/v1/deprovision/${limited}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(ok.status).toBe(202);
+    expect(calls).toEqual([limited]);
   });
 
   it('does reload the platform keys at most once per cooldown for a burst of unknown kids', async () => {

@@ -3,10 +3,12 @@ import { serve } from '@hono/node-server';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { createLogger, type Logger } from '../controller/platform/logging/log.ts';
+import { PLATFORM_ISSUER } from '../controller/platform/tokens/constants.ts';
 import { createApp } from './app.ts';
+import { admitFrom } from './identity/admission.ts';
+import { DepartmentDirectory, listenClient } from './identity/department-directory.ts';
 import { createOidcIssuer, type OidcIssuerConfig } from './identity/oidc-issuer.ts';
 import { PlatformKeys } from './identity/platform-keys.ts';
-import { Revocations } from './identity/revocations.ts';
 import { createVerifier } from './identity/verifier.ts';
 import { createMetrics } from './metrics.ts';
 import { kubeDepartmentClient } from './provisioning/department-client.ts';
@@ -24,7 +26,12 @@ export interface ServeOptions {
   /** Override every department's limit (benchmarks); otherwise spec.gateway.rateLimitPerMinute or 10. */
   rateLimitPerMinute?: number;
   provisioningPerHour?: number;
+  /** Requests without a valid token per client address and minute (default 60). */
+  unauthenticatedPerMinute?: number;
+  trustedProxyHops?: number;
   poolMax?: number;
+  /** How often counted rate-limit refusals move into the audit trail (default 15 s). */
+  refusalFlushMs?: number;
   log?: Logger;
 }
 
@@ -39,7 +46,13 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 20 });
   pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
   const platformKeys = new PlatformKeys(pool);
-  const revocations = new Revocations(pool);
+  // Department status and revocations pushed by Postgres (LISTEN), so a revocation reaches every replica at once.
+  const directory = new DepartmentDirectory({
+    pool,
+    listen: listenClient(opts.databaseUrl),
+    onError: (err) => log.warn('department push interrupted; reading the database per request', { error: err.message }),
+  });
+  await directory.start();
   const departments = kubeDepartmentClient(opts.kubeConfig);
   const limiter = new PgRateLimiter(pool);
   const fixed = opts.rateLimitPerMinute;
@@ -48,7 +61,7 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
     platformKeys,
     verify: createVerifier({
       platformKeys: platformKeys.getKey,
-      isRevoked: (d, iat) => revocations.isRevoked(d, iat),
+      admit: admitFrom(directory, PLATFORM_ISSUER),
       oidc: (opts.oidc ?? []).map((o) => createOidcIssuer(o)),
     }),
     metrics: createMetrics(),
@@ -57,12 +70,15 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
       fixed !== undefined ? async () => fixed : departmentLimits({ departments, fallback: DEFAULT_QUERIES_PER_MINUTE }),
     departments,
     provisioningPerHour: opts.provisioningPerHour,
+    unauthenticatedPerMinute: opts.unauthenticatedPerMinute,
+    trustedProxyHops: opts.trustedProxyHops,
     reportError: (err) => log.error('request failed', { error: err instanceof Error ? err.message : String(err) }),
   });
-  const sweep = setInterval(() => {
-    limiter.sweep().catch((err: Error) => log.warn('rate-limit sweep failed', { error: err.message }));
-  }, 3_600_000);
-  sweep.unref();
+  // Refused requests were counted by the limiter; any replica moves finished minutes into the audit trail.
+  const flush = setInterval(() => {
+    limiter.flushRefusals().catch((err: Error) => log.warn('moving refusal counts failed', { error: err.message }));
+  }, opts.refusalFlushMs ?? 15_000);
+  flush.unref();
   const server = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: opts.host ?? '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -71,8 +87,12 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
   return {
     url,
     async stop() {
-      clearInterval(sweep);
+      clearInterval(flush);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await limiter
+        .flushRefusals(true)
+        .catch((err: Error) => log.warn('moving refusal counts failed', { error: err.message }));
+      await directory.stop();
       departments.close();
       await pool.end();
     },

@@ -1,10 +1,11 @@
 // `npx federation <command>`: the operator's command line (controller/bin/federation.mjs runs it).
 import { pathToFileURL } from 'node:url';
+import { AUDIT_USAGE, audit } from './audit.ts';
 import { DB_USAGE, db } from './db.ts';
 import { TOKEN_USAGE, tokenCommand } from './token.ts';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { token: tokenCommand, db };
-const USAGE = `usage: federation <command>\n\n${TOKEN_USAGE}\n\n${DB_USAGE}`;
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { token: tokenCommand, db, audit };
+const USAGE = `usage: federation <command>\n\n${TOKEN_USAGE}\n\n${DB_USAGE}\n\n${AUDIT_USAGE}`;
 
 /** Runs one command; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -39,7 +39,7 @@ describe('npx federation token', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const token = run.stdout.trim();
-    const verify = createVerifier({ platformKeys: new PlatformKeys(db.pool).getKey, isRevoked: async () => false });
+    const verify = createVerifier({ platformKeys: new PlatformKeys(db.pool).getKey });
     expect(await verify(token)).toMatchObject({ department: 'hr', role: 'admin' });
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
     expect(claims.exp - claims.iat).toBe(900);

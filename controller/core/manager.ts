@@ -5,6 +5,7 @@ import type { Component, DepartmentObject } from './component.ts';
 import type { ControllerConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { DepartmentReconciler } from './department/reconciler.ts';
+import type { OnReconciled } from './department/report.ts';
 import { EventSink } from './events.ts';
 import { type GrantObject, GrantReconciler, type GrantSyncer } from './grant/reconciler.ts';
 import { startHealthServer } from './health-server.ts';
@@ -34,6 +35,8 @@ export interface ManagerOptions {
   components: Component[];
   grantSyncers?: GrantSyncer[];
   leaderTasks?: LeaderTask[];
+  /** Told about every Department reconcile (see DepartmentReconcilerDeps.onReconciled). */
+  onDepartmentReconciled?: OnReconciled;
   log: Logger;
   /** Called when leadership is lost (the process should exit, as controller-runtime does). */
   onLeadershipLost?: () => void;
@@ -79,6 +82,7 @@ export class Manager {
       events,
       log: log.child({ controller: 'department' }),
       failures: (name) => deptQueue.retries(name),
+      onReconciled: opts.onDepartmentReconciled,
     });
     this.departmentController = new Controller('department', deptQueue, departmentReconciler, this.metrics, log);
     const grantReconciler = new GrantReconciler({

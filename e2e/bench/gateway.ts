@@ -6,7 +6,8 @@
  * verification, rate limit (raised for the run), then one transaction with the grant check, search and audit. In the
  * same run it drives that transaction straight from pg (BEGIN, set_config, the same search, the same audit
  * insert, COMMIT; no HTTP, token, rate limit or grant-check round trip) with as many concurrent loops and the
- * same pool size, and prints req/s, p50/p99 and gateway / direct.
+ * same pool size, and prints req/s, p50/p99 and gateway / direct. The gateway also runs once with the audit
+ * table's hash-chain trigger switched off (`unchained`), and the bench prints with / without the chain.
  *
  *   npm run bench:gateway                 (starts its own API server and Postgres)
  *   KUBECONFIG=... DATABASE_URL=... npm run bench:gateway
@@ -21,9 +22,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { PLATFORM_ISSUER } from '../../controller/platform/tokens/constants.ts';
 import { writeAudit } from '../../gateway/audit/record.ts';
 import { enterQueryRole, runTenantQuery } from '../../gateway/query/execute.ts';
-import type { CrossDeptQueryRequest } from '../../gateway/query/schemas.ts';
+import type { SearchRequest } from '../../gateway/query/schemas.ts';
 import { PERMISSION, querySql } from '../../gateway/query/sql.ts';
 import { ident, tenantNames } from '../../reconcilers/database/names.ts';
 import type { GatewayTestbed } from '../support/gateway.ts';
@@ -148,7 +150,7 @@ async function searchPlan(t: GatewayTestbed, call: Call): Promise<string> {
 interface Call {
   source: string;
   token: string;
-  request: CrossDeptQueryRequest;
+  request: SearchRequest;
 }
 
 function calls(departments: string[], tokens: Map<string, string>): Call[] {
@@ -240,6 +242,8 @@ async function directQuery(pool: pg.Pool, call: Call): Promise<number> {
     await writeAudit(client, {
       id: randomUUID(),
       source,
+      requester: { subject: `system:department:${source}:agent`, issuer: PLATFORM_ISSUER, role: 'agent' },
+      accessPath: 'grant',
       target: request.target_department_id,
       queryType: request.query_type,
       params: request.query_params,
@@ -322,7 +326,7 @@ function postgresCpuSeconds(port: string): number | undefined {
 }
 
 interface Row {
-  name: 'gateway' | 'direct';
+  name: 'gateway' | 'unchained' | 'direct';
   connections: number;
   measured: Measured;
   nodeCpuUs: number;
@@ -413,37 +417,43 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [];
     for (const connections of CONNECTIONS) {
-      const gateway = await serveGateway({
-        databaseUrl: t.gatewayUrl,
-        kubeConfig: t.kc,
-        rateLimitPerMinute: 1_000_000_000,
-        poolMax: connections,
-        log: createLogger({ component: 'federation-gateway', level: 'warn' }),
-      });
-      try {
-        for (const c of sequence) {
-          const res = await fetch(`${gateway.url}/api/v1/cross-dept/query`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
-            body: JSON.stringify(c.request),
-          });
-          const body = (await res.json()) as { results_count?: number };
-          if (res.status !== 200 || !body.results_count) {
-            throw new Error(`sample ${c.request.query_params.query}: HTTP ${res.status} ${JSON.stringify(body)}`);
+      // The same gateway twice: with the audit hash chain (as shipped), then with its trigger switched off.
+      for (const name of ['gateway', 'unchained'] as const) {
+        const chain = name === 'gateway' ? 'ENABLE' : 'DISABLE';
+        await t.db.pool.query(`ALTER TABLE federation.cross_dept_audit ${chain} TRIGGER audit_chain`);
+        const gateway = await serveGateway({
+          databaseUrl: t.gatewayUrl,
+          kubeConfig: t.kc,
+          rateLimitPerMinute: 1_000_000_000,
+          poolMax: connections,
+          log: createLogger({ component: 'federation-gateway', level: 'warn' }),
+        });
+        try {
+          for (const c of sequence) {
+            const res = await fetch(`${gateway.url}/api/v1/cross-dept/query`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
+              body: JSON.stringify(c.request),
+            });
+            const body = (await res.json()) as { results_count?: number };
+            if (res.status !== 200 || !body.results_count) {
+              throw new Error(`sample ${c.request.query_params.query}: HTTP ${res.status} ${JSON.stringify(body)}`);
+            }
           }
+          const before = await auditRows();
+          const job = (seconds: number) => load({ url: gateway.url, connections, seconds, requests });
+          const r = await measure(job);
+          const audited = (await auditRows()) - before;
+          const answered = r.warm.requests + r.measured.requests;
+          // A request cut off when the load generator stops is still answered and audited by the gateway.
+          if (audited < answered || audited > answered + 2 * connections) {
+            problems.push(`${name} x${connections}: ${audited} audit rows for ${answered} answered requests`);
+          }
+          rows.push({ name, connections, ...r, audited });
+        } finally {
+          await gateway.stop();
+          await t.db.pool.query('ALTER TABLE federation.cross_dept_audit ENABLE TRIGGER audit_chain');
         }
-        const before = await auditRows();
-        const job = (seconds: number) => load({ url: gateway.url, connections, seconds, requests });
-        const r = await measure(job);
-        const audited = (await auditRows()) - before;
-        const answered = r.warm.requests + r.measured.requests;
-        // A request cut off when the load generator stops is still answered and audited by the gateway.
-        if (audited < answered || audited > answered + 2 * connections) {
-          problems.push(`gateway x${connections}: ${audited} audit rows for ${answered} answered requests`);
-        }
-        rows.push({ name: 'gateway', connections, ...r, audited });
-      } finally {
-        await gateway.stop();
       }
 
       const pool = new pg.Pool({ connectionString: t.gatewayUrl, max: connections });
@@ -537,6 +547,15 @@ function report(rows: Row[]): void {
         `  CPU per request (node + postgres): gateway ${(cpu(gateway) / 1000).toFixed(2)} ms, direct ${(cpu(direct) / 1000).toFixed(2)} ms, direct / gateway ${(cpu(direct) / cpu(gateway)).toFixed(2)}`,
       );
     }
+  }
+  for (const connections of CONNECTIONS) {
+    const chained = rows.find((r) => r.name === 'gateway' && r.connections === connections);
+    const unchained = rows.find((r) => r.name === 'unchained' && r.connections === connections);
+    if (!chained || !unchained) continue;
+    const ratio = rate(chained.measured) / rate(unchained.measured);
+    console.log(
+      `ratio with / without the audit hash chain req/s at ${connections} connections: ${ratio.toFixed(2)} (${ratio >= 0.9 ? 'meets' : 'misses'} >= 0.9)`,
+    );
   }
   console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }

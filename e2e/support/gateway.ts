@@ -3,12 +3,13 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { ensureGatewayDatabase } from '../../controller/platform/database/gateway-role.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import { KEY_SECRET_NAMESPACE, type Role } from '../../controller/platform/tokens/constants.ts';
+import { KEY_SECRET_NAMESPACE, PLATFORM_ISSUER, type Role } from '../../controller/platform/tokens/constants.ts';
 import { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
 import { mintToken, type SigningKey } from '../../controller/platform/tokens/mint.ts';
 import { createApp, type GatewayDeps } from '../../gateway/app.ts';
+import { admitFrom } from '../../gateway/identity/admission.ts';
+import { DepartmentDirectory } from '../../gateway/identity/department-directory.ts';
 import { PlatformKeys } from '../../gateway/identity/platform-keys.ts';
-import { Revocations } from '../../gateway/identity/revocations.ts';
 import { createVerifier, type VerifierOptions } from '../../gateway/identity/verifier.ts';
 import { createMetrics } from '../../gateway/metrics.ts';
 import type { DepartmentClient } from '../../gateway/provisioning/department-client.ts';
@@ -117,18 +118,21 @@ export async function startTestbed(opts: {
     },
     app(overrides = {}) {
       const platformKeys = overrides.platformKeys ?? new PlatformKeys(gatewayPool);
-      const revocations = new Revocations(gatewayPool, 0);
+      // Without LISTEN every check reads the database: tests see each change at once.
+      const directory = new DepartmentDirectory({ pool: gatewayPool });
       return createApp({
         pool: gatewayPool,
         platformKeys,
         verify: createVerifier({
           platformKeys: platformKeys.getKey,
-          isRevoked: (d, iat) => revocations.isRevoked(d, iat),
+          admit: admitFrom(directory, PLATFORM_ISSUER),
           ...overrides.verifier,
         }),
         metrics,
         limiter: new PgRateLimiter(gatewayPool),
         limitFor: async () => 1_000_000,
+        // app.request has no socket: every request comes from `unknown`, so tests raise the per-address limit.
+        unauthenticatedPerMinute: 100_000,
         departments: unusedDepartments,
         ...overrides,
       });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Component } from '../../controller/core/component.ts';
 import { loadConfig } from '../../controller/core/config.ts';
+import type { OnReconciled } from '../../controller/core/department/report.ts';
 import type { GrantSyncer } from '../../controller/core/grant/reconciler.ts';
 import { Manager } from '../../controller/core/manager.ts';
 import { ControllerMetrics } from '../../controller/core/metrics.ts';
@@ -25,7 +26,12 @@ export interface TestController {
 /** Runs a controller in-process as the RBAC-bound ServiceAccount, sharded to this test's objects. */
 export async function startTestController(
   adminKubeconfig: string,
-  opts: { components: Component[]; grantSyncers?: GrantSyncer[]; env?: Record<string, string> },
+  opts: {
+    components: Component[];
+    grantSyncers?: GrantSyncer[];
+    onDepartmentReconciled?: OnReconciled;
+    env?: Record<string, string>;
+  },
 ): Promise<TestController> {
   const shard = randomBytes(4).toString('hex');
   const kubeconfig = await controllerKubeconfig(
@@ -49,6 +55,7 @@ export async function startTestController(
     config,
     components: opts.components,
     grantSyncers: opts.grantSyncers,
+    onDepartmentReconciled: opts.onDepartmentReconciled,
     log: createLogger({ component: 'federation-controller', level: process.env.LOG_LEVEL ?? 'silent' }),
   });
   await manager.start();

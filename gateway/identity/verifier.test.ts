@@ -35,7 +35,7 @@ describe('verified-token cache', () => {
 
   it('does still refuse a cached token once its department is revoked', async () => {
     let revoked = false;
-    const verify = createVerifier({ platformKeys, isRevoked: async () => revoked });
+    const verify = createVerifier({ platformKeys, admit: async () => (revoked ? 'token revoked' : undefined) });
     const { token } = await mint();
     await verify(token);
     revoked = true;

@@ -10,8 +10,8 @@ import type { OidcIssuer } from './oidc-issuer.ts';
 
 export interface VerifierOptions {
   platformKeys: JWTVerifyGetKey;
-  /** Tokens of departments revoked after they were issued are refused. */
-  isRevoked?: (department: string, issuedAt: number) => Promise<boolean>;
+  /** Runs on every request after the signature (also for cached tokens): a reason refuses the token. */
+  admit?: (identity: Identity) => Promise<string | undefined>;
   oidc?: OidcIssuer[];
   issuer?: string;
   audience?: string;
@@ -26,7 +26,7 @@ export interface VerifierOptions {
   /**
    * How many verified tokens to remember until they expire (default 10,000; 0 turns it off). Verifying an
    * ES256 signature is the gateway's largest CPU cost per request, and an agent sends the same token all day.
-   * A hit still passes the revocation check; the key is the exact token text, so any change misses.
+   * A hit still passes the admission check (revocation, department status); the key is the exact token text, so any change misses.
    */
   cacheSize?: number;
 }
@@ -75,9 +75,8 @@ export function createVerifier(opts: VerifierOptions) {
   const cache = new Map<string, Verified>();
 
   const checkRevoked = async (identity: Identity) => {
-    if (identity.issuer === issuer && (await opts.isRevoked?.(identity.department, identity.issuedAt))) {
-      throw new TokenRejected('token revoked');
-    }
+    const refusal = await opts.admit?.(identity);
+    if (refusal) throw new TokenRejected(refusal);
   };
 
   const remember = (token: string, identity: Identity, exp: unknown) => {

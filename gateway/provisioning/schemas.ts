@@ -37,7 +37,7 @@ export const provisioningResponse = z.object({
 export const provisioningStatus = z.object({
   provisioning_id: z.string(),
   department_id: z.string(),
-  status: z.enum(['PROVISIONING', 'ACTIVE', 'FAILED', 'DEPROVISIONING']),
+  status: z.enum(['PROVISIONING', 'ACTIVE', 'FAILED', 'DEPROVISIONING', 'DEPROVISIONED']),
   progress: z.object({
     database: progressState,
     railway: progressState,
@@ -45,6 +45,19 @@ export const provisioningStatus = z.object({
     n8n: progressState,
     oauth: progressState,
   }),
+  steps: z
+    .record(
+      z.string(),
+      z.object({
+        step: z.string(),
+        state: progressState,
+        condition: z.string(),
+        reason: z.string(),
+        message: z.string(),
+      }),
+    )
+    .optional()
+    .describe('Every component of the provisioning (the seed steps and the platform’s own: namespace, gateway token).'),
   deployment_url: z.string().optional(),
   dashboard_url: z.string().optional(),
   created_at: z.string().optional(),

@@ -1,19 +1,23 @@
 import type pg from 'pg';
-import { CROSS_DEPT_ROLE } from '../../controller/platform/database/platform-roles.ts';
+import { ADMIN_ROLE, CROSS_DEPT_ROLE } from '../../controller/platform/database/platform-roles.ts';
 import { type AuditRecord, writeAudit } from '../audit/record.ts';
-import type { CrossDeptQueryRequest } from './schemas.ts';
-import { PERMISSION, querySql } from './sql.ts';
+import type { AggregateRequest, CrossDeptQueryRequest, SearchRequest } from './schemas.ts';
+import { AGGREGATE_SQL, PERMISSION, querySql } from './sql.ts';
 
 export type QueryVerdict =
   | { kind: 'unknown_target' }
   | { kind: 'no_grant' }
   | { kind: 'allowed'; results: Record<string, unknown>[] };
 
+/** grant: as cross_dept_query_role under a CrossDepartmentGrant; admin: as federation_admin_role. */
+export type Access = 'grant' | 'admin';
+
 export interface QueryRun {
   source: string;
+  access: Access;
   request: CrossDeptQueryRequest;
   /** The audit row written in the same transaction when the query is allowed (results_returned filled in). */
-  audit: Omit<AuditRecord, 'resultsReturned' | 'latencyMs'>;
+  audit: Omit<AuditRecord, 'resultsReturned' | 'latencyMs' | 'accessPath'>;
   startedAt: number;
 }
 
@@ -29,11 +33,21 @@ export async function enterQueryRole(client: pg.PoolClient, source: string, perm
   );
 }
 
-/** Runs the fixed SQL of the query type against the target's schema (inside a transaction set up as above). */
+/**
+ * Becomes federation_admin_role for this transaction only. The gateway's login role may SET ROLE to it but
+ * does not inherit it (gateway-role.ts), so outside such a transaction it has no admin rights.
+ */
+export async function enterAdminRole(client: pg.PoolClient): Promise<void> {
+  await client.query("SELECT set_config('role', $1, true), set_config('app.source_department', '', true)", [
+    ADMIN_ROLE,
+  ]);
+}
+
+/** Runs the fixed SQL of a search type against the target's schema (inside a transaction set up as above). */
 export async function runTenantQuery(
   client: pg.PoolClient,
   target: string,
-  request: Pick<CrossDeptQueryRequest, 'query_type' | 'query_params'>,
+  request: Pick<SearchRequest, 'query_type' | 'query_params'>,
 ): Promise<Record<string, unknown>[]> {
   const { rows } = await client.query({
     name: `xq:${target}:${request.query_type}`,
@@ -43,13 +57,38 @@ export async function runTenantQuery(
   return rows;
 }
 
+/** Counts by period; 30 days up to now unless the request bounds it. */
+export async function runAggregate(
+  client: pg.PoolClient,
+  access: Access,
+  target: string,
+  params: AggregateRequest['query_params'],
+): Promise<Record<string, unknown>[]> {
+  const until = params.until ? new Date(params.until) : new Date();
+  const since = params.since ? new Date(params.since) : new Date(until.getTime() - 30 * 86_400_000);
+  const { rows } = await client.query({
+    name: `xq:aggregate:${access}`,
+    text: AGGREGATE_SQL[access],
+    values: [target, params.period, since, until],
+  });
+  return rows;
+}
+
+const CHECK_SQL = {
+  grant: `SELECT d.status, federation.cross_dept_allowed($1, $2, $3, $4) AS allowed
+            FROM (SELECT 1) one LEFT JOIN federation.departments d ON d.department_id = $3`,
+  admin: `SELECT d.status, true AS allowed
+            FROM (SELECT $1::text, $2::text, $4::text) one LEFT JOIN federation.departments d ON d.department_id = $3`,
+} as const;
+
 /**
- * One transaction on one pooled connection: become cross_dept_query_role, check the target and the grant (the
- * database's RLS checks the grant again on every row), run the query, write the audit row. If the audit row
- * cannot be written the transaction fails and no data is returned.
+ * One transaction on one pooled connection: become cross_dept_query_role (or, for an admin,
+ * federation_admin_role), check the target and the grant (the database's RLS checks the grant again on every
+ * row), run the query, write the audit row. If the audit row cannot be written the transaction fails and no
+ * data is returned.
  */
 export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promise<QueryVerdict> {
-  const { request, source } = run;
+  const { request, source, access } = run;
   const target = request.target_department_id;
   const permission = PERMISSION[request.query_type];
   const client = await pool.connect();
@@ -57,11 +96,11 @@ export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promi
   try {
     await client.query('BEGIN');
     try {
-      await enterQueryRole(client, source, permission);
+      if (access === 'admin') await enterAdminRole(client);
+      else await enterQueryRole(client, source, permission);
       const { rows } = await client.query<{ status: string | null; allowed: boolean }>({
-        name: 'xq:check',
-        text: `SELECT d.status, federation.cross_dept_allowed($1, $2, $3, $4) AS allowed
-                 FROM (SELECT 1) one LEFT JOIN federation.departments d ON d.department_id = $3`,
+        name: `xq:check:${access}`,
+        text: CHECK_SQL[access],
         values: [source, permission, target, request.query_type],
       });
       const check = rows[0];
@@ -73,9 +112,13 @@ export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promi
         await client.query('ROLLBACK');
         return { kind: 'no_grant' };
       }
-      const results = await runTenantQuery(client, target, request);
+      const results =
+        request.query_type === 'aggregate'
+          ? await runAggregate(client, access, target, request.query_params)
+          : await runTenantQuery(client, target, request);
       await writeAudit(client, {
         ...run.audit,
+        accessPath: access,
         resultsReturned: results.length,
         latencyMs: performance.now() - run.startedAt,
       });

@@ -1,12 +1,13 @@
 import { escapeIdentifier } from 'pg';
 import { tenantSchemaFor } from '../../crds/names.ts';
-import type { QueryType } from './schemas.ts';
+import type { QueryType, SearchType } from './schemas.ts';
 
 /** The grant permission each query type needs (the tenant policies check it again). */
-export const PERMISSION: Record<QueryType, 'search' | 'read'> = {
+export const PERMISSION: Record<QueryType, 'search' | 'read' | 'aggregate'> = {
   search_documents: 'search',
   search_emails: 'search',
   get_contact: 'read',
+  aggregate: 'aggregate',
 };
 
 const SNIPPET = `'MaxWords=30, MinWords=10, MaxFragments=1, StartSel=**, StopSel=**'`;
@@ -16,7 +17,7 @@ const SNIPPET = `'MaxWords=30, MinWords=10, MaxFragments=1, StartSel=**, StopSel
  * interpolated, derived from a validated department id and quoted; results are bounded snippets, never whole
  * documents.
  */
-const TEMPLATES: Record<QueryType, (schema: string) => string> = {
+const TEMPLATES: Record<SearchType, (schema: string) => string> = {
   search_documents: (s) => `
     SELECT d.drive_file_id AS id, d.file_name AS title, d.mime_type, d.web_view_link AS url,
            d.drive_modified_time AS modified_at,
@@ -46,7 +47,7 @@ const TEMPLATES: Record<QueryType, (schema: string) => string> = {
 
 const cache = new Map<string, string>();
 
-export function querySql(targetDepartment: string, type: QueryType): string {
+export function querySql(targetDepartment: string, type: SearchType): string {
   const key = `${targetDepartment}\u0000${type}`;
   let sql = cache.get(key);
   if (!sql) {
@@ -55,3 +56,16 @@ export function querySql(targetDepartment: string, type: QueryType): string {
   }
   return sql;
 }
+
+/**
+ * Counts per period as $2 (hour, day, week, month) from $3 to $4. Through a grant the database checks the
+ * aggregate permission itself (cross_dept_aggregate); an admin counts directly under the admin-bypass policies.
+ */
+export const AGGREGATE_SQL = {
+  grant: `SELECT to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS period_start,
+                 tool_calls::int, emails::int, documents::int
+            FROM federation.cross_dept_aggregate($1, $2, $3, $4)`,
+  admin: `SELECT to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS period_start,
+                 tool_calls::int, emails::int, documents::int
+            FROM federation.department_activity($1, $2, $3, $4)`,
+} as const;

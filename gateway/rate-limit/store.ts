@@ -6,39 +6,52 @@ export interface RateLimitDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
-  /** Seconds until the current window ends. */
+  /** Seconds until the oldest admitted request leaves the window (a refused caller may retry then). */
   resetSeconds: number;
   windowSeconds: number;
 }
 
+/** Who a bucket's refusals are counted for in the audit trail (a department, or `(unauthenticated)`). */
+export interface RateLimitSubject {
+  source: string;
+  scope: string;
+}
+
 /**
- * Fixed-window counters in federation.gateway_rate_limits, shared by every gateway replica: each request is
- * one atomic upsert that increments and returns the window's count, so concurrent replicas can never admit
- * more than the limit together.
+ * Sliding-window limits shared by every gateway replica: one call of federation.rate_limit_hit (migration
+ * 0007) per request, which locks the bucket, counts the requests admitted in the window ending now and
+ * admits or refuses; a refusal is counted for the audit trail in the same call. No stretch of the window's
+ * length ever admits more than the limit, across replicas and window edges.
  */
 export class PgRateLimiter {
   constructor(private readonly db: Queryable) {}
 
-  async hit(bucket: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
-    const { rows } = await this.db.query<{ hits: number; reset: number }>(
-      `INSERT INTO federation.gateway_rate_limits AS r (bucket, window_start, hits)
-       VALUES ($1, date_bin(make_interval(secs => $2), now(), timestamptz 'epoch'), 1)
-       ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1
-       RETURNING hits, ceil(extract(epoch FROM r.window_start + make_interval(secs => $2) - now()))::int AS reset`,
-      [bucket, windowSeconds],
-    );
-    const { hits, reset } = rows[0] as { hits: number; reset: number };
+  async hit(bucket: string, limit: number, windowSeconds: number, who: RateLimitSubject): Promise<RateLimitDecision> {
+    const { rows } = await this.db.query<{ allowed: boolean; hits: number; reset_seconds: number }>({
+      name: 'rate-limit-hit',
+      text: 'SELECT allowed, hits, reset_seconds FROM federation.rate_limit_hit($1, $2, $3, $4, $5)',
+      values: [bucket.slice(0, 200), limit, windowSeconds, who.source.slice(0, 100), who.scope.slice(0, 30)],
+    });
+    const { allowed, hits, reset_seconds } = rows[0] as { allowed: boolean; hits: number; reset_seconds: number };
     return {
-      allowed: hits <= limit,
+      allowed,
       limit,
       remaining: Math.max(0, limit - hits),
-      resetSeconds: Math.max(1, reset),
+      resetSeconds: Math.max(1, reset_seconds),
       windowSeconds,
     };
   }
 
-  /** Drops windows that ended more than a day ago. */
-  async sweep(): Promise<void> {
-    await this.db.query("DELETE FROM federation.gateway_rate_limits WHERE window_start < now() - interval '1 day'");
+  /**
+   * Moves counted refusals of finished minutes (or of every minute, with `all`) into the audit trail as one
+   * row per bucket and minute; returns how many rows it wrote.
+   */
+  async flushRefusals(all = false): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      all
+        ? "SELECT federation.flush_refusals(now() + interval '1 minute') AS n"
+        : 'SELECT federation.flush_refusals() AS n',
+    );
+    return rows[0]?.n ?? 0;
   }
 }

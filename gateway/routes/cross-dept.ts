@@ -2,11 +2,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { z } from 'zod';
+import { AUDIT_ENTRY_SQL, auditEntry, type TrailRow } from '../audit/entries.ts';
+import { requesterOf } from '../audit/record.ts';
 import { sanitizeParams } from '../audit/sanitize.ts';
 import type { Verify } from '../identity/verifier.ts';
 import type { Metrics } from '../metrics.ts';
 import { type AuditVariables, auditTrail } from '../middleware/audit/index.ts';
-import { bearerAuth } from '../middleware/auth/index.ts';
+import { bearerAuth, type UnauthenticatedLimit } from '../middleware/auth/index.ts';
 import { fail } from '../middleware/problem/index.ts';
 import { rateLimit } from '../middleware/rate-limit/index.ts';
 import { executeCrossDeptQuery } from '../query/execute.ts';
@@ -21,6 +23,7 @@ export interface CrossDeptRouteDeps {
   metrics: Metrics;
   limiter: PgRateLimiter;
   limitFor: LimitFor;
+  unauthenticated?: UnauthenticatedLimit;
 }
 
 /** Best-effort fields for the audit row of a body that failed validation. */
@@ -35,7 +38,7 @@ function describeRaw(body: unknown): { target: string | null; queryType: string;
 
 export function crossDeptRoutes(deps: CrossDeptRouteDeps) {
   const app = new Hono<{ Variables: AuditVariables }>();
-  const auth = bearerAuth({ verify: deps.verify });
+  const auth = bearerAuth({ verify: deps.verify, unauthenticated: deps.unauthenticated });
 
   app.post(
     '/query',
@@ -54,20 +57,26 @@ export function crossDeptRoutes(deps: CrossDeptRouteDeps) {
       const draft = c.var.audit;
       Object.assign(draft, describeRaw(body));
       const request = parseOr400(crossDeptQueryRequest, body);
+      const me = c.var.identity;
+      // Platform admins read any department as federation_admin_role; everyone else needs a grant.
+      const access = me.role === 'admin' ? 'admin' : 'grant';
       Object.assign(draft, {
         target: request.target_department_id,
         queryType: request.query_type,
         params: request.query_params,
         sessionId: request.requester_context?.session_id ?? null,
         userEmail: request.requester_context?.user_email ?? null,
+        accessPath: access,
       });
       const verdict = await executeCrossDeptQuery(deps.pool, {
-        source: c.var.identity.department,
+        source: me.department,
+        access,
         request,
         startedAt: c.var.startedAt,
         audit: {
           id: draft.id,
-          source: c.var.identity.department,
+          source: me.department,
+          requester: requesterOf(me),
           target: request.target_department_id,
           queryType: request.query_type,
           params: request.query_params,
@@ -79,10 +88,7 @@ export function crossDeptRoutes(deps: CrossDeptRouteDeps) {
       });
       if (verdict.kind === 'unknown_target') fail(404, `No active department ${request.target_department_id}.`);
       if (verdict.kind === 'no_grant') {
-        fail(
-          403,
-          `No grant lets ${c.var.identity.department} run ${request.query_type} on ${request.target_department_id}.`,
-        );
+        fail(403, `No grant lets ${me.department} run ${request.query_type} on ${request.target_department_id}.`);
       }
       draft.written = true;
       draft.resultsReturned = verdict.results.length;
@@ -91,6 +97,7 @@ export function crossDeptRoutes(deps: CrossDeptRouteDeps) {
         results: verdict.results,
         results_count: verdict.results.length,
         query_id: draft.id,
+        access,
       });
     },
   );
@@ -103,24 +110,14 @@ export function crossDeptRoutes(deps: CrossDeptRouteDeps) {
       const id = z.uuid().safeParse(c.req.param('query_id'));
       c.var.audit.params = { query_id: c.req.param('query_id') };
       if (!id.success) fail(404, 'No such audit entry.');
-      const { rows } = await deps.pool.query(
-        `SELECT id, source_department_id, target_department_id, query_type, query_params, requester_session_id,
-                requester_user_email, results_returned, success, decision, outcome, latency_ms, error_message,
-                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
-           FROM federation.cross_dept_audit WHERE id = $1`,
-        [id.data],
-      );
+      const { rows } = await deps.pool.query<TrailRow>(AUDIT_ENTRY_SQL, [id.data]);
       const row = rows[0];
       const me = c.var.identity;
       // Anyone but the two departments and admins gets the same answer as for a missing entry.
-      const visible =
-        row &&
-        (me.role === 'admin' ||
-          row.source_department_id === me.department ||
-          row.target_department_id === me.department);
+      const visible = row && (me.role === 'admin' || row.department === me.department || row.target === me.department);
       if (!visible) fail(404, 'No such audit entry.');
-      c.var.audit.target = row.target_department_id;
-      return c.json(row);
+      c.var.audit.target = row.target;
+      return c.json(auditEntry(row));
     },
   );
 

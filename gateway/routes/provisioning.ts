@@ -4,15 +4,16 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { ApiError, isNotFound } from '../../controller/platform/kube/rest-client.ts';
 import { departmentSpec } from '../../crds/department.ts';
+import { departmentId } from '../identity/identity.ts';
 import type { Verify } from '../identity/verifier.ts';
 import type { Metrics } from '../metrics.ts';
 import { type AuditVariables, auditTrail } from '../middleware/audit/index.ts';
-import { bearerAuth, requireRole } from '../middleware/auth/index.ts';
+import { bearerAuth, requireRole, type UnauthenticatedLimit } from '../middleware/auth/index.ts';
 import { fail } from '../middleware/problem/index.ts';
 import { rateLimit } from '../middleware/rate-limit/index.ts';
 import type { DepartmentClient } from '../provisioning/department-client.ts';
 import { type ProvisioningRequest, provisioningRequest } from '../provisioning/schemas.ts';
-import { provisioningStatusOf } from '../provisioning/status.ts';
+import { PROVISIONING_RECORD_SQL, type ProvisioningRecord, provisioningStatusOf } from '../provisioning/status.ts';
 import type { PgRateLimiter } from '../rate-limit/store.ts';
 import { jsonBody, parseOr400 } from './validation.ts';
 
@@ -24,6 +25,7 @@ export interface ProvisioningRouteDeps {
   departments: DepartmentClient;
   /** Provisioning changes per caller per hour (seed: 5). */
   provisioningPerHour: number;
+  unauthenticated?: UnauthenticatedLimit;
 }
 
 /** The seed's request mapped onto a Department spec, validated by the CRD's own zod schema. */
@@ -51,7 +53,7 @@ export function provisioningRoutes(deps: ProvisioningRouteDeps) {
   const app = new Hono<{ Variables: AuditVariables }>();
   const guard = (queryType: string) =>
     [
-      bearerAuth({ verify: deps.verify }),
+      bearerAuth({ verify: deps.verify, unauthenticated: deps.unauthenticated }),
       auditTrail({ db: deps.pool, metrics: deps.metrics, queryType }),
       requireRole(['admin']),
     ] as const;
@@ -99,27 +101,23 @@ export function provisioningRoutes(deps: ProvisioningRouteDeps) {
     const id = z.uuid().safeParse(c.req.param('provisioning_id'));
     c.var.audit.params = { provisioning_id: c.req.param('provisioning_id') };
     if (!id.success) fail(404, 'No such provisioning request.');
-    const { rows } = await deps.pool.query<{ department_id: string }>(
-      'SELECT department_id FROM federation.provisioning_requests WHERE provisioning_id = $1',
-      [id.data],
-    );
-    const name = rows[0]?.department_id;
-    if (!name) fail(404, 'No such provisioning request.');
-    c.var.audit.target = name;
-    const department = await deps.departments.get(name).catch((err) => {
-      if (isNotFound(err)) fail(404, 'No such provisioning request.');
-      throw err;
-    });
-    // A Department recreated under the same name is a different provisioning.
-    if (department.metadata.uid !== id.data) fail(404, 'No such provisioning request.');
-    return c.json(provisioningStatusOf(department));
+    const { rows } = await deps.pool.query<ProvisioningRecord>(PROVISIONING_RECORD_SQL, [id.data]);
+    const record = rows[0];
+    if (!record) fail(404, 'No such provisioning request.');
+    c.var.audit.target = record.department_id;
+    return c.json(provisioningStatusOf(record));
   });
 
   app.delete('/deprovision/:department_id', ...guard('deprovision_department'), limited, async (c) => {
-    const name = c.req.param('department_id');
-    c.var.audit.target = name.slice(0, 100);
+    // Validated before anything reaches the API server: a name with `/`, `..` or `%2F` would address another
+    // resource (e.g. departments/<name>/status) in the Department path.
+    const param = departmentId.safeParse(c.req.param('department_id'));
+    c.var.audit.params = { department_id: c.req.param('department_id').slice(0, 100) };
+    if (!param.success) fail(400, 'Invalid request: department_id must be a department id (a DNS label).');
+    const name = param.data;
+    c.var.audit.target = name;
     await deps.departments.delete(name).catch((err) => {
-      if (isNotFound(err)) fail(404, `No department ${name.slice(0, 100)}.`);
+      if (isNotFound(err)) fail(404, `No department ${name}.`);
       refusal(err);
     });
     return c.json(

@@ -6,7 +6,8 @@ import { isValidDepartmentName } from './names.ts';
 /** A CrossDepartmentGrant as the controller reads it (spec already validated by the API server and zod). */
 export interface GrantObject {
   metadata: { name: string; annotations?: Record<string, string> };
-  spec: CrossDepartmentGrantSpec;
+  /** `suspend` may be absent (the API server defaults it to false). */
+  spec: Omit<CrossDepartmentGrantSpec, 'suspend'> & { suspend?: boolean };
 }
 
 /** Who approved a grant, for the audit trail; `kubernetes` when the annotation is absent. */
@@ -30,6 +31,8 @@ export async function syncGrant(
   now = new Date(),
 ): Promise<GrantSyncResult> {
   const { sourceDepartment, targetDepartment, permissions, queryTypes, expiresAt, reason } = grant.spec;
+  // A suspended grant keeps its row, switched off: the policies and the gateway check `enabled`.
+  const enabled = grant.spec.suspend !== true;
   if (!isValidDepartmentName(sourceDepartment) || !isValidDepartmentName(targetDepartment)) {
     throw new TerminalError('InvalidDepartmentName', 'source and target must be department names');
   }
@@ -38,11 +41,11 @@ export async function syncGrant(
     `INSERT INTO federation.cross_dept_permissions
        (grant_name, source_department_id, target_department_id, permissions, query_types, expires_at, enabled,
         granted_by, reason)
-     VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8)
+     VALUES ($1, $2, $3, $4, $5, $6, $9, $7, $8)
      ON CONFLICT (grant_name) DO UPDATE SET
        source_department_id = EXCLUDED.source_department_id, target_department_id = EXCLUDED.target_department_id,
        permissions = EXCLUDED.permissions, query_types = EXCLUDED.query_types, expires_at = EXCLUDED.expires_at,
-       enabled = true, granted_by = EXCLUDED.granted_by, reason = EXCLUDED.reason, updated_at = now()`,
+       enabled = EXCLUDED.enabled, granted_by = EXCLUDED.granted_by, reason = EXCLUDED.reason, updated_at = now()`,
     [
       grant.metadata.name,
       sourceDepartment,
@@ -52,8 +55,10 @@ export async function syncGrant(
       expires ?? null,
       grant.metadata.annotations?.[GRANTED_BY_ANNOTATION] ?? 'kubernetes',
       reason,
+      enabled,
     ],
   );
+  if (!enabled) return { active: false };
   if (!expires) return { active: true };
   const remaining = expires.getTime() - now.getTime();
   return remaining > 0

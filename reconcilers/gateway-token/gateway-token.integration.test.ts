@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { paths } from '../../controller/core/kube-api.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import { KEY_SECRET_NAMESPACE, TOKEN_SECRET_NAME } from '../../controller/platform/tokens/constants.ts';
+import {
+  KEY_SECRET_NAMESPACE,
+  PLATFORM_ISSUER,
+  TOKEN_SECRET_NAME,
+} from '../../controller/platform/tokens/constants.ts';
 import { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import {
@@ -16,8 +20,9 @@ import {
   testContext,
 } from '../../e2e/support/database.ts';
 import { ensureNamespace } from '../../e2e/support/gateway.ts';
+import { revocationCheck } from '../../gateway/identity/admission.ts';
+import { DepartmentDirectory } from '../../gateway/identity/department-directory.ts';
 import { PlatformKeys } from '../../gateway/identity/platform-keys.ts';
-import { Revocations } from '../../gateway/identity/revocations.ts';
 import { createVerifier } from '../../gateway/identity/verifier.ts';
 import { createGatewayTokenComponent } from './component.ts';
 
@@ -36,10 +41,9 @@ describe('gateway-token component', () => {
     return Buffer.from(s.data.token, 'base64').toString();
   }
   function verifier() {
-    const revocations = new Revocations(db.pool, 0);
     return createVerifier({
       platformKeys: new PlatformKeys(db.pool).getKey,
-      isRevoked: (d, iat) => revocations.isRevoked(d, iat),
+      admit: revocationCheck(new DepartmentDirectory({ pool: db.pool }), PLATFORM_ISSUER),
     });
   }
 

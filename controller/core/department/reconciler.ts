@@ -8,6 +8,7 @@ import { type KubeApi, paths } from '../kube-api.ts';
 import type { Logger } from '../logger.ts';
 import type { ReconcileResult } from '../reconcile-result.ts';
 import { applyComponents, deleteComponents, isDeleted, type Outcome, sortComponents } from './component-graph.ts';
+import { componentReports, type OnReconciled } from './report.ts';
 import { componentConditions, nextPhase, statusEqual, summarize } from './status.ts';
 
 export interface DepartmentReconcilerDeps {
@@ -18,6 +19,11 @@ export interface DepartmentReconcilerDeps {
   log: Logger;
   /** Consecutive failed reconciles of a key so far (from the work queue's backoff). */
   failures(name: string): number;
+  /**
+   * Called after each reconcile wrote status, with every component's outcome (e.g. to keep provisioning
+   * records); an error fails the reconcile, so the record is retried with the same backoff.
+   */
+  onReconciled?: OnReconciled;
 }
 
 /** Raised after status was written, so the work queue retries with backoff. */
@@ -81,6 +87,13 @@ export class DepartmentReconciler {
     };
     await this.writeStatus(dept, status);
     await this.announce(dept, previous, status, outcomes);
+    await this.deps.onReconciled?.(dept, {
+      phase,
+      deleting: false,
+      starting: false,
+      components: componentReports(outcomes),
+      status,
+    });
 
     const failed = outcomes.filter((o) => o.error !== undefined && !o.terminal);
     if (failed.length > 0) {
@@ -120,6 +133,13 @@ export class DepartmentReconciler {
       'ProvisioningStarted',
       `provisioning generation ${dept.metadata.generation}`,
     );
+    await this.deps.onReconciled?.(dept, {
+      phase: 'Provisioning',
+      deleting: false,
+      starting: true,
+      components: [],
+      status,
+    });
     return status;
   }
 
@@ -152,6 +172,14 @@ export class DepartmentReconciler {
     if (!dept.metadata.finalizers?.includes(FINALIZER)) return {};
     const previous = dept.status ?? {};
     // A suspended Department is released without touching external resources (as Flux does).
+    // Told first: a recorder marks the department as leaving before slow deletes (e.g. a Pulumi destroy) run.
+    await this.deps.onReconciled?.(dept, {
+      phase: 'Deprovisioning',
+      deleting: true,
+      starting: false,
+      components: [],
+      status: previous,
+    });
     const outcomes = dept.spec.suspend ? [] : await deleteComponents(this.components, context);
     const done = outcomes.every(isDeleted);
     if (!done) {

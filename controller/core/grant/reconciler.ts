@@ -38,7 +38,10 @@ export interface GrantReconcilerDeps {
   now?: () => number;
 }
 
-/** A grant is Ready while both departments exist and it has not expired; it flips to Expired on time. */
+/**
+ * A grant is Ready while both departments exist, it is not suspended and it has not expired; it flips to
+ * Expired on time.
+ */
 export class GrantReconciler {
   constructor(private readonly deps: GrantReconcilerDeps) {}
 
@@ -78,8 +81,13 @@ export class GrantReconciler {
     const missing = [grant.spec.sourceDepartment, grant.spec.targetDepartment].filter(
       (d) => !this.deps.departmentExists(d),
     );
-    const ready =
-      expiresAt !== undefined && expiresAt <= now
+    const ready = grant.spec.suspend
+      ? {
+          status: 'False' as const,
+          reason: Reason.Suspended,
+          message: 'spec.suspend is true: the grant does not apply',
+        }
+      : expiresAt !== undefined && expiresAt <= now
         ? { status: 'False' as const, reason: Reason.Expired, message: `grant expired at ${grant.spec.expiresAt}` }
         : missing.length > 0
           ? {

@@ -28,10 +28,12 @@ describe('migrateFederation', () => {
       "SELECT array_agg(tablename::text ORDER BY tablename) AS t FROM pg_tables WHERE schemaname = 'federation' AND tablename NOT LIKE '\\_\\_%'",
     );
     expect(rows[0].t).toEqual([
+      'audit_chain_heads',
       'cross_dept_audit',
       'cross_dept_permissions',
       'departments',
-      'gateway_rate_limits',
+      'gateway_rate_windows',
+      'gateway_refusals',
       'gateway_signing_keys',
       'gateway_token_revocations',
       'oauth_credentials',

@@ -34,7 +34,7 @@ export async function upsertDepartmentRow(
       n.schema,
       JSON.stringify(spec.enabledTools),
       spec.adminEmail,
-      JSON.stringify(spec.customSettings ?? {}),
+      JSON.stringify(spec), // the full configuration (the spec holds no secrets, only Secret references)
       metadata.generation,
     ],
   );

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -22,6 +23,14 @@ export const federation = pgSchema('federation');
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
+/** Hash-chain columns an audit table's BEFORE INSERT trigger fills in (migration 0006); callers never set them. */
+const chainColumns = () => ({
+  chain: varchar('chain', { length: 120 }),
+  chainSeq: bigint('chain_seq', { mode: 'number' }),
+  prevHash: bytea('prev_hash'),
+  rowHash: bytea('row_hash'),
+});
+
 export const gatewayOutcomes = ['allowed', 'denied', 'rate_limited', 'invalid', 'failed'] as const;
 
 export const departmentStatuses = ['PROVISIONING', 'ACTIVE', 'DEPROVISIONING', 'FAILED', 'DEPROVISIONED'] as const;
@@ -37,6 +46,8 @@ export const departments = federation.table(
     tenantSchema: varchar('tenant_schema', { length: 63 }).notNull(),
     railwayProjectId: varchar('railway_project_id', { length: 255 }),
     railwayDeploymentUrl: text('railway_deployment_url'),
+    /** Where an operator watches the department's runtime (the Railway project's dashboard). */
+    dashboardUrl: text('dashboard_url'),
     n8nWorkflowIds: jsonb('n8n_workflow_ids').$type<Record<string, string>>(),
     enabledTools: jsonb('enabled_tools').$type<string[]>().notNull().default([]),
     adminEmail: varchar('admin_email', { length: 255 }).notNull(),
@@ -68,8 +79,14 @@ export const provisioningJobs = federation.table(
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** The Department's uid: the facade's provisioning_id (a Department recreated under the same name differs). */
+    departmentUid: uuid('department_uid'),
+    /** Each component's last condition: {component: {step, status, reason, message}}. */
+    steps: jsonb('steps').$type<Record<string, unknown>>().notNull().default({}),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    index('idx_provisioning_jobs_uid').on(t.departmentUid),
     unique('provisioning_jobs_generation').on(t.departmentId, t.generation),
     index('idx_provisioning_status').on(t.status),
     check('valid_status', sql`${t.status} IN ('PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED')`),
@@ -144,8 +161,18 @@ export const crossDeptAudit = federation.table(
     outcome: varchar('outcome', { length: 20, enum: gatewayOutcomes }),
     requesterUserEmail: varchar('requester_user_email', { length: 320 }),
     createdAt: createdAt(),
+    /** Who the verified token speaks for (never caller-supplied). */
+    requesterSubject: varchar('requester_subject', { length: 255 }),
+    requesterIssuer: varchar('requester_issuer', { length: 255 }),
+    requesterRole: varchar('requester_role', { length: 10 }),
+    /** How the target was read: `grant` (cross_dept_query_role) or `admin` (federation_admin_role). */
+    accessPath: varchar('access_path', { length: 10 }),
+    /** For an aggregated rate-limit row: how many refused requests it stands for. */
+    refusedCount: integer('refused_count'),
+    ...chainColumns(),
   },
   (t) => [
+    index('idx_cross_dept_chain').on(t.chain, t.chainSeq),
     index('idx_cross_dept_source').on(t.sourceDepartmentId),
     index('idx_cross_dept_target').on(t.targetDepartmentId),
     index('idx_cross_dept_created').on(t.createdAt.desc()),
@@ -158,19 +185,41 @@ export const crossDeptAudit = federation.table(
   ],
 );
 
-/** Fixed-window request counters shared by every gateway replica (one upsert per request). */
-export const gatewayRateLimits = federation.table(
-  'gateway_rate_limits',
+/**
+ * Sliding-window counters shared by every gateway replica: `slots` maps a slot number (1/60 of the window) to
+ * the requests admitted in it; federation.rate_limit_hit() reads and updates a bucket in one locked step.
+ */
+export const gatewayRateWindows = federation.table('gateway_rate_windows', {
+  bucket: varchar('bucket', { length: 200 }).primaryKey(),
+  slots: jsonb('slots').$type<Record<string, number>>().notNull().default({}),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Refused requests counted per bucket and minute, until a gateway moves them into the audit trail as one row. */
+export const gatewayRefusals = federation.table(
+  'gateway_refusals',
   {
     bucket: varchar('bucket', { length: 200 }).notNull(),
-    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
-    hits: integer('hits').notNull(),
+    periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
+    source: varchar('source', { length: 100 }).notNull(),
+    scope: varchar('scope', { length: 30 }).notNull(),
+    refused: integer('refused').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.bucket, t.windowStart] }),
-    index('idx_gateway_rate_limits_window').on(t.windowStart),
-  ],
+  (t) => [primaryKey({ columns: [t.bucket, t.periodStart] })],
 );
+
+/** The head of each audit hash chain (one per department and table); only the chain trigger writes here. */
+export const auditChainHeads = federation.table('audit_chain_heads', {
+  chain: varchar('chain', { length: 120 }).primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  head: bytea('head').notNull(),
+  /** The head before the last append (the last row's prev_hash), so one upsert both links and returns it. */
+  prev: bytea('prev'),
+  /** Rows up to this seq were removed by retention; the first remaining row links to pruned_hash. */
+  prunedSeq: bigint('pruned_seq', { mode: 'number' }).notNull().default(0),
+  prunedHash: bytea('pruned_hash'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /**
  * Public halves of the platform token signing keys (the private keys stay in a Secret the controller reads).
@@ -214,8 +263,13 @@ export const securityAudit = federation.table(
     actor: varchar('actor', { length: 255 }),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
+    /** `security` (breaches, refusals, drift, key rotations) or `provisioning` (job and step transitions). */
+    category: varchar('category', { length: 20 }).notNull().default('security'),
+    ...chainColumns(),
   },
   (t) => [
+    index('idx_security_audit_chain').on(t.chain, t.chainSeq),
+    check('valid_category', sql`${t.category} IN ('security', 'provisioning')`),
     index('idx_security_audit_event').on(t.eventType, t.createdAt.desc()),
     index('idx_security_audit_department').on(t.departmentId),
     index('idx_security_audit_created').on(t.createdAt.desc()),

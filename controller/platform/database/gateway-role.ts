@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { KubeApi } from '../../core/component.ts';
 import { paths } from '../../core/kube-api.ts';
 import { isConflict, isNotFound } from '../kube/rest-client.ts';
-import { CROSS_DEPT_ROLE } from './platform-roles.ts';
+import { ADMIN_ROLE, CROSS_DEPT_ROLE } from './platform-roles.ts';
 import { generatePassword, scramVerifier } from './scram.ts';
 
 export const GATEWAY_ROLE = 'federation_gateway';
@@ -25,7 +25,8 @@ const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Idempotently gives the gateway its own login role, a member of cross_dept_query_role (so it reads tenants
- * only through the cross-department policies, may insert audit rows and never update or delete them), with a
+ * only through the cross-department policies, may insert audit rows and never update or delete them) that may
+ * SET ROLE federation_admin_role for an admin's query without inheriting it, with a
  * generated password kept in Secret `federation-system/gateway-database` (fields username, password, url).
  * Returns the connection string. The password is set as a SCRAM verifier, so it never appears in SQL text.
  */
@@ -86,6 +87,15 @@ export async function ensureGatewayDatabase(opts: GatewayDatabaseOptions): Promi
       `ALTER ROLE ${id} LOGIN INHERIT NOSUPERUSER NOBYPASSRLS PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`,
     );
     await client.query(`GRANT ${CROSS_DEPT_ROLE} TO ${id}`);
+    // Admin queries run as federation_admin_role, SET for one transaction only: the gateway may become it but
+    // does not inherit it, so none of its other statements pass the admin-bypass policies (PostgreSQL 16+;
+    // on older servers the membership is not granted and admin queries fail).
+    const { rows: version } = await client.query<{ v: number }>(
+      "SELECT current_setting('server_version_num')::int AS v",
+    );
+    if ((version[0]?.v ?? 0) >= 160000) {
+      await client.query(`GRANT ${ADMIN_ROLE} TO ${id} WITH INHERIT FALSE, SET TRUE`);
+    }
     const { rows } = await client.query<{ db: string }>('SELECT current_database() AS db');
     await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(rows[0]?.db ?? '')} TO ${id}`);
   } finally {

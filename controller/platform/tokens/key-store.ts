@@ -132,10 +132,16 @@ export class SigningKeyStore {
     const fingerprint = keys.map((k) => k.kid).join(',');
     if (fingerprint === this.published) return;
     for (const key of keys) {
+      // A key published for the first time is a rotation: it goes into the security trail (kid only).
       await this.opts.pool.query(
-        `INSERT INTO federation.gateway_signing_keys (kid, alg, public_jwk, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (kid) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+        `WITH published AS (
+           INSERT INTO federation.gateway_signing_keys (kid, alg, public_jwk, created_at, expires_at)
+           VALUES ($1::text, $2::text, $3, $4, $5)
+           ON CONFLICT (kid) DO UPDATE SET expires_at = EXCLUDED.expires_at
+           RETURNING (xmax = 0) AS added)
+         INSERT INTO federation.security_audit (event_type, severity, actor, details)
+         SELECT 'SIGNING_KEY_ROTATED', 'info', 'federation-controller', jsonb_build_object('kid', $1::text, 'alg', $2::text)
+           FROM published WHERE added`,
         [key.kid, key.alg, JSON.stringify(key.publicJwk), key.createdAt, this.retiresAt(key)],
       );
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type pg from 'pg';
-import { outcomeOf, writeAudit } from '../../audit/record.ts';
+import { outcomeOf, requesterOf, writeAudit } from '../../audit/record.ts';
 import { sanitizeParams } from '../../audit/sanitize.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { AuthVariables } from '../auth/index.ts';
@@ -18,6 +18,7 @@ export interface AuditDraft {
   userEmail?: string | null;
   resultsReturned?: number | null;
   errorMessage?: string | null;
+  accessPath?: 'grant' | 'admin' | null;
   /** Set when the route already wrote the row (an allowed query, inside its own transaction). */
   written?: boolean;
 }
@@ -26,8 +27,9 @@ export type AuditVariables = AuthVariables & { audit: AuditDraft; startedAt: num
 
 /**
  * Gives every authenticated request one row in federation.cross_dept_audit, whatever its outcome (allowed,
- * denied, rate-limited, invalid, failed). Runs right after authentication. If the row cannot be written the
- * request fails: there are no unaudited answers.
+ * denied, invalid, failed); a rate-limited one is counted by the limiter and reaches the trail aggregated.
+ * Runs right after authentication. If the row cannot be written the request fails: there are no unaudited
+ * answers.
  */
 export function auditTrail(opts: { db: Pick<pg.Pool, 'query'>; metrics: Metrics; queryType: string }) {
   return createMiddleware<{ Variables: AuditVariables }>(async function auditTrail(c, next) {
@@ -40,6 +42,8 @@ export function auditTrail(opts: { db: Pick<pg.Pool, 'query'>; metrics: Metrics;
       await writeAudit(opts.db, {
         id: draft.id,
         source: c.var.identity.department,
+        requester: requesterOf(c.var.identity),
+        accessPath: draft.accessPath ?? null,
         target: draft.target,
         queryType: draft.queryType,
         params: draft.params === undefined ? undefined : sanitizeParams(draft.params),

@@ -1,0 +1,1 @@
+DROP TABLE "federation"."gateway_rate_limits" CASCADE;
