@@ -28,6 +28,8 @@ const n8n = await startN8n({
   databaseUrl: platform.databaseUrl,
   watchdog: platform.watchdog,
   log,
+  // Restart n8n when its readiness keeps failing (it has stayed down after its database sessions were killed).
+  supervise: {},
 });
 platform.onStop(n8n.stop);
 log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);

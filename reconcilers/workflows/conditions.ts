@@ -7,7 +7,6 @@ export const WorkflowsReason = {
   Retained: 'WorkflowsRetained',
   /** n8n's readiness fails or its API does not answer: the workflows' state is Unknown, nothing is changed. */
   N8nUnavailable: 'N8nUnavailable',
-  N8nUnreachable: 'N8nUnreachable',
   N8nUnauthorized: 'N8nUnauthorized',
   N8nRejected: 'N8nRejected',
   DatabaseSecretMissing: 'DatabaseSecretMissing',
