@@ -270,7 +270,7 @@ function n8nEnv(o: { port: number; userFolder: string; url: string; database: N8
     DB_POSTGRESDB_PASSWORD: db.password,
     NODES_EXCLUDE: JSON.stringify(N8N_EXCLUDED_NODES),
     N8N_PYTHON_ENABLED: 'false',
-    // The security audit (the credentials listing above) reads the executions of this many days.
+    // The security audit, the workflows component's one way to list credentials, reads this many days of executions.
     N8N_SECURITY_AUDIT_DAYS_ABANDONED_WORKFLOW: '1',
     // No network here: nothing may phone home or wait on it.
     N8N_DIAGNOSTICS_ENABLED: 'false',

@@ -13,9 +13,15 @@ export interface N8nCredentialSummary {
   type: string;
 }
 
-/** n8n did not answer (refused, timed out, 5xx): worth retrying with backoff. */
+/** n8n did not answer (refused, timed out) or answered 5xx (`status`): worth retrying later. */
 export class N8nUnreachableError extends Error {
   readonly reason = 'N8nUnreachable';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** n8n answered with an error the request itself caused (4xx). The message never carries request data. */
@@ -157,7 +163,7 @@ export class N8nClient {
     if (response.status === 404 && allow.notFound) return undefined;
     if (response.status === 409 && allow.conflict) return undefined;
     if (response.status >= 500) {
-      throw new N8nUnreachableError(`n8n answered ${method} ${routeOf(path)} with ${response.status}`);
+      throw new N8nUnreachableError(`n8n answered ${method} ${routeOf(path)} with ${response.status}`, response.status);
     }
     if (!response.ok) {
       const detail = await response

@@ -97,7 +97,7 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
       return await run();
     } catch (error) {
       if (error instanceof N8nUnreachableError) {
-        health.markDown('its API does not answer');
+        health.markDown(error.status ? `its API answered ${error.status}` : 'its API does not answer');
         return unavailable(ctx, await health.check());
       }
       if (error instanceof N8nApiError) throw new ComponentError(error.reason, error.message, { cause: error });
