@@ -47,3 +47,13 @@ export function describeIssues(error: z.ZodError): string {
  * runtime component hands it to the department's agent.
  */
 export const N8N_WEBHOOK_SECRET = 'n8n-webhook';
+
+/** The header the department's n8n webhooks require (the value of key `header` in Secret `n8n-webhook`). */
+export const N8N_WEBHOOK_HEADER = 'X-Federation-Webhook-Token';
+
+export const n8nWebhookSecret = z.object({
+  header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header is not an HTTP header name'),
+  token: z.string().min(32, 'token is shorter than 32 characters').max(256),
+});
+
+export type N8nWebhookSecretData = z.infer<typeof n8nWebhookSecret>;

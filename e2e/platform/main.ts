@@ -80,6 +80,8 @@ try {
     watchdog: platform.watchdog,
     log,
     persist: { dir: kept.path('secrets', 'n8n'), port: ports.n8n },
+    // Restart n8n when its readiness keeps failing (it has stayed down after its database sessions were killed).
+    supervise: {},
   });
   platform.onStop(n8n.stop);
   log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);

@@ -6,10 +6,13 @@ import type { Logger } from '../../controller/core/logger.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
+import { N8N_WEBHOOK_SECRET } from '../../crds/secrets.ts';
 
 /**
- * Stands in for the database component: a login role confined to `dept_<name>`, a `records` table with
- * rows, and the Secret `database` in dept-<name> with the keys that component writes.
+ * Stands in for the database component: a login role confined to `dept_<name>`; simplified versions of the
+ * tenant tables the templates read (`contacts` holds `rows`), plus `records`, which is no tenant table and
+ * so outside what the database workflow serves; and the Secret `database` in dept-<name> with the keys that
+ * component writes.
  */
 export async function provisionTenant(
   kc: KubeConfig,
@@ -24,12 +27,22 @@ export async function provisionTenant(
   try {
     await db.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
     await db.query(`CREATE SCHEMA ${schema}`);
+    await db.query(`CREATE TABLE ${schema}.contacts (id serial PRIMARY KEY, label text NOT NULL)`);
     await db.query(`CREATE TABLE ${schema}.records (id serial PRIMARY KEY, label text NOT NULL)`);
     await db.query(
       `CREATE TABLE ${schema}.session_context (session_id text, context_type text, context_key text,
          context_value jsonb, created_at timestamptz DEFAULT now(), expires_at timestamptz DEFAULT now() + interval '1 hour')`,
     );
-    for (const label of rows) await db.query(`INSERT INTO ${schema}.records (label) VALUES ($1)`, [label]);
+    await db.query(`CREATE TABLE ${schema}.vector_store_embeddings (id serial PRIMARY KEY, content text)`);
+    await db.query(
+      `CREATE TABLE ${schema}.drive_document_repository (drive_file_id text, drive_folder_id text, file_name text,
+         mime_type text, web_view_link text)`,
+    );
+    for (const label of rows) {
+      await db.query(`INSERT INTO ${schema}.contacts (label) VALUES ($1)`, [label]);
+      await db.query(`INSERT INTO ${schema}.records (label) VALUES ($1)`, [`record-${label}`]);
+      await db.query(`INSERT INTO ${schema}.vector_store_embeddings (content) VALUES ($1)`, [`about ${label}`]);
+    }
     await db.query(`REVOKE ALL ON DATABASE ${new URL(databaseUrl).pathname.slice(1)} FROM PUBLIC`);
     await db.query(`GRANT CONNECT ON DATABASE ${new URL(databaseUrl).pathname.slice(1)} TO ${user}`);
     await db.query(`GRANT USAGE ON SCHEMA ${schema} TO ${user}`);
@@ -56,6 +69,36 @@ export async function provisionTenant(
     },
   });
   return { user, password };
+}
+
+/** The header and token Secret n8n-webhook in dept-<name> holds (written by the workflows component). */
+export async function readWebhookSecret(
+  kc: KubeConfig,
+  department: string,
+): Promise<{ header: string; token: string }> {
+  const secret = await kc
+    .makeApiClient(CoreV1Api)
+    .readNamespacedSecret({ name: N8N_WEBHOOK_SECRET, namespace: namespaceFor(department) });
+  const data = secret.data ?? {};
+  const decode = (k: string) => Buffer.from(data[k] ?? '', 'base64').toString('utf8');
+  return { header: decode('header'), token: decode('token') };
+}
+
+/** Names of the n8n credentials whose name starts with `prefix`, read from n8n's own database (the truth). */
+export async function n8nCredentialNames(superuserUrl: string, n8nDatabase: string, prefix: string): Promise<string[]> {
+  const url = new URL(superuserUrl);
+  url.pathname = `/${n8nDatabase}`;
+  const db = new pg.Client({ connectionString: url.toString() });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ name: string }>(
+      'SELECT name FROM credentials_entity WHERE starts_with(name, $1) ORDER BY name',
+      [prefix],
+    );
+    return rows.map((r) => r.name);
+  } finally {
+    await db.end();
+  }
 }
 
 export async function writeOAuthSecret(

@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
 import { withBuildLock } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
+import { createN8nDatabase, dropN8nDatabase, type N8nDatabase } from './n8n-database.ts';
+import { N8nSupervisor, type SuperviseOptions } from './n8n-supervisor.ts';
 import { freePort } from './ports.ts';
 import { cacheDir } from './versions.ts';
 import { waitFor } from './wait.ts';
@@ -29,6 +30,34 @@ export const N8N_API_SCOPES = [
   'tag:list',
   'credential:create',
   'credential:delete',
+  // The credentials report of the security audit is the public API's only listing of credentials: it names
+  // those no workflow references, which is how the workflows component finds an interrupted create.
+  'securityAudit:generate',
+];
+
+/**
+ * Nodes that run code, shell commands or touch n8n's own files or API: none of the templates uses them, and
+ * each would turn anyone who can edit a workflow into a shell on the n8n host or a reader of every department.
+ */
+export const N8N_EXCLUDED_NODES = [
+  'n8n-nodes-base.executeCommand',
+  'n8n-nodes-base.code',
+  'n8n-nodes-base.function',
+  'n8n-nodes-base.functionItem',
+  'n8n-nodes-base.ssh',
+  'n8n-nodes-base.git',
+  'n8n-nodes-base.readWriteFile',
+  'n8n-nodes-base.readBinaryFile',
+  'n8n-nodes-base.readBinaryFiles',
+  'n8n-nodes-base.writeBinaryFile',
+  'n8n-nodes-base.localFileTrigger',
+  'n8n-nodes-base.executeWorkflow',
+  'n8n-nodes-base.executeWorkflowTrigger',
+  'n8n-nodes-base.n8n',
+  '@n8n/n8n-nodes-langchain.code',
+  '@n8n/n8n-nodes-langchain.toolCode',
+  '@n8n/n8n-nodes-langchain.toolWorkflow',
+  '@n8n/n8n-nodes-langchain.mcpClientTool',
 ];
 
 // xlsx 1.x points at a tarball outside the registry; isolated-vm 6 needs Node 22.
@@ -117,12 +146,16 @@ function run(
 export interface StartN8nOptions {
   /** Where n8n keeps its user folder and log; a temporary directory when unset. */
   runDir?: string;
-  /** Superuser URL of the Postgres n8n gets its own database in; DATABASE_URL when unset. */
+  /** Superuser URL of the Postgres n8n gets its own database and login role in; DATABASE_URL when unset. */
   databaseUrl?: string;
   watchdog?: Watchdog;
   log?: (line: string) => void;
+  /** Further environment for n8n (tests point CREDENTIALS_OVERWRITE_DATA at a local OAuth server). */
+  env?: Record<string, string>;
+  /** Restart n8n when its readiness keeps failing (see N8nSupervisor); off when unset. */
+  supervise?: SuperviseOptions;
   /**
-   * Keep n8n's state across runs (`npm start`): its database `n8n` is kept, its user folder, encryption key,
+   * Keep n8n's state across runs (`npm start`): its database and role are kept, its user folder, encryption key,
    * owner and API key live in `dir` (0700), and it listens on `port` again.
    */
   persist?: { dir: string; port: number };
@@ -133,6 +166,12 @@ export interface RunningN8n {
   apiKey: string;
   ownerEmail: string;
   logFile: string;
+  /** n8n's own database and the role that owns it (no superuser). */
+  database: { name: string; user: string };
+  /** The current n8n process (it changes when the supervisor restarts n8n). */
+  readonly pid: number;
+  /** How often the supervisor restarted n8n (counted once the new process serves its API). */
+  readonly restarts: number;
   stop(): Promise<void>;
 }
 
@@ -152,49 +191,69 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
   if (ownRunDir) watchdog.removeOnExit(runDir);
 
   const kept = opts.persist ? await keptIdentity(opts.persist.dir) : undefined;
-  const database = await createDatabase(databaseUrl, opts.persist ? 'n8n' : undefined);
+  const database = await createN8nDatabase(databaseUrl, kept?.database);
+  if (kept) await saveIdentity({ ...kept, database });
   const port = opts.persist?.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const userFolder = opts.persist ? join(opts.persist.dir, 'user') : join(runDir, `n8n-${port}`);
   await mkdir(userFolder, { recursive: true, mode: 0o700 });
   const started = Date.now();
-  const server = new ManagedProcess(
-    'n8n',
-    process.execPath,
-    [bin, 'start'],
-    join(runDir, `n8n-${port}.log`),
-    watchdog,
-    n8nEnv({ port, userFolder, url, database, encryptionKey: kept?.encryptionKey }),
-  );
+  // One environment for every start: a restarted n8n keeps its port, database and encryption key.
+  const env = { ...n8nEnv({ port, userFolder, url, database, encryptionKey: kept?.encryptionKey }), ...opts.env };
+  const logFile = join(runDir, `n8n-${port}.log`);
+  const target = {
+    start: () => new ManagedProcess('n8n', process.execPath, [bin, 'start'], logFile, watchdog, env),
+    waitReady: (server: ManagedProcess) => waitUntilServing(url, server),
+  };
+  const server = target.start();
+  let supervisor: N8nSupervisor | undefined;
   const stop = async () => {
-    await server.stop(15_000);
-    if (!opts.persist) await dropDatabase(databaseUrl, database.name);
+    await (supervisor ? supervisor.stop(15_000) : server.stop(15_000));
+    if (!opts.persist) await dropN8nDatabase(databaseUrl, database);
     if (ownRunDir) await rm(runDir, { recursive: true, force: true });
     if (ownWatchdog) watchdog.dismiss();
   };
   try {
-    // /healthz/readiness turns green after the migrations, before the REST routes are mounted.
-    // Until then every path answers 200 "n8n is starting up", so wait for real JSON from a REST route.
-    await waitFor(
-      async () => Boolean(((await (await fetch(`${url}/rest/settings`)).json()) as { data?: unknown }).data),
-      {
-        timeoutMs: 300_000,
-        intervalMs: 500,
-        describe: () => `n8n did not become ready at ${url}:\n${server.logTail()}`,
-      },
-    );
+    await target.waitReady(server);
     const apiKey = kept ? await keptApiKey(url, kept) : (await createOwnerAndApiKey(url)).apiKey;
     log(`[n8n] ${N8N_VERSION} ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { url, apiKey, ownerEmail: OWNER.email, logFile: server.logFile, stop };
+    if (opts.supervise) {
+      supervisor = new N8nSupervisor(server, url, target, opts.supervise, log);
+      supervisor.start();
+    }
+    return {
+      url,
+      apiKey,
+      ownerEmail: OWNER.email,
+      logFile,
+      database: { name: database.name, user: database.user },
+      get pid() {
+        return (supervisor?.process ?? server).pid;
+      },
+      get restarts() {
+        return supervisor?.restarts ?? 0;
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-export interface N8nDatabase {
-  name: string;
-  url: URL;
+/**
+ * /healthz/readiness turns green after the migrations, before the REST routes are mounted. Until then every
+ * path answers 200 "n8n is starting up", so wait for real JSON from a REST route.
+ */
+async function waitUntilServing(url: string, server: ManagedProcess): Promise<void> {
+  await waitFor(
+    async () => Boolean(((await (await fetch(`${url}/rest/settings`)).json()) as { data?: unknown }).data),
+    {
+      timeoutMs: 300_000,
+      intervalMs: 500,
+      describe: () => `n8n did not become ready at ${url}:\n${server.logTail()}`,
+    },
+  );
 }
 
 function n8nEnv(o: {
@@ -204,7 +263,7 @@ function n8nEnv(o: {
   database: N8nDatabase;
   encryptionKey?: string | undefined;
 }): NodeJS.ProcessEnv {
-  const db = o.database.url;
+  const db = o.database;
   return {
     PATH: process.env.PATH,
     HOME: o.userFolder,
@@ -217,11 +276,15 @@ function n8nEnv(o: {
     N8N_USER_FOLDER: o.userFolder,
     N8N_ENCRYPTION_KEY: o.encryptionKey ?? randomBytes(32).toString('base64url'),
     DB_TYPE: 'postgresdb',
-    DB_POSTGRESDB_HOST: db.hostname,
-    DB_POSTGRESDB_PORT: db.port || '5432',
-    DB_POSTGRESDB_DATABASE: o.database.name,
-    DB_POSTGRESDB_USER: decodeURIComponent(db.username),
-    DB_POSTGRESDB_PASSWORD: decodeURIComponent(db.password),
+    DB_POSTGRESDB_HOST: db.host,
+    DB_POSTGRESDB_PORT: db.port,
+    DB_POSTGRESDB_DATABASE: db.name,
+    DB_POSTGRESDB_USER: db.user,
+    DB_POSTGRESDB_PASSWORD: db.password,
+    NODES_EXCLUDE: JSON.stringify(N8N_EXCLUDED_NODES),
+    N8N_PYTHON_ENABLED: 'false',
+    // The security audit, the workflows component's one way to list credentials, reads this many days of executions.
+    N8N_SECURITY_AUDIT_DAYS_ABANDONED_WORKFLOW: '1',
     // No network here: nothing may phone home or wait on it.
     N8N_DIAGNOSTICS_ENABLED: 'false',
     N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
@@ -240,62 +303,37 @@ function n8nEnv(o: {
   };
 }
 
-/** n8n's own database, as the platform creates it: only its owner (and superusers) may connect. */
-export async function createDatabase(superuserUrl: string, keptName?: string): Promise<N8nDatabase> {
-  const name = keptName ?? `n8n_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: superuserUrl });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-    // A new database lets PUBLIC connect (and create temp tables): tenant roles would reach n8n's database.
-    await client.query(`REVOKE ALL ON DATABASE ${pg.escapeIdentifier(name)} FROM PUBLIC`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(superuserUrl);
-  url.pathname = `/${name}`;
-  return { name, url };
-}
-
-export async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: superuserUrl });
-  try {
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } catch {
-    // the platform Postgres may already be gone at shutdown; its data dir goes with it
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 interface KeptIdentity {
   file: string;
   encryptionKey: string;
+  database?: Pick<N8nDatabase, 'name' | 'user' | 'password'>;
   password?: string;
   apiKey?: string;
+  scopes?: string[];
 }
 
-/** n8n's encryption key, owner password and API key from a kept run (a new encryption key on the first). */
+/** n8n's encryption key, database login, owner password and API key from a kept run (new ones on the first). */
 async function keptIdentity(dir: string): Promise<KeptIdentity> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'identity.json');
-  const saved = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Omit<KeptIdentity, 'file'>) : undefined;
-  const identity = { file, encryptionKey: saved?.encryptionKey ?? randomBytes(32).toString('base64url'), ...saved };
-  await writeFile(file, JSON.stringify({ ...identity, file: undefined }), { mode: 0o600 });
-  return identity;
+  const saved = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Omit<KeptIdentity, 'file'>) : {};
+  return { encryptionKey: randomBytes(32).toString('base64url'), ...saved, file };
 }
 
-/** The kept API key while n8n still accepts it; otherwise the owner is set up (first run) and a key made. */
+async function saveIdentity(identity: KeptIdentity): Promise<void> {
+  const { file, ...rest } = identity;
+  await writeFile(file, JSON.stringify(rest), { mode: 0o600 });
+}
+
+/** The kept API key while n8n accepts it with today's scopes; otherwise the owner logs in (or is set up) for a new one. */
 async function keptApiKey(url: string, kept: KeptIdentity): Promise<string> {
-  if (kept.apiKey) {
+  const sameScopes = JSON.stringify(kept.scopes) === JSON.stringify(N8N_API_SCOPES);
+  if (kept.apiKey && sameScopes) {
     const probe = await fetch(`${url}/api/v1/workflows?limit=1`, { headers: { 'X-N8N-API-KEY': kept.apiKey } });
     if (probe.ok) return kept.apiKey;
   }
   const { apiKey, password } = await createOwnerAndApiKey(url, kept.password);
-  const { file, ...rest } = kept;
-  await writeFile(file, JSON.stringify({ ...rest, apiKey, password }), { mode: 0o600 });
+  await saveIdentity({ ...kept, apiKey, password, scopes: [...N8N_API_SCOPES] });
   return apiKey;
 }
 

@@ -14,7 +14,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
-import { createDatabase as createN8nDatabase, dropDatabase, type N8nDatabase } from '../../e2e/testenv/n8n.ts';
+import { createN8nDatabase, dropN8nDatabase, type N8nDatabase } from '../../e2e/testenv/n8n-database.ts';
 import { createDatabaseComponent } from './database-component.ts';
 import { tenantNames } from './names.ts';
 
@@ -68,7 +68,7 @@ describe('database component CONNECT confinement', () => {
   });
 
   afterAll(async () => {
-    if (n8n) await dropDatabase(superuserUrl, n8n.name);
+    if (n8n) await dropN8nDatabase(superuserUrl, n8n);
     await db?.pool.query(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`);
     await db?.drop(created);
   });

@@ -6,8 +6,10 @@ import type { Component, DepartmentObject } from '../../controller/core/componen
 import { tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { contextFor, createDepartment, type Recorded, writeOAuthSecret } from '../../e2e/support/workflows.ts';
+import { googleClientInput } from '../workflows/oauth-input.ts';
 import { startAuthServer, type TestAuthServer } from './auth-server.ts';
 import { createOAuthComponent } from './component.ts';
+import { GOOGLE_SCOPES } from './conditions.ts';
 import { type EncryptionKeys, encryptionKeys } from './encryption-keys.ts';
 import { readCredential, rotateEncryptionKey } from './store.ts';
 
@@ -30,7 +32,8 @@ describe('oauth component', () => {
   const results: unknown[] = [];
   const apply = async () => {
     const result = await component.apply(contextFor(kc, dept, recorded));
-    results.push(result);
+    // outputs carry the client to the workflows component in memory; what is ever written or logged is checked
+    results.push({ condition: result.condition, status: result.status, requeueAfterMs: result.requeueAfterMs });
     return result;
   };
   const setSecret = async (data: Record<string, string>) => {
@@ -76,7 +79,7 @@ describe('oauth component', () => {
     expect(malformed.condition.message).toContain('client_secret');
   });
 
-  it('stores the client encrypted and refreshes the access token', async () => {
+  it('stores the client encrypted with every seed scope, and validates it with one refresh whose token it hands on', async () => {
     const refreshToken = auth.register('client-a', 'secret-a-0123456789');
     await setSecret({
       client_id: 'client-a',
@@ -86,15 +89,27 @@ describe('oauth component', () => {
     });
     const result = await apply();
     expect(result.condition).toMatchObject({ status: 'True', reason: 'Valid' });
-    expect(result.requeueAfterMs).toBeLessThan(3600_000);
-    expect(result.requeueAfterMs).toBeGreaterThan(3600_000 - 8 * 60_000);
+    expect(result.requeueAfterMs).toBeUndefined(); // n8n refreshes from here on, not the controller
+    expect(auth.refreshes).toBe(1);
+    const google = result.outputs?.google as Record<string, unknown>;
+    expect(google).toMatchObject({ clientId: 'client-a', clientSecret: 'secret-a-0123456789', refreshToken });
+    expect(google.scopes).toEqual([...GOOGLE_SCOPES]);
+    expect(typeof google.accessToken).toBe('string');
+    secrets.push(google.accessToken as string);
+    expect(googleClientInput.safeParse(google).success).toBe(true); // what the workflows component reads
     const raw = await pool.query(
-      'SELECT oauth_client_secret_encrypted, refresh_token_encrypted, key_id, service_name FROM federation.oauth_credentials WHERE department_id = $1 ORDER BY service_name',
+      'SELECT oauth_client_secret_encrypted, refresh_token_encrypted, key_id, service_name, scopes FROM federation.oauth_credentials WHERE department_id = $1 ORDER BY service_name',
       [NAME],
     );
     expect(raw.rows.map((r) => r.service_name)).toEqual(['gmail', 'google_drive']);
     for (const row of raw.rows) {
       expect(row.key_id).toBe('k1');
+      // The seed's scopes, written out here rather than taken from the code under test.
+      expect(row.scopes).toEqual([
+        'https://www.googleapis.com/auth/drive.readonly',
+        'https://www.googleapis.com/auth/gmail.send',
+        'https://www.googleapis.com/auth/calendar.readonly',
+      ]);
       expect(Buffer.from(row.oauth_client_secret_encrypted).toString('latin1')).not.toContain('secret-a');
     }
     const stored = await readCredential(pool, keys, NAME, 'gmail');
@@ -105,30 +120,30 @@ describe('oauth component', () => {
     ).rejects.toThrow();
   });
 
-  it('does not refresh again while the token is valid', async () => {
+  it('does not refresh again once the client is validated, and hands on the same token', async () => {
     const before = auth.refreshes;
-    expect((await apply()).condition.reason).toBe('Valid');
+    const first = (await apply()).outputs?.google as { accessToken: string } | undefined;
+    const again = await apply();
+    expect(again.condition.reason).toBe('Valid');
+    expect((again.outputs?.google as { accessToken?: string } | undefined)?.accessToken).toBe(first?.accessToken);
     expect(auth.refreshes).toBe(before);
   });
 
-  it('retries a 5xx with backoff, then succeeds', async () => {
-    await pool.query('UPDATE federation.oauth_credentials SET token_expires_at = now() + interval $$1 minute$$');
-    auth.failNext(1);
-    const failed = await apply();
-    expect(failed.condition).toMatchObject({ status: 'True', reason: 'Expiring' });
-    expect(failed.requeueAfterMs).toBeGreaterThan(0);
+  it('validates once more after a controller restart, since it keeps access tokens in memory only', async () => {
+    const before = auth.refreshes;
+    component = createOAuthComponent({ pool, keys: async () => keys });
     expect((await apply()).condition.reason).toBe('Valid');
+    expect(auth.refreshes).toBe(before + 1);
   });
 
-  it('fails with reason RefreshFailed, for the work queue to retry, once the token has expired', async () => {
-    await pool.query('UPDATE federation.oauth_credentials SET token_expires_at = now() - interval $$1 minute$$');
+  it('fails with reason RefreshFailed on a 5xx, for the work queue to retry, then succeeds', async () => {
+    component = createOAuthComponent({ pool, keys: async () => keys });
     auth.failNext(1);
     await expect(apply()).rejects.toMatchObject({ name: 'ComponentError', reason: 'RefreshFailed' });
     expect((await apply()).condition.reason).toBe('Valid');
   });
 
   it('reports RefreshFailed for invalid_grant and InvalidClient for a wrong secret', async () => {
-    await pool.query('UPDATE federation.oauth_credentials SET token_expires_at = NULL');
     await setSecret({
       client_id: 'client-a',
       client_secret: 'secret-a-0123456789',
@@ -146,8 +161,7 @@ describe('oauth component', () => {
     expect((await apply()).condition).toMatchObject({ status: 'False', reason: 'InvalidClient' });
   });
 
-  it('rotates the stored credential when the Secret changes', async () => {
-    auth.register('client-b', 'secret-b-rotated-42');
+  it('rotates the stored credential when the Secret changes, and hands on a new version', async () => {
     const token = auth.register('client-b', 'secret-b-rotated-42');
     await setSecret({
       client_id: 'client-b',
@@ -155,10 +169,37 @@ describe('oauth component', () => {
       refresh_token: token,
       token_uri: auth.tokenUri,
     });
-    expect((await apply()).condition.reason).toBe('Valid');
+    const before = await apply();
+    expect(before.condition.reason).toBe('Valid');
     const stored = await readCredential(pool, keys, NAME, 'google_drive');
     expect(stored).toMatchObject({ clientId: 'client-b', clientSecret: 'secret-b-rotated-42' });
     expect(stored?.rotatedAt).toBeInstanceOf(Date);
+    const version = (before.outputs?.google as { version?: string } | undefined)?.version;
+    expect(version).toBeTruthy();
+    await setSecret({
+      client_id: 'client-b',
+      client_secret: 'secret-b-rotated-42',
+      refresh_token: auth.register('client-b', 'secret-b-rotated-42'),
+      token_uri: auth.tokenUri,
+    });
+    expect(((await apply()).outputs?.google as { version?: string } | undefined)?.version).not.toBe(version);
+  });
+
+  it('removes the row of a service no enabled tool uses any more, and every row once none does', async () => {
+    const services = async () =>
+      (
+        await pool.query('SELECT service_name FROM federation.oauth_credentials WHERE department_id = $1', [NAME])
+      ).rows.map((r) => r.service_name);
+    dept.spec.enabledTools = ['google_drive', 'database'];
+    expect((await apply()).condition.reason).toBe('Valid');
+    expect(await services()).toEqual(['google_drive']);
+    expect(recorded.events.map((e) => e.reason)).toContain('OAuthCredentialRemoved');
+    dept.spec.enabledTools = ['database'];
+    expect((await apply()).condition).toMatchObject({ status: 'True', reason: 'NotUsed' });
+    expect(await services()).toEqual([]);
+    dept.spec.enabledTools = ['email', 'google_drive'];
+    expect((await apply()).condition.reason).toBe('Valid');
+    expect((await services()).sort()).toEqual(['gmail', 'google_drive']);
   });
 
   it('re-encrypts every row under a new key', async () => {
@@ -182,7 +223,7 @@ describe('oauth component', () => {
     expect(left.rowCount).toBe(0);
   });
 
-  it('puts no secret into results, events or logs', () => {
+  it('puts no secret into conditions, status, events or logs', () => {
     const everything = JSON.stringify([results, recorded]);
     for (const s of secrets) expect(everything).not.toContain(s);
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export type RefreshOutcome =
-  | { ok: true; expiresInSeconds: number; refreshToken: string | undefined }
+  | { ok: true; accessToken: string; expiresInSeconds: number; refreshToken: string | undefined }
   /** invalid_client / unauthorized_client: the client id or secret is wrong. */
   | { ok: false; kind: 'invalid_client'; error: string }
   /** invalid_grant and other 4xx: the refresh token is revoked or expired; a human must consent again. */
@@ -17,7 +17,7 @@ const tokenResponse = z.object({
 
 const errorResponse = z.object({ error: z.string().max(100) }).loose();
 
-/** RFC 6749 §6 refresh_token grant, client authenticated with HTTP Basic (§2.3.1). Never returns a token value in an error. */
+/** RFC 6749 §6 refresh_token grant, client authenticated with HTTP Basic (§2.3.1). Never puts a token value in an error. */
 export async function refreshAccessToken(
   tokenUri: string,
   client: { id: string; secret: string },
@@ -48,5 +48,10 @@ export async function refreshAccessToken(
   }
   const parsed = tokenResponse.safeParse(body);
   if (!parsed.success) return { ok: false, kind: 'transient', error: 'token endpoint sent no access_token' };
-  return { ok: true, expiresInSeconds: parsed.data.expires_in, refreshToken: parsed.data.refresh_token };
+  return {
+    ok: true,
+    accessToken: parsed.data.access_token,
+    expiresInSeconds: parsed.data.expires_in,
+    refreshToken: parsed.data.refresh_token,
+  };
 }

@@ -8,6 +8,7 @@ export interface StoredCredential {
   clientId: string;
   clientSecret: string;
   refreshToken: string | null;
+  scopes: string[];
   keyId: string;
   tokenExpiresAt: Date | null;
   rotatedAt: Date | null;
@@ -49,7 +50,7 @@ export async function readCredential(
     `SELECT oauth_client_id, pgp_sym_decrypt(oauth_client_secret_encrypted, $3) AS client_secret,
             CASE WHEN refresh_token_encrypted IS NULL THEN NULL ELSE pgp_sym_decrypt(refresh_token_encrypted, $3) END
               AS refresh_token,
-            token_expires_at, rotated_at
+            token_expires_at, rotated_at, scopes
        FROM federation.oauth_credentials WHERE department_id = $1 AND service_name = $2`,
     [departmentId, service, keyFor(keys, keyId)],
   );
@@ -60,6 +61,7 @@ export async function readCredential(
     clientId: row.oauth_client_id,
     clientSecret: row.client_secret,
     refreshToken: row.refresh_token,
+    scopes: row.scopes ?? [],
     keyId,
     tokenExpiresAt: row.token_expires_at,
     rotatedAt: row.rotated_at,
@@ -74,7 +76,8 @@ export async function upsertCredential(pool: pg.Pool, keys: EncryptionKeys, inpu
     existing.keyId === keys.currentId &&
     existing.clientId === input.clientId &&
     existing.clientSecret === input.clientSecret &&
-    existing.refreshToken === (input.refreshToken ?? null);
+    existing.refreshToken === (input.refreshToken ?? null) &&
+    JSON.stringify(existing.scopes) === JSON.stringify(input.scopes);
   if (same) return false;
   const secretChanged =
     existing &&
@@ -128,10 +131,12 @@ export async function recordRefresh(
   );
 }
 
-export async function deleteCredentials(pool: pg.Pool, departmentId: string): Promise<number> {
-  const { rowCount } = await pool.query('DELETE FROM federation.oauth_credentials WHERE department_id = $1', [
-    departmentId,
-  ]);
+/** Deletes the department's rows, except those of the services in `keep`; returns how many went. */
+export async function deleteCredentials(pool: pg.Pool, departmentId: string, keep: string[] = []): Promise<number> {
+  const { rowCount } = await pool.query(
+    'DELETE FROM federation.oauth_credentials WHERE department_id = $1 AND NOT (service_name = ANY($2::text[]))',
+    [departmentId, keep],
+  );
   return rowCount ?? 0;
 }
 

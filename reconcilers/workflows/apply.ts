@@ -1,16 +1,24 @@
 import type { ComponentContext, ComponentResult } from '../../controller/core/component.ts';
-import { decodeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
 import type { Tool } from '../../crds/department.ts';
-import { describeIssues, oauthClientSecret } from '../../crds/secrets.ts';
 import type { N8nClient, N8nWorkflow } from './client.ts';
 import { WorkflowsEvent, WorkflowsReason } from './conditions.ts';
 import { contentHash } from './content-hash.ts';
-import { type CredentialKind, type DesiredCredential, googleCredential, postgresCredential } from './credentials.ts';
+import { CredentialRecord } from './credential-record.ts';
+import { ensureCredentials, retireCredentials } from './credential-sync.ts';
+import {
+  type CredentialKind,
+  type DesiredCredential,
+  googleCredential,
+  postgresCredential,
+  webhookCredential,
+} from './credentials.ts';
 import { readDatabaseSecret } from './database-secret.ts';
-import { type CredentialRefs, desiredWorkflow } from './desired.ts';
+import { desiredWorkflow } from './desired.ts';
+import { googleClientFrom } from './oauth-input.ts';
 import { observeDepartment } from './observed.ts';
 import { departmentTag, ensureTags, FEDERATION_TAG } from './tags.ts';
 import { WORKFLOW_TEMPLATES } from './templates.ts';
+import { ensureWebhookSecret } from './webhook-secret.ts';
 
 export interface ApplySettings {
   client: N8nClient;
@@ -18,6 +26,8 @@ export interface ApplySettings {
   webhookBaseUrl: string;
   /** How often a converged department is looked at again for drift. */
   driftCheckMs: number;
+  /** The webhook token in Secret n8n-webhook is replaced after this long. */
+  webhookTokenMaxAgeMs: number;
 }
 
 /** Converges the department's credentials and workflows in n8n; n8n errors propagate to the caller. */
@@ -25,29 +35,21 @@ export async function applyWorkflows(ctx: ComponentContext, settings: ApplySetti
   const { client } = settings;
   const department = ctx.department.metadata.name;
   const tools = [...new Set(ctx.department.spec.enabledTools)].sort() as Tool[];
-  const sources = await desiredCredentials(ctx, tools);
+  const sources = await desiredCredentials(ctx, tools, settings);
   if ('condition' in sources) return sources;
 
   const knownIds = Object.values(ctx.department.status?.workflowIds ?? {});
-  const [observed, tagIds] = await Promise.all([
+  const [observed, tagIds, record] = await Promise.all([
     observeDepartment(client, department, knownIds),
     ensureTags(client, [departmentTag(department), FEDERATION_TAG]),
+    CredentialRecord.read(ctx),
   ]);
-
-  const refs: CredentialRefs = {};
-  for (const credential of sources.credentials) {
-    let id = observed.credentials.get(credential.name);
-    if (!id) {
-      id = (await client.createCredential(credential.name, credential.type, credential.data)).id;
-      await ctx.events.event('Normal', WorkflowsEvent.CredentialRotated, `created n8n credential ${credential.name}`);
-    }
-    refs[credential.kind] = { id, name: credential.name };
-  }
+  const plan = await ensureCredentials(ctx, client, sources.credentials, observed.credentials, record);
 
   const unclaimed = new Map(observed.workflows.map((w) => [w.id, w]));
   const workflowIds: Record<string, string> = {};
   for (const tool of tools) {
-    const desired = desiredWorkflow(tool, { department, displayName: ctx.department.spec.displayName }, refs);
+    const desired = desiredWorkflow(tool, { department, displayName: ctx.department.spec.displayName }, plan.refs);
     const existing = claim(unclaimed, ctx.department.status?.workflowIds?.[tool], desired.name);
     workflowIds[tool] = await converge(ctx, client, desired, existing, tagIds);
   }
@@ -55,10 +57,8 @@ export async function applyWorkflows(ctx: ComponentContext, settings: ApplySetti
     await client.deleteWorkflow(leftover.id);
     await ctx.events.event('Normal', WorkflowsEvent.Removed, `removed n8n workflow ${leftover.name}`);
   }
-  const wanted = new Set(sources.credentials.map((c) => c.name));
-  for (const [name, id] of observed.credentials) {
-    if (!wanted.has(name)) await client.deleteCredential(id);
-  }
+  await retireCredentials(ctx, client, plan, record);
+  await record.save(ctx);
 
   return {
     condition: {
@@ -68,7 +68,7 @@ export async function applyWorkflows(ctx: ComponentContext, settings: ApplySetti
     },
     status: { workflowIds },
     outputs: { workflowIds, webhookBaseUrl: `${settings.webhookBaseUrl}/${department}` },
-    requeueAfterMs: settings.driftCheckMs,
+    requeueAfterMs: Math.max(1000, Math.min(settings.driftCheckMs, sources.rotateAt - Date.now())),
   };
 }
 
@@ -115,13 +115,22 @@ async function converge(
   return existing.id;
 }
 
-type Sources = { credentials: DesiredCredential[] } | ComponentResult;
+type Sources = { credentials: DesiredCredential[]; rotateAt: number } | ComponentResult;
 
-/** The n8n credentials the enabled tools need, from the department's database and OAuth Secrets. */
-async function desiredCredentials(ctx: ComponentContext, tools: Tool[]): Promise<Sources> {
+/**
+ * The n8n credentials the department needs: the webhook credential (when a tool is enabled), and those the
+ * enabled tools' nodes use, from the department's database Secret and the oauth component's Google client.
+ */
+async function desiredCredentials(ctx: ComponentContext, tools: Tool[], settings: ApplySettings): Promise<Sources> {
   const department = ctx.department.metadata.name;
   const kinds = new Set<CredentialKind>(tools.flatMap((t) => WORKFLOW_TEMPLATES[t].credentials));
   const credentials: DesiredCredential[] = [];
+  let rotateAt = Number.POSITIVE_INFINITY;
+  if (kinds.has('webhook')) {
+    const webhook = await ensureWebhookSecret(ctx, settings.webhookTokenMaxAgeMs);
+    credentials.push(webhookCredential(department, webhook));
+    rotateAt = webhook.rotateAt;
+  }
   if (kinds.has('postgres')) {
     const db = await readDatabaseSecret(ctx.kube, ctx.namespace);
     if (!db) {
@@ -131,9 +140,9 @@ async function desiredCredentials(ctx: ComponentContext, tools: Tool[]): Promise
   }
   const google = (['googleDrive', 'gmail'] as const).filter((k) => kinds.has(k));
   if (google.length) {
-    const ref = ctx.department.spec.oauth?.secretRef;
-    const needing = tools.filter((t) => WORKFLOW_TEMPLATES[t].credentials.some((k) => k !== 'postgres'));
-    if (!ref) {
+    const client = googleClientFrom(ctx.dependencies);
+    if (!client) {
+      const needing = tools.filter((t) => WORKFLOW_TEMPLATES[t].credentials.some((k) => google.includes(k as never)));
       return {
         condition: {
           status: 'False',
@@ -142,16 +151,9 @@ async function desiredCredentials(ctx: ComponentContext, tools: Tool[]): Promise
         },
       };
     }
-    const secret = await readSecret(ctx.kube, ref);
-    const parsed = secret && oauthClientSecret.safeParse(decodeSecret(secret));
-    if (!secret || !parsed?.success) {
-      const why = !secret ? 'does not exist' : `is invalid: ${describeIssues(parsed?.error as never)}`;
-      return notReady(WorkflowsReason.OAuthSecretInvalid, `OAuth Secret ${ref.namespace}/${ref.name} ${why}`);
-    }
-    const version = `${secret.metadata?.uid}/${secret.metadata?.resourceVersion}`;
-    for (const kind of google) credentials.push(googleCredential(department, kind, { ...parsed.data, version }));
+    for (const kind of google) credentials.push(googleCredential(department, kind, client));
   }
-  return { credentials };
+  return { credentials, rotateAt };
 }
 
 function notReady(reason: string, message: string): ComponentResult {

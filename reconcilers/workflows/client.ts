@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { WorkflowDefinition, WorkflowNode } from './render.ts';
 
 export interface N8nWorkflow extends WorkflowDefinition {
@@ -12,9 +13,15 @@ export interface N8nCredentialSummary {
   type: string;
 }
 
-/** n8n did not answer (refused, timed out, 5xx): worth retrying with backoff. */
+/** n8n did not answer (refused, timed out) or answered 5xx (`status`): worth retrying later. */
 export class N8nUnreachableError extends Error {
   readonly reason = 'N8nUnreachable';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** n8n answered with an error the request itself caused (4xx). The message never carries request data. */
@@ -93,8 +100,19 @@ export class N8nClient {
     return this.request('POST', '/tags', { name }, { conflict: true });
   }
 
-  listCredentials(): Promise<N8nCredentialSummary[]> {
-    return this.paginate('/credentials?');
+  /**
+   * Every credential no workflow references, from the credentials report of n8n's security audit: the one
+   * listing of credentials n8n's public API offers (GET /credentials answers 405). It reads all workflows and
+   * the executions of N8N_SECURITY_AUDIT_DAYS_ABANDONED_WORKFLOW days, so it is called only to recover from an
+   * interrupted reconcile and when a department is deleted.
+   */
+  async unusedCredentials(): Promise<{ id: string; name: string }[]> {
+    const body = await this.request('POST', '/audit', { additionalOptions: { categories: ['credentials'] } });
+    const report = auditReport.parse(body);
+    if (Array.isArray(report)) return [];
+    const sections = report['Credentials Risk Report']?.sections ?? [];
+    const unused = sections.find((s) => s.title === 'Credentials not used in any workflow');
+    return (unused?.location ?? []).filter((l) => l.kind === 'credential').map(({ id, name }) => ({ id, name }));
   }
 
   createCredential(name: string, type: string, data: Record<string, unknown>): Promise<N8nCredentialSummary> {
@@ -145,7 +163,7 @@ export class N8nClient {
     if (response.status === 404 && allow.notFound) return undefined;
     if (response.status === 409 && allow.conflict) return undefined;
     if (response.status >= 500) {
-      throw new N8nUnreachableError(`n8n answered ${method} ${routeOf(path)} with ${response.status}`);
+      throw new N8nUnreachableError(`n8n answered ${method} ${routeOf(path)} with ${response.status}`, response.status);
     }
     if (!response.ok) {
       const detail = await response
@@ -161,6 +179,21 @@ export class N8nClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 }
+
+const auditReport = z.union([
+  z.array(z.unknown()).max(0),
+  z.record(
+    z.string(),
+    z.object({
+      sections: z.array(
+        z.object({
+          title: z.string(),
+          location: z.array(z.object({ kind: z.string(), id: z.string(), name: z.string() }).loose()).optional(),
+        }),
+      ),
+    }),
+  ),
+]);
 
 /** Only the fields the public API accepts on create/update; anything else is a 400. */
 function writable(workflow: WorkflowDefinition): WorkflowDefinition {

@@ -1,9 +1,15 @@
 import type pg from 'pg';
-import { type Component, ComponentError, type ComponentResult } from '../../controller/core/component.ts';
+import {
+  type Component,
+  type ComponentContext,
+  ComponentError,
+  type ComponentResult,
+} from '../../controller/core/component.ts';
 import { applyWorkflows } from './apply.ts';
 import { N8nApiError, N8nClient, N8nUnreachableError } from './client.ts';
-import { WORKFLOWS_READY } from './conditions.ts';
+import { WORKFLOWS_READY, WorkflowsEvent, WorkflowsReason } from './conditions.ts';
 import { deleteWorkflows } from './delete.ts';
+import { N8nHealth, type N8nHealthOptions, type N8nHealthState } from './health.ts';
 
 export interface WorkflowsComponentOptions {
   /** Base URL of n8n, e.g. http://127.0.0.1:5678. */
@@ -14,6 +20,12 @@ export interface WorkflowsComponentOptions {
   webhookBaseUrl?: string;
   driftCheckMs?: number;
   requestTimeoutMs?: number;
+  /** The webhook token in Secret n8n-webhook is replaced after this long (default 30 days). */
+  webhookTokenMaxAgeMs?: number;
+  /** How n8n's shared readiness check is cached (see N8nHealth). */
+  health?: N8nHealthOptions;
+  /** While n8n is unavailable, each department looks again after this long (default 30 s). */
+  unavailableRetryMs?: number;
   /** Called once per n8n API request (the benchmark counts them). */
   onRequest?: (method: string, path: string) => void;
   /** The federation database: the workflow ids are mirrored into federation.departments.n8n_workflow_ids. */
@@ -45,15 +57,50 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
     client,
     webhookBaseUrl: options.webhookBaseUrl ?? `${options.n8nUrl.replace(/\/+$/, '')}/webhook`,
     driftCheckMs: options.driftCheckMs ?? 5 * 60_000,
+    webhookTokenMaxAgeMs: options.webhookTokenMaxAgeMs ?? 30 * 24 * 60 * 60_000,
   };
-  // n8n being down or refusing a request is a ComponentError: the condition names it, the work queue retries.
-  const guarded = async (run: () => Promise<ComponentResult>) => {
+  const health = new N8nHealth(options.n8nUrl, {
+    ...options.health,
+    onProbe: () => options.onRequest?.('GET', '/healthz/readiness'),
+  });
+
+  /** n8n is down: the workflows' state is Unknown (not Failed), and the outage is announced once. */
+  const unavailable = async (ctx: ComponentContext, state: N8nHealthState): Promise<ComponentResult> => {
+    const since = new Date(state.since).toISOString();
+    if (health.claimAnnouncement(state)) {
+      await ctx.events.event(
+        'Warning',
+        WorkflowsEvent.Unavailable,
+        `n8n at ${options.n8nUrl} is unavailable (${state.detail}); every department's workflows wait for it`,
+      );
+    }
+    const retry = options.unavailableRetryMs ?? 30_000;
+    return {
+      condition: {
+        status: 'Unknown',
+        reason: WorkflowsReason.N8nUnavailable,
+        message: `n8n at ${options.n8nUrl} has been unavailable since ${since}: ${state.detail}; its workflows are left as they are, checking again in ${Math.round(retry / 1000)} s`,
+      },
+      requeueAfterMs: retry,
+    };
+  };
+
+  // Every call to n8n goes through the shared health check first. n8n found unreachable mid-way marks it
+  // down for all departments; a request n8n refuses is a ComponentError the work queue retries.
+  const guarded = async (ctx: ComponentContext, run: () => Promise<ComponentResult>) => {
+    const state = await health.check();
+    if (!state.ok) return unavailable(ctx, state);
+    if (health.claimAnnouncement(state)) {
+      await ctx.events.event('Normal', WorkflowsEvent.Recovered, `n8n at ${options.n8nUrl} is available again`);
+    }
     try {
       return await run();
     } catch (error) {
-      if (error instanceof N8nUnreachableError || error instanceof N8nApiError) {
-        throw new ComponentError(error.reason, error.message, { cause: error });
+      if (error instanceof N8nUnreachableError) {
+        health.markDown(error.status ? `its API answered ${error.status}` : 'its API does not answer');
+        return unavailable(ctx, await health.check());
       }
+      if (error instanceof N8nApiError) throw new ComponentError(error.reason, error.message, { cause: error });
       throw error;
     }
   };
@@ -62,18 +109,19 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
     conditionType: WORKFLOWS_READY,
     dependsOn: ['namespace', 'database', 'oauth'],
     apply: (ctx) =>
-      guarded(async () => {
+      guarded(ctx, async () => {
         const result = await applyWorkflows(ctx, settings);
         const ids = result.status?.workflowIds;
         if (options.pool && ids) await mirrorWorkflowIds(options.pool, ctx.department.metadata.name, ids);
         return result;
       }),
-    // A failed delete must be retried by the controller, so errors propagate here.
-    async delete(ctx) {
-      const result = await deleteWorkflows(ctx, client);
-      if (options.pool) await mirrorWorkflowIds(options.pool, ctx.department.metadata.name, null);
-      return result;
-    },
+    // A delete that did not finish is retried by the controller (an error, or Unknown with a requeue).
+    delete: (ctx) =>
+      guarded(ctx, async () => {
+        const result = await deleteWorkflows(ctx, client);
+        if (options.pool) await mirrorWorkflowIds(options.pool, ctx.department.metadata.name, null);
+        return result;
+      }),
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Tool } from '../../crds/department.ts';
 import { tenantSchemaFor } from '../../crds/names.ts';
 import type { CredentialKind } from './credentials.ts';
+import { DATABASE_TOOL_TABLES } from './database-tables.ts';
 import { render, type WorkflowDefinition } from './render.ts';
 import { loadTemplate, WORKFLOW_TEMPLATES } from './templates.ts';
 
@@ -21,6 +22,7 @@ export function desiredWorkflow(tool: Tool, facts: DepartmentFacts, credentials:
     tenantSchema: `"${tenantSchemaFor(facts.department).replaceAll('"', '""')}"`,
     webhookPath: `${facts.department}/${tool}`,
     webhookId: stableUuid(`${facts.department}/${tool}`),
+    databaseTables: DATABASE_TOOL_TABLES.join(','),
   };
   for (const kind of WORKFLOW_TEMPLATES[tool].credentials) {
     const ref = credentials[kind];

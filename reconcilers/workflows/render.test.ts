@@ -6,6 +6,7 @@ import { RenderError, render } from './render.ts';
 import { WORKFLOW_TEMPLATES } from './templates.ts';
 
 const refs = {
+  webhook: { id: 'w1', name: 'hr · Webhook auth · x' },
   postgres: { id: 'p1', name: 'hr · PostgreSQL · x' },
   googleDrive: { id: 'g1', name: 'hr · Google Drive · x' },
   gmail: { id: 'm1', name: 'hr · Gmail · x' },
@@ -39,6 +40,8 @@ describe('render', () => {
       expect(JSON.stringify(workflow)).not.toContain('${');
       const webhook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
       expect(webhook?.parameters.path).toBe(`hr/${tool}`);
+      expect(webhook?.parameters.authentication).toBe('headerAuth');
+      expect(webhook?.credentials?.httpHeaderAuth).toEqual(refs.webhook);
       for (const node of workflow.nodes) {
         const query = node.parameters.query;
         if (typeof query === 'string') expect(query).toContain('"dept_hr".');
@@ -47,6 +50,13 @@ describe('render', () => {
   });
 
   it('refuses a template whose credential was not provided', () => {
-    expect(() => desiredWorkflow('email', { department: 'hr', displayName: 'HR' }, {})).toThrow(/gmailCredentialId/);
+    const { gmail: _, ...withoutGmail } = refs;
+    expect(() => desiredWorkflow('email', { department: 'hr', displayName: 'HR' }, withoutGmail)).toThrow(
+      /gmailCredentialId/,
+    );
+    const { webhook: __, ...withoutWebhook } = refs;
+    expect(() => desiredWorkflow('database', { department: 'hr', displayName: 'HR' }, withoutWebhook)).toThrow(
+      /webhookCredentialId/,
+    );
   });
 });

@@ -5,18 +5,18 @@ import type { WorkflowDefinition } from './render.ts';
 
 export interface WorkflowTemplate {
   file: string;
-  /** Credentials the workflow's nodes reference. */
+  /** Credentials the workflow's nodes reference (every Webhook node requires the department's header). */
   credentials: CredentialKind[];
 }
 
 /** One workflow per tool in spec.enabledTools. */
 export const WORKFLOW_TEMPLATES: Record<Tool, WorkflowTemplate> = {
-  google_drive: { file: 'google-drive-repo.json', credentials: ['postgres', 'googleDrive'] },
-  email: { file: 'email-sender.json', credentials: ['gmail'] },
-  database: { file: 'database-query.json', credentials: ['postgres'] },
-  vector_store: { file: 'vector-store.json', credentials: ['postgres'] },
-  agent_context: { file: 'agent-context.json', credentials: ['postgres'] },
-  file_download_email: { file: 'file-download-email.json', credentials: ['googleDrive', 'gmail'] },
+  google_drive: { file: 'google-drive-repo.json', credentials: ['webhook', 'postgres', 'googleDrive'] },
+  email: { file: 'email-sender.json', credentials: ['webhook', 'gmail'] },
+  database: { file: 'database-query.json', credentials: ['webhook', 'postgres'] },
+  vector_store: { file: 'vector-store.json', credentials: ['webhook', 'postgres'] },
+  agent_context: { file: 'agent-context.json', credentials: ['webhook', 'postgres'] },
+  file_download_email: { file: 'file-download-email.json', credentials: ['webhook', 'googleDrive', 'gmail'] },
 };
 
 const cache = new Map<string, WorkflowDefinition>();
