@@ -23,6 +23,15 @@ describe('migrateFederation', () => {
     expect(journal.entries.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('does take LOGIN and a password back from a platform role an earlier release handed out (issue #14)', async () => {
+    await db.pool.query("ALTER ROLE federation_admin_role LOGIN PASSWORD 'taken-over-by-a-department'");
+    await migrateFederation(db.pool);
+    const { rows } = await db.pool.query(
+      "SELECT rolcanlogin, rolpassword IS NULL AS no_password FROM pg_authid WHERE rolname = 'federation_admin_role'",
+    );
+    expect(rows).toEqual([{ rolcanlogin: false, no_password: true }]);
+  });
+
   it("does create the control-plane tables, the gateway's included", async () => {
     const { rows } = await db.pool.query(
       "SELECT array_agg(tablename::text ORDER BY tablename) AS t FROM pg_tables WHERE schemaname = 'federation' AND tablename NOT LIKE '\\_\\_%'",

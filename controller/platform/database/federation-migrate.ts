@@ -29,7 +29,10 @@ export async function migrateFederation(pool: pg.Pool): Promise<void> {
   }
 }
 
-/** Creates the NOLOGIN platform roles when missing; none of them ever gets a password here. */
+/**
+ * Creates the NOLOGIN platform roles when missing, and takes back what an earlier release could hand out: a
+ * Department named after a platform role once got LOGIN and a password for it (issue #14). None of them may log in.
+ */
 async function ensurePlatformRoles(client: pg.PoolClient): Promise<void> {
   const { rows } = await client.query<{ rolname: string }>(
     'SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])',
@@ -37,7 +40,10 @@ async function ensurePlatformRoles(client: pg.PoolClient): Promise<void> {
   );
   const existing = new Set(rows.map((r) => r.rolname));
   for (const role of PLATFORM_ROLES) {
-    if (existing.has(role)) continue;
+    if (existing.has(role)) {
+      await client.query(`ALTER ROLE ${role} NOLOGIN PASSWORD NULL NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS`);
+      continue;
+    }
     try {
       await client.query(`CREATE ROLE ${role} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS`);
     } catch (error) {
