@@ -65,6 +65,19 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
   const migrations = options.migrations ?? TENANT_MIGRATIONS;
   const latest = options.migrations ? Math.max(...migrations.map((m) => m.version)) : LATEST_VERSION;
 
+  // Whether this Postgres can serve vector search (pgvector); asked once, said on every department using vector_store.
+  let pgvector: Promise<boolean> | undefined;
+  const vectorSearch = async () => {
+    pgvector ??= pool
+      .query<{ available: boolean }>(
+        "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available",
+      )
+      .then((r) => r.rows[0]?.available === true);
+    return (await pgvector)
+      ? ''
+      : '; vector_store matches text by substring: pgvector is not installed on this Postgres server';
+  };
+
   const converge = async (ctx: ComponentContext, n: TenantNames, target: number) =>
     withTenantLock(pool, n.department, async (client) => {
       // Nothing is written (not even the Secret) before the names are known to be federation's own.
@@ -113,7 +126,8 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
       await upsertDepartmentRow(pool, ctx.department, n, 'ACTIVE');
       await recordProgress(pool, n.department, ctx.department.metadata.generation, 'database', 'completed');
     }
-    return result(n, version, breaches, endpoint);
+    const vectorNote = ctx.department.spec.enabledTools?.includes('vector_store') ? await vectorSearch() : '';
+    return result(n, version, breaches, endpoint, vectorNote);
   };
 
   return {
@@ -178,6 +192,7 @@ function result(
   version: number,
   breaches: string[] | undefined,
   endpoint: DatabaseEndpoint,
+  note = '',
 ): ComponentResult {
   // A breach never gets here: it stalls (see apply). Before row-level security there is nothing to prove yet.
   const isolation =
@@ -195,7 +210,7 @@ function result(
   const condition =
     isolation.status !== 'True'
       ? { status: 'False' as const, reason: Reason.IsolationNotProven, message: isolation.message }
-      : { status: 'True' as const, reason: Reason.Provisioned, message: `${n.schema} at version ${version}` };
+      : { status: 'True' as const, reason: Reason.Provisioned, message: `${n.schema} at version ${version}${note}` };
   return {
     condition,
     extraConditions: [{ type: ISOLATION_VERIFIED, ...isolation }],
