@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execute, type GraphQLError, getOperationAST, parse, validate } from 'graphql';
 import { RailwayFaults } from './faults.ts';
 import { createRootValue } from './resolvers.ts';
+import type { AgentRunner } from './runner.ts';
 import { railwaySchema } from './schema.ts';
 import { RailwayState } from './state.ts';
 
@@ -23,6 +24,8 @@ export interface RailwayServerOptions {
   host?: string;
   /** Bearer token clients must send (default: any non-empty token). */
   token?: string;
+  /** Runs deployments of the agent image as processes behind HTTPS domains (npm start, agent tests). */
+  runner?: AgentRunner;
 }
 
 export interface RailwayServer {
@@ -31,6 +34,7 @@ export interface RailwayServer {
   state: RailwayState;
   faults: RailwayFaults;
   requestLog: RequestLogEntry[];
+  runner?: AgentRunner | undefined;
   stop(): Promise<void>;
 }
 
@@ -43,7 +47,7 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
   const schema = railwaySchema();
   const state = new RailwayState();
   const faults = new RailwayFaults();
-  const rootValue = createRootValue(state, faults);
+  const rootValue = createRootValue(state, faults, options.runner);
   const requestLog: RequestLogEntry[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -125,10 +129,13 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
     state,
     faults,
     requestLog,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    runner: options.runner,
+    stop: async () => {
+      await options.runner?.stop();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((e) => (e ? reject(e) : resolve()));
-      }),
+      });
+    },
   };
 }
