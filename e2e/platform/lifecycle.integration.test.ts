@@ -14,6 +14,7 @@ interface Launched {
   stateDir: string;
   runDir: string;
   gatewayUrl: string;
+  env: Record<string, string>;
   output: () => string;
 }
 
@@ -50,6 +51,7 @@ async function launch(): Promise<Launched> {
     stateDir,
     runDir: env.FEDERATION_RUN_DIR as string,
     gatewayUrl: env.GATEWAY_URL as string,
+    env,
     output: () => output,
   };
   launched.push(entry);
@@ -79,7 +81,10 @@ describe('npm start (the local platform launcher)', () => {
     }
   });
 
-  it('serves the CRDs and examples, then stops everything on Ctrl-C and removes local.env', async () => {
+  // Bounded by its waits: up to 240 s for local.env, 300 s for the examples (and their agents) to be Active.
+  it('serves the CRDs and examples, then stops everything on Ctrl-C and removes local.env', {
+    timeout: 600_000,
+  }, async () => {
     const platform = await launch();
     const names = serverNames(platform.runDir);
     expect(names).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver']));
@@ -94,14 +99,28 @@ describe('npm start (the local platform launcher)', () => {
       'department.federation.synrg.io/sales',
     ]);
     expect(platform.output()).toContain('kubectl --kubeconfig');
-    // The controller runs too: the examples reach Active.
+    // The controller runs too: the examples reach Active, which takes their agents running (issue 11).
     await waitFor(
       async () => {
         const phases = await kubectlOk(kubeconfig, ['get', 'dept', '-o', 'jsonpath={.items[*].status.phase}']);
         return phases.split(' ').filter((p) => p === 'Active').length === 3;
       },
-      { timeoutMs: 60_000, describe: () => `examples did not become Active:\n${platform.output()}` },
+      { timeoutMs: 300_000, describe: () => `examples did not become Active:\n${platform.output()}` },
     );
+    // One agent per example, registered with the local LiveKit server, which local.env names.
+    const agents = await kubectlOk(kubeconfig, [
+      'get',
+      'dept',
+      '-o',
+      'jsonpath={.items[*].status.conditions[?(@.type=="AgentHealthy")].reason}',
+    ]);
+    expect(agents.split(' ')).toEqual(['Healthy', 'Healthy', 'Healthy']);
+    expect(platform.env.LIVEKIT_URL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(platform.env.LIVEKIT_API_KEYS_SECRET).toBe('federation-system/runtime-platform');
+    const agentProcesses = processesMentioning(platform.runDir).filter((p) =>
+      p.cmdline.includes('agent-image/dist/agent-image/src/main.js'),
+    );
+    expect(agentProcesses).toHaveLength(3);
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
 
     // The gateway runs too, and the agent token the controller minted for hr works through the example grant.
@@ -128,7 +147,7 @@ describe('npm start (the local platform launcher)', () => {
     await expectAllGone(platform.runDir);
   });
 
-  it('leaves no etcd, kube-apiserver or postgres behind when it is SIGKILLed', async () => {
+  it('leaves no etcd, kube-apiserver or postgres behind when it is SIGKILLed', { timeout: 300_000 }, async () => {
     const platform = await launch();
     expect(processesMentioning(platform.runDir).length).toBeGreaterThanOrEqual(2);
     platform.child.kill('SIGKILL');

@@ -2,6 +2,7 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { startAgentDependencies } from '../railway/agent-dependencies.ts';
 import { startLocalRailway } from '../railway/local.ts';
 import { startN8n } from '../testenv/n8n.ts';
 import { REPO_ROOT, startPlatform } from '../testenv/platform.ts';
@@ -33,9 +34,15 @@ platform.onStop(n8n.stop);
 log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
 const adminConfig = new KubeConfig();
 adminConfig.loadFromFile(platform.kubeconfig);
-const railway = await startLocalRailway(adminConfig);
+// Department agents (issue 11): livekit-server, provider stand-ins, and Railway running the agent image.
+const agents = await startAgentDependencies({ runDir: platform.runDir, watchdog: platform.watchdog, log });
+platform.onStop(agents.stop);
+log(`livekit-server ${agents.livekit.url}; provider stand-ins at ${agents.providers.url}`);
+const railway = await startLocalRailway(adminConfig, {
+  agents: { runDir: platform.runDir, watchdog: platform.watchdog, platformSecretData: agents.platformSecretData, log },
+});
 platform.onStop(() => railway.server.stop());
-log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
+log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL} (runs the agent image as processes)`);
 const pulumi = await ensurePulumiCli();
 const gatewayPort = await freePort();
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -48,6 +55,9 @@ const controller = await startController(platform, {
   N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
   ...railway.env,
   RUNTIME_WORK_DIR: join(stateDir, 'pulumi'),
+  // Agents are probed every 15 s here (the seed's 5 minutes in a cluster); settled stacks re-checked each minute.
+  AGENT_HEALTH_INTERVAL: '15s',
+  RUNTIME_RECHECK_MS: '60000',
 });
 await storeN8nSecret(platform.kubeconfig, n8n);
 log(`controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`);
@@ -81,6 +91,9 @@ await writeFile(
     `N8N_URL=${n8n.url}`,
     `RAILWAY_API_URL=${railway.env.RAILWAY_API_URL}`,
     `GATEWAY_URL=${gateway.url}`,
+    `LIVEKIT_URL=${agents.livekit.url}`,
+    // The key and secret are in the runtime platform Secret (keys LIVEKIT_API_KEY, LIVEKIT_API_SECRET).
+    `LIVEKIT_API_KEYS_SECRET=${railway.env.RUNTIME_PLATFORM_SECRET}`,
     '',
   ].join('\n'),
   { mode: 0o600 },
@@ -94,4 +107,7 @@ log('Try:');
 log(`  kubectl --kubeconfig ${rel} get departments,crossdepartmentgrants`);
 log(`  export KUBECONFIG=${kubeconfig}; kubectl explain department.spec`);
 log(`  curl ${gateway.url}/openapi.json`);
+log(
+  `  kubectl --kubeconfig ${rel} get dept -o custom-columns=NAME:.metadata.name,AGENT:.status.conditions[?(@.type=="AgentHealthy")].reason`,
+);
 log('Ctrl-C stops everything.');

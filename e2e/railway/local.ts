@@ -51,7 +51,8 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
       logDir: opts.agents.runDir,
       watchdog: opts.agents.watchdog,
       // One process per session instead of a warm one per agent: the local platform shares a few cores.
-      env: { AGENT_IDLE_PROCESSES: '0' },
+      // FEDERATION_RUN_DIR: the launcher's leak check finds every process whose environment names the run dir.
+      env: { AGENT_IDLE_PROCESSES: '0', FEDERATION_RUN_DIR: opts.agents.runDir },
     });
   }
   const server = await startRailwayServer({ port: opts.port ?? 0, token, runner });

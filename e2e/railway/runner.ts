@@ -101,7 +101,19 @@ export class AgentRunner {
       [await this.opts.main()],
       join(this.opts.logDir, `${name}.log`),
       this.opts.watchdog,
-      { PATH: process.env.PATH, ...this.opts.env, ...deployment.variables, PORT: String(port), HOST: '127.0.0.1' },
+      {
+        PATH: process.env.PATH,
+        ...this.opts.env,
+        ...deployment.variables,
+        // What Railway sets in every container, then the container's own port.
+        RAILWAY_PROJECT_ID: deployment.projectId,
+        RAILWAY_SERVICE_ID: service.id,
+        RAILWAY_SERVICE_NAME: service.name,
+        RAILWAY_DEPLOYMENT_ID: deployment.id,
+        RAILWAY_ENVIRONMENT_NAME: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
     );
     instance.process = proc;
     instance.port = port;
