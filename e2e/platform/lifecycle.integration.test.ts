@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CROSS_DEPT_QUERY, searchRequest } from '../support/gateway-requests.ts';
+import { expectAgentsRunning } from '../support/platform-agents.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { REPO_ROOT } from '../testenv/platform.ts';
 import { processesMentioning } from '../testenv/processes.ts';
@@ -107,20 +108,7 @@ describe('npm start (the local platform launcher)', () => {
       },
       { timeoutMs: 300_000, describe: () => `examples did not become Active:\n${platform.output()}` },
     );
-    // One agent per example, registered with the local LiveKit server, which local.env names.
-    const agents = await kubectlOk(kubeconfig, [
-      'get',
-      'dept',
-      '-o',
-      'jsonpath={.items[*].status.conditions[?(@.type=="AgentHealthy")].reason}',
-    ]);
-    expect(agents.split(' ')).toEqual(['Healthy', 'Healthy', 'Healthy']);
-    expect(platform.env.LIVEKIT_URL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
-    expect(platform.env.LIVEKIT_API_KEYS_SECRET).toBe('federation-system/runtime-platform');
-    const agentProcesses = processesMentioning(platform.runDir).filter((p) =>
-      p.cmdline.includes('agent-image/dist/agent-image/src/main.js'),
-    );
-    expect(agentProcesses).toHaveLength(3);
+    await expectAgentsRunning(kubeconfig, platform.env, platform.runDir);
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
 
     // The gateway runs too, and the agent token the controller minted for hr works through the example grant.

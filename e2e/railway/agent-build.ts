@@ -57,3 +57,15 @@ export async function ensureAgentBuild(log: (line: string) => void = () => {}): 
   }
   return AGENT_MAIN;
 }
+
+/** The agent's build as a prepared artifact (the shape of e2e/testenv/prepare-all.ts's Artifact). */
+export const AGENT_BUILD = {
+  name: 'agent-image',
+  kind: 'io' as const,
+  expectedSeconds: 60,
+  cached: () => {
+    const marker = join(AGENT_DIR, 'dist', '.source-digest');
+    return existsSync(AGENT_MAIN) && existsSync(marker) && readFileSync(marker, 'utf8') === sourceDigest();
+  },
+  prepare: (log: (line: string) => void) => ensureAgentBuild(log),
+};

@@ -21,7 +21,8 @@ export class ServiceEdge {
     readonly port: number,
   ) {}
 
-  static async start(cert: EdgeCertificate): Promise<ServiceEdge> {
+  /** `port` 0 picks a free one; a kept state restarts an edge on the port its domain names. */
+  static async start(cert: EdgeCertificate, port = 0): Promise<ServiceEdge> {
     let edge: ServiceEdge | undefined;
     const server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
       const port = edge?.target;
@@ -45,7 +46,7 @@ export class ServiceEdge {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
+      server.listen(port, '127.0.0.1', resolve);
     });
     edge = new ServiceEdge(server, (server.address() as AddressInfo).port);
     return edge;

@@ -3,7 +3,13 @@ import { ManagedProcess } from '../testenv/managed-process.ts';
 import { freePort } from '../testenv/ports.ts';
 import type { Watchdog } from '../testenv/watchdog.ts';
 import { type EdgeCertificate, ServiceEdge } from './edge.ts';
-import type { DeploymentRecord, DeploymentStatus, ServiceRecord } from './state.ts';
+import {
+  type DeploymentRecord,
+  type DeploymentStatus,
+  deploymentStatus,
+  type RailwayState,
+  type ServiceRecord,
+} from './state.ts';
 
 export interface AgentRunnerOptions {
   /** Which images are the agent image (others deploy as before: statuses only, no process). */
@@ -65,6 +71,22 @@ export class AgentRunner {
   /** The process currently serving a service (tests kill it). */
   processOf(serviceId: string): ManagedProcess | undefined {
     return this.active.get(serviceId)?.process;
+  }
+
+  /**
+   * After a restart from kept state: each agent service's edge listens again on the port its domain names, and
+   * its latest successful deployment runs again (Railway keeps containers running across our restarts).
+   */
+  async resume(state: RailwayState): Promise<void> {
+    for (const domain of state.domains.values()) {
+      const port = Number(/^127\.0\.0\.1:(\d+)$/.exec(domain.domain)?.[1]);
+      if (port && !this.edges.has(domain.serviceId))
+        this.edges.set(domain.serviceId, ServiceEdge.start(this.opts.cert, port));
+    }
+    for (const service of state.services.values()) {
+      const latest = state.latestDeployment(service.id);
+      if (latest && deploymentStatus(latest, 0) === 'SUCCESS') this.deploy(latest, service);
+    }
   }
 
   deploy(deployment: DeploymentRecord, service: ServiceRecord): void {
