@@ -29,7 +29,8 @@ export async function roomWithAgent(lk: RunningLivekit, agentName: string, joinT
   const waiting: ((text: string) => void)[] = [];
   room.registerTextStreamHandler('lk.transcription', async (reader: TextStreamReader, info) => {
     if (!info.identity.startsWith('agent-')) return;
-    const text = await reader.readAll();
+    // The transcript is streamed in word-aligned chunks: the last one may end in a space.
+    const text = (await reader.readAll()).trim();
     const next = waiting.shift();
     if (next) next(text);
     else replies.push(text);
