@@ -21,8 +21,9 @@ export function recordedTool(tool: AgentTool, deps: RecordingDeps) {
     execute: async (args, { toolCallId, abortSignal }) => {
       // The LLM's call id is unique per conversation only: prefix it so the column's UNIQUE holds across sessions.
       const id = `${deps.sessionId}:${toolCallId || randomUUID()}`.slice(-100);
-      const started = performance.now();
       await deps.log.start({ toolCallId: id, sessionId: deps.sessionId, functionName: tool.name, parameters: args });
+      // execution_time_ms: the tool's own work (the n8n or gateway request), not the recording around it.
+      const started = performance.now();
       let outcome: ToolOutcome;
       try {
         outcome = await tool.run(args as never, {
