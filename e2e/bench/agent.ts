@@ -41,7 +41,7 @@ const row = (label: string, values: number[], base?: number[]) => {
   const ratio = base
     ? `  x${(p50 / percentile(base, 0.5)).toFixed(1)} / x${(p99 / percentile(base, 0.99)).toFixed(1)}`
     : '';
-  return `${label.padEnd(44)} n=${String(values.length).padStart(3)}  median ${p50.toFixed(1).padStart(8)} ms  p99 ${p99.toFixed(1).padStart(8)} ms${ratio}`;
+  return `${label.padEnd(50)} n=${String(values.length).padStart(3)}  median ${p50.toFixed(1).padStart(8)} ms  p99 ${p99.toFixed(1).padStart(8)} ms${ratio}`;
 };
 
 const platform =
