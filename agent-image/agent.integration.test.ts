@@ -164,6 +164,56 @@ describe('the department agent', () => {
     expect(audit.rows.map((r) => r.decision)).toEqual(['deny']);
   });
 
+  it('hears a caller: Deepgram (stand-in) transcribes, the tool runs, Cartesia (stand-in) speaks the answer', async () => {
+    const room = await roomWithAgent(livekit, `aio-${hr}`);
+    try {
+      providers.utterances.push(`call search_documents {"department":"${sales}","query":"Acme"}`);
+      const reply = await room.speak(600);
+      expect(reply).toContain('search_documents answered');
+      expect(reply).toContain('doc-1');
+    } finally {
+      await room.close();
+    }
+    const listen = providers.log.of('deepgram').at(-1);
+    expect(listen).toMatchObject({ apiKey: 'deepgram-test-key', body: { model: 'nova-3', encoding: 'linear16' } });
+    const spoken = providers.log
+      .of('cartesia')
+      .filter((r) => typeof r.body.transcript === 'string' && r.body.transcript.trim());
+    expect(spoken.at(-1)).toMatchObject({ apiKey: 'cartesia-test-key', body: { model_id: 'sonic-3' } });
+    expect(spoken.map((r) => r.body.transcript).join('')).toContain('search_documents answered');
+  });
+
+  it('serves the Google LLM and OpenAI speech when the spec selects them', async () => {
+    const alt = await startAgentProcess(
+      {
+        ...env,
+        AGENT_NAME: `alt-${hr}`,
+        LLM_PROVIDER: 'google',
+        LLM_MODEL: 'gemini-2.5-flash',
+        GOOGLE_API_KEY: 'google-test-key',
+        TTS_PROVIDER: 'openai',
+        TTS_VOICE: 'nova',
+        OPENAI_API_KEY: 'openai-test-key',
+      },
+      { name: `alt-${hr}` },
+    );
+    const room = await roomWithAgent(livekit, `alt-${hr}`);
+    try {
+      const reply = await room.say(`call search_documents {"department":"${sales}","query":"Acme"}`);
+      expect(reply).toContain('search_documents answered');
+    } finally {
+      await room.close();
+      await alt.stop();
+    }
+    const [ask] = providers.log.of('gemini').filter((r) => r.path.endsWith(':streamGenerateContent'));
+    expect(ask).toMatchObject({ apiKey: 'google-test-key', body: { model: 'gemini-2.5-flash' } });
+    expect(JSON.stringify(ask?.body.tools)).toContain('search_documents');
+    expect(providers.log.of('openai-speech').at(-1)).toMatchObject({
+      apiKey: 'openai-test-key',
+      body: { model: 'gpt-4o-mini-tts', voice: 'nova', response_format: 'pcm' },
+    });
+  });
+
   it("surfaces the gateway's rate limit (429) as an answer the LLM can relay", async () => {
     const limited = serve({ fetch: bed.app({ limitFor: async () => 1 }).fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => limited.once('listening', r));

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ProviderLog } from './recorder.ts';
+import { tone } from './tone.ts';
 
 interface CartesiaRequest {
   context_id: string;
@@ -30,10 +31,7 @@ export function cartesia(log: ProviderLog) {
       const ctx = m.context_id;
       const transcript = m.transcript?.trim();
       if (transcript) {
-        const samples = m.output_format.sample_rate / 10;
-        const pcm = Buffer.alloc(samples * 2);
-        for (let i = 0; i < samples; i++)
-          pcm.writeInt16LE(Math.round(800 * Math.sin((2 * Math.PI * 440 * i) / m.output_format.sample_rate)), i * 2);
+        const pcm = tone(m.output_format.sample_rate, 100);
         ws.send(
           JSON.stringify({
             type: 'chunk',

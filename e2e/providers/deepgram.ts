@@ -8,7 +8,8 @@ export type Utterances = string[];
 /**
  * Deepgram's streaming `/v1/listen` as the deepgram plugin speaks it: binary PCM16 frames in, JSON out. After
  * about 300 ms of audio it reports SpeechStarted and one final Results message (`speech_final`, with the
- * `metadata.request_id` the plugin requires) carrying the next scripted utterance, then waits for more audio.
+ * `metadata.request_id` the plugin requires) carrying the next scripted utterance; the rest of that burst of
+ * audio is the same utterance, and audio after a pause of a second is the next one.
  */
 export function deepgram(log: ProviderLog, utterances: Utterances) {
   return (ws: WebSocket, req: IncomingMessage) => {
@@ -21,14 +22,23 @@ export function deepgram(log: ProviderLog, utterances: Utterances) {
     });
     const sampleRate = Number(url.searchParams.get('sample_rate') ?? 16000);
     let bytes = 0;
+    let lastAudio = 0;
+    let answered = false;
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
         if ((JSON.parse(data.toString()) as { type?: string }).type === 'CloseStream') ws.close(1000);
         return;
       }
+      // The plugin sends no silent frames: a gap in the audio ends an utterance, the next audio starts another.
+      const now = Date.now();
+      if (now - lastAudio > 1_000) {
+        bytes = 0;
+        answered = false;
+      }
+      lastAudio = now;
       bytes += (data as Buffer).length;
-      if (bytes < sampleRate * 2 * 0.3) return;
-      bytes = 0;
+      if (answered || bytes < sampleRate * 2 * 0.3) return;
+      answered = true;
       const transcript = utterances.shift() ?? 'hello';
       const words = transcript.split(/\s+/).map((w, i) => ({
         word: w.toLowerCase(),

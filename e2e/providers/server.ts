@@ -5,6 +5,7 @@ import { cartesia } from './cartesia.ts';
 import { deepgram, type Utterances } from './deepgram.ts';
 import { gemini } from './gemini.ts';
 import { openaiChat } from './openai-chat.ts';
+import { openaiSpeech } from './openai-speech.ts';
 import { ProviderLog } from './recorder.ts';
 
 export interface ProviderStandIns {
@@ -28,13 +29,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string, path: s
 
 /**
  * Local servers speaking the wire protocols of the providers the agent uses, which cannot be reached from here:
- * OpenAI-compatible Chat Completions (OpenAI and Cerebras), Gemini, Deepgram streaming STT and Cartesia
- * streaming TTS. The LLMs follow a script (script.ts) so a test's utterance decides the tool call.
+ * OpenAI-compatible Chat Completions (OpenAI and Cerebras) and speech, Gemini, Deepgram streaming STT and
+ * Cartesia streaming TTS. The LLMs follow a script (script.ts) so a test's utterance decides the tool call.
  */
 export async function startProviderStandIns(port = 0): Promise<ProviderStandIns> {
   const log = new ProviderLog();
   const utterances: Utterances = [];
-  const handlers: Handler[] = [openaiChat(log), gemini(log)];
+  const handlers: Handler[] = [openaiChat(log), openaiSpeech(log), gemini(log)];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

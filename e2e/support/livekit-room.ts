@@ -1,4 +1,4 @@
-import type { Room as RoomType, TextStreamReader } from '@livekit/rtc-node';
+import type { AudioSource as AudioSourceType, Room as RoomType, TextStreamReader } from '@livekit/rtc-node';
 import { AccessToken, AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import type { RunningLivekit } from '../testenv/livekit.ts';
 import { waitFor } from '../testenv/wait.ts';
@@ -6,7 +6,9 @@ import { waitFor } from '../testenv/wait.ts';
 // rtc-node logs at debug level unless NODE_ENV is production (vitest sets "test"): load it quietly.
 const nodeEnv = process.env.NODE_ENV;
 process.env.NODE_ENV = 'production';
-const { Room } = await import('@livekit/rtc-node');
+const { AudioFrame, AudioSource, LocalAudioTrack, Room, TrackPublishOptions, TrackSource } = await import(
+  '@livekit/rtc-node'
+);
 process.env.NODE_ENV = nodeEnv;
 
 /** Test support (not a test): a caller in a LiveKit room with a department's agent, talking to it by text. */
@@ -15,6 +17,11 @@ export interface AgentRoom {
   room: RoomType;
   /** Sends a chat message (topic lk.chat) and resolves with the agent's next reply (topic lk.transcription). */
   say(text: string, timeoutMs?: number): Promise<string>;
+  /**
+   * Speaks into a published microphone track for `ms` (a tone: the STT stand-in decides the words) and resolves
+   * with the agent's next reply.
+   */
+  speak(ms?: number, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -46,20 +53,41 @@ export async function roomWithAgent(lk: RunningLivekit, agentName: string, joinT
     timeoutMs: joinTimeoutMs,
     describe: () => `agent ${agentName} did not join room ${name} and start listening`,
   });
+  const nextReply = (what: string, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const queued = replies.shift();
+      if (queued !== undefined) return resolve(queued);
+      const timer = setTimeout(() => reject(new Error(`no reply to ${what} within ${timeoutMs} ms`)), timeoutMs);
+      waiting.push((t) => {
+        clearTimeout(timer);
+        resolve(t);
+      });
+    });
+  let microphone: AudioSourceType | undefined;
   return {
     name,
     room,
     async say(text, timeoutMs = 30_000) {
-      const reply = new Promise<string>((resolve, reject) => {
-        const queued = replies.shift();
-        if (queued !== undefined) return resolve(queued);
-        const timer = setTimeout(() => reject(new Error(`no reply to "${text}" within ${timeoutMs} ms`)), timeoutMs);
-        waiting.push((t) => {
-          clearTimeout(timer);
-          resolve(t);
-        });
-      });
+      const reply = nextReply(`"${text}"`, timeoutMs);
       await room.localParticipant?.sendText(text, { topic: 'lk.chat' });
+      return reply;
+    },
+    async speak(ms = 500, timeoutMs = 30_000) {
+      const rate = 48_000;
+      if (!microphone) {
+        microphone = new AudioSource(rate, 1);
+        const options = new TrackPublishOptions();
+        options.source = TrackSource.SOURCE_MICROPHONE;
+        await room.localParticipant?.publishTrack(LocalAudioTrack.createAudioTrack('microphone', microphone), options);
+      }
+      const reply = nextReply(`${ms} ms of speech`, timeoutMs);
+      const perFrame = rate / 100;
+      for (let f = 0; f < ms / 10; f++) {
+        const samples = new Int16Array(perFrame);
+        for (let i = 0; i < perFrame; i++)
+          samples[i] = Math.round(3000 * Math.sin((2 * Math.PI * 220 * (f * perFrame + i)) / rate));
+        await microphone.captureFrame(new AudioFrame(samples, rate, 1, perFrame));
+      }
       return reply;
     },
     async close() {
