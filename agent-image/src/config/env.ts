@@ -17,6 +17,8 @@ const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-
 export const agentEnv = z.object({
   DEPARTMENT_ID: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be the Department name'),
   DEPARTMENT_NAME: optionalText,
+  /** spec.googleWorkspace: the domain the department's Drive and Gmail tools work in (told to the LLM). */
+  GOOGLE_WORKSPACE_DOMAIN: optionalText,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
 

@@ -16,6 +16,7 @@ function instructions(env: AgentEnv, settings: AgentSettings): string {
   const name = env.DEPARTMENT_NAME ?? env.DEPARTMENT_ID;
   return [
     `You are the voice assistant of the ${name} department. Answer briefly; you are heard, not read.`,
+    ...(env.GOOGLE_WORKSPACE_DOMAIN ? [`The department's Google Workspace is ${env.GOOGLE_WORKSPACE_DOMAIN}.`] : []),
     settings.tools.length
       ? `Use your tools (${settings.tools.join(', ')}) to act or look things up; when a tool says it cannot do something, tell the caller why.`
       : 'You have no tools; answer from the conversation.',
