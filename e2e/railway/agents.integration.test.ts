@@ -250,7 +250,18 @@ describe('agents on the local Railway server', () => {
     expect(reasons.filter(([, r]) => r === HealthReason.Healthy).length).toBeGreaterThanOrEqual(1);
   });
 
-  it('gets a spec.llm.model change into the service variables and the running agent', async () => {
+  it('gets a spec.llm.model change and the n8n webhook credential into the service variables and the running agent', async () => {
+    // The workflows component's Secret (written by hand here): the agent gets its header and token.
+    await bed.kube.create(
+      `/api/v1/namespaces/dept-${dept}/secrets`,
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'n8n-webhook' },
+        stringData: { header: 'X-Webhook-Auth', token: 'webhook-token' },
+      },
+      'test',
+    );
     const current = await department();
     await custom().replaceClusterCustomObject({
       ...GROUP,
@@ -262,7 +273,11 @@ describe('agents on the local Railway server', () => {
       300_000,
       'AgentHealthy never showed the new model',
     );
-    expect(railway.server.state.variables.get(serviceOf()?.id ?? '')?.LLM_MODEL).toBe('llama-4-scout');
+    expect(railway.server.state.variables.get(serviceOf()?.id ?? '')).toMatchObject({
+      LLM_MODEL: 'llama-4-scout',
+      N8N_WEBHOOK_HEADER: 'X-Webhook-Auth',
+      N8N_WEBHOOK_TOKEN: 'webhook-token',
+    });
     const { body } = await readyOverEdge();
     expect(body.settings).toMatchObject({ llm: { model: 'llama-4-scout' } });
   });
