@@ -8,7 +8,11 @@ import { createGatewayTokenComponent } from '../reconcilers/gateway-token/index.
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';
 import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
 import { ensureOAuthKeySecret, rotatingKeys } from '../reconcilers/oauth/key-secret.ts';
-import { runtimeComponentFromEnv } from '../reconcilers/runtime/index.ts';
+import {
+  agentHealthConfigFromEnv,
+  createAgentHealthComponent,
+  runtimeComponentFromEnv,
+} from '../reconcilers/runtime/index.ts';
 import { createWorkflowsComponent } from '../reconcilers/workflows/component.ts';
 import { type Component, TerminalError } from './core/component.ts';
 import type { OnReconciled } from './core/department/report.ts';
@@ -50,6 +54,7 @@ const UNCONFIGURED = {
   oauth: { conditionType: 'OAuthReady', dependsOn: ['namespace', 'database'] },
   workflows: { conditionType: 'WorkflowsReady', dependsOn: ['namespace', 'database', 'oauth'] },
   runtime: { conditionType: 'RuntimeReady', dependsOn: ['namespace', 'database', 'gateway-token'] },
+  'agent-health': { conditionType: 'AgentHealthy', dependsOn: ['runtime'] },
 } as const;
 
 type ComponentName = keyof typeof UNCONFIGURED;
@@ -94,7 +99,9 @@ export async function buildPlatform({ env, workers, log, kube }: PlatformOptions
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
     const missing = 'set DATABASE_URL (Secret federation-platform-database, key url)';
-    for (const name of Object.keys(UNCONFIGURED) as ComponentName[]) add(name, () => notConfigured(name, missing));
+    for (const name of Object.keys(UNCONFIGURED) as ComponentName[]) {
+      if (name !== 'agent-health' || !disabled.has('runtime')) add(name, () => notConfigured(name, missing));
+    }
     return { components, grantSyncers, leaderTasks, close: async () => {} };
   }
 
@@ -123,6 +130,8 @@ export async function buildPlatform({ env, workers, log, kube }: PlatformOptions
     runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
     return runtime;
   });
+  // AgentHealthy from each deployed agent's /ready (AGENT_HEALTH_INTERVAL, default 5m); it needs the runtime.
+  if (!disabled.has('runtime')) add('agent-health', () => createAgentHealthComponent(agentHealthConfigFromEnv(env)));
 
   leaderTasks.push(
     { name: 'retention', everyMs: DAY, run: () => runRetention(pool) },

@@ -45,9 +45,9 @@ export const departmentSpec = z
     llm: z
       .object({
         provider: z
-          .enum(['cerebras', 'openai', 'anthropic'])
+          .enum(['cerebras', 'openai', 'google', 'anthropic'])
           .default('cerebras')
-          .describe('LLM provider: cerebras (default), openai or anthropic.'),
+          .describe('LLM provider: cerebras (default), openai, google (Gemini) or anthropic.'),
         model: z
           .string()
           .min(1)

@@ -61,6 +61,12 @@ export interface Component {
   dependsOn: string[];
   apply(ctx: ComponentContext): Promise<ComponentResult>;
   delete(ctx: ComponentContext): Promise<ComponentResult>;
+  /**
+   * Optional: reconcile requests from outside the API server (controller-runtime's channel source), e.g. a probe
+   * that saw a deployed agent's health change. Started while this replica reconciles (the leader); the returned
+   * function stops it.
+   */
+  watch?(enqueue: (department: string) => void): () => void;
 }
 
 /** A failure retrying may fix (an unreachable dependency): retried with backoff; `reason` becomes the condition's. */

@@ -55,6 +55,7 @@ export class Manager {
   private server: Server | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly taskTimers: NodeJS.Timeout[] = [];
+  private readonly componentWatches: (() => void)[] = [];
   private started = false;
   port = 0;
 
@@ -185,6 +186,9 @@ export class Manager {
     this.started = true;
     this.departmentController.start();
     this.grantController.start();
+    for (const c of this.opts.components) {
+      if (c.watch) this.componentWatches.push(c.watch((name) => this.departmentController.enqueue(name)));
+    }
     this.resyncAll();
     this.resyncTimer = setInterval(() => this.resyncAll(), config.RESYNC_PERIOD);
     this.resyncTimer.unref();
@@ -228,6 +232,7 @@ export class Manager {
   private async stopReconciling(deadlineMs = 0): Promise<boolean> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const t of this.taskTimers.splice(0)) clearInterval(t);
+    for (const stop of this.componentWatches.splice(0)) stop();
     const results = await Promise.all([
       this.departmentController.stop(deadlineMs),
       this.grantController.stop(deadlineMs),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CROSS_DEPT_QUERY, searchRequest } from '../support/gateway-requests.ts';
 import { type LaunchedPlatform, launchPlatform, waitForExamplesActive } from '../support/launch-platform.ts';
+import { expectAgentsRunning } from '../support/platform-agents.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { processesMentioning } from '../testenv/processes.ts';
 import { waitFor } from '../testenv/wait.ts';
@@ -48,7 +49,10 @@ describe('npm start (the local platform launcher)', () => {
     }
   });
 
-  it('serves the CRDs and examples, then stops everything on Ctrl-C and removes local.env', async () => {
+  // Bounded by its waits: up to 240 s for local.env, 300 s for the examples (and their agents) to be Active.
+  it('serves the CRDs and examples, then stops everything on Ctrl-C and removes local.env', {
+    timeout: 600_000,
+  }, async () => {
     const platform = await launch();
     const names = serverNames(platform.runDir);
     expect(names).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver']));
@@ -63,8 +67,9 @@ describe('npm start (the local platform launcher)', () => {
       'department.federation.synrg.io/sales',
     ]);
     expect(platform.output()).toContain('kubectl --kubeconfig');
-    // The controller runs too: the examples reach Active.
-    await waitForExamplesActive(platform);
+    // The controller runs too: the examples reach Active, which takes their agents running (issue 11).
+    await waitForExamplesActive(platform, 300_000);
+    await expectAgentsRunning(platform.kubeconfig, platform.env, platform.runDir);
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('gateway/main.ts'))).toBe(true);
 
@@ -91,7 +96,7 @@ describe('npm start (the local platform launcher)', () => {
     await expectAllGone(platform.runDir);
   });
 
-  it('leaves no etcd, kube-apiserver or postgres behind when it is SIGKILLed', async () => {
+  it('leaves no etcd, kube-apiserver or postgres behind when it is SIGKILLed', { timeout: 300_000 }, async () => {
     const platform = await launch();
     expect(processesMentioning(platform.runDir).length).toBeGreaterThanOrEqual(2);
     platform.child.kill('SIGKILL');

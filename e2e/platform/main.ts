@@ -6,6 +6,7 @@ import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { startAgentDependencies } from '../railway/agent-dependencies.ts';
 import { startLocalRailway } from '../railway/local.ts';
 import { PLATFORM_ARTIFACTS } from '../testenv/artifacts.ts';
 import { startN8n } from '../testenv/n8n.ts';
@@ -87,12 +88,22 @@ try {
   log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
   const adminConfig = new KubeConfig();
   adminConfig.loadFromFile(platform.kubeconfig);
+  // Department agents (issue 11): livekit-server, provider stand-ins, and Railway running the agent image.
+  const agents = await startAgentDependencies({ runDir: platform.runDir, watchdog: platform.watchdog, log });
+  platform.onStop(agents.stop);
+  log(`livekit-server ${agents.livekit.url}; provider stand-ins at ${agents.providers.url}`);
   const railway = await startLocalRailway(adminConfig, {
     port: ports.railway,
     stateFile: kept.path('secrets', 'railway.json'),
+    agents: {
+      runDir: platform.runDir,
+      watchdog: platform.watchdog,
+      platformSecretData: agents.platformSecretData,
+      log,
+    },
   });
   platform.onStop(() => railway.server.stop());
-  log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL}`);
+  log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL} (runs the agent image as processes)`);
   const pulumi = await ensurePulumiCli();
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const controller = await startController(
@@ -105,6 +116,9 @@ try {
       N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
       ...railway.env,
       ...(tree ? {} : { RUNTIME_WORK_DIR: join(dataDir, 'pulumi') }),
+      // Agents are probed every 15 s here (the seed's 5 minutes in a cluster); settled stacks re-checked each minute.
+      AGENT_HEALTH_INTERVAL: '15s',
+      RUNTIME_RECHECK_MS: '60000',
     },
     tree,
   );
@@ -126,6 +140,9 @@ try {
       `N8N_URL=${n8n.url}`,
       `RAILWAY_API_URL=${railway.env.RAILWAY_API_URL}`,
       `GATEWAY_URL=${gateway.url}`,
+      `LIVEKIT_URL=${agents.livekit.url}`,
+      // The key and secret are in the runtime platform Secret (keys LIVEKIT_API_KEY, LIVEKIT_API_SECRET).
+      `LIVEKIT_API_KEYS_SECRET=${railway.env.RUNTIME_PLATFORM_SECRET}`,
       '',
     ].join('\n'),
     { mode: 0o600 },
@@ -138,6 +155,8 @@ try {
       ['Postgres', platform.postgres.embedded ? `embedded, kept in ${dataDir}` : 'DATABASE_URL'],
       ['n8n', n8n.url],
       ['Railway (local)', railway.env.RAILWAY_API_URL],
+      ['LiveKit', agents.livekit.url],
+      ['provider stand-ins', agents.providers.url],
       ['controller', controller.metricsUrl],
       ['gateway', gateway.url],
     ],
@@ -146,6 +165,7 @@ try {
       `kubectl --kubeconfig ${rel} get departments,crossdepartmentgrants`,
       `export KUBECONFIG=${kubeconfig}; kubectl explain department.spec`,
       `curl ${gateway.url}/openapi.json`,
+      `kubectl --kubeconfig ${rel} get dept -o custom-columns=NAME:.metadata.name,AGENT:.status.conditions[?(@.type=="AgentHealthy")].reason`,
       `logs: ${platform.runDir}/*.log; connection strings: ${localEnv}`,
     ],
   });

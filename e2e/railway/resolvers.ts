@@ -1,4 +1,5 @@
 import type { RailwayFaults } from './faults.ts';
+import type { AgentRunner } from './runner.ts';
 import {
   type DeploymentRecord,
   deploymentStatus,
@@ -22,7 +23,11 @@ function connection<T>(nodes: T[]) {
 }
 
 /** Root resolvers for the operations the provider uses, shaped as graphql-js root values. */
-export function createRootValue(state: RailwayState, faults: RailwayFaults): Record<string, unknown> {
+export function createRootValue(
+  state: RailwayState,
+  faults: RailwayFaults,
+  runner?: AgentRunner,
+): Record<string, unknown> {
   const projectView = (p: ProjectRecord) => ({
     ...p,
     environments: () => connection([{ id: p.environmentId, name: 'production' }]),
@@ -30,7 +35,7 @@ export function createRootValue(state: RailwayState, faults: RailwayFaults): Rec
   });
   const deploymentView = (d: DeploymentRecord) => {
     const domain = state.domainsOf(d.serviceId)[0]?.domain ?? null;
-    const status = deploymentStatus(d, faults.deploymentStepMs);
+    const status = runner?.status(d.id) ?? deploymentStatus(d, faults.deploymentStepMs);
     return { ...d, status, url: domain && `https://${domain}`, staticUrl: domain };
   };
   const instanceView = (s: ServiceRecord, environmentId: string) => {
@@ -67,7 +72,10 @@ export function createRootValue(state: RailwayState, faults: RailwayFaults): Rec
       if (input.description !== undefined) p.description = input.description;
       return projectView(p);
     },
-    projectDelete: ({ id }: Args) => state.deleteProject(id) || notFound('Project'),
+    projectDelete: ({ id }: Args) => {
+      for (const s of state.servicesOf(id)) void runner?.removeService(s.id);
+      return state.deleteProject(id) || notFound('Project');
+    },
     project: ({ id }: Args) => projectView(project(id)),
     projects: () => connection([...state.projects.values()].map(projectView)),
     serviceCreate: ({ input }: Args) => {
@@ -89,7 +97,10 @@ export function createRootValue(state: RailwayState, faults: RailwayFaults): Rec
       state.variables.set(s.id, { ...(input.variables ?? {}) });
       return s;
     },
-    serviceDelete: ({ id }: Args) => state.deleteService(id) || notFound('Service'),
+    serviceDelete: ({ id }: Args) => {
+      void runner?.removeService(id);
+      return state.deleteService(id) || notFound('Service');
+    },
     service: ({ id }: Args) => service(id),
     serviceInstance: ({ serviceId, environmentId }: Args) => instanceView(service(serviceId), environmentId),
     serviceInstanceUpdate: ({ serviceId, input }: Args) => {
@@ -126,10 +137,11 @@ export function createRootValue(state: RailwayState, faults: RailwayFaults): Rec
         createdAt: new Date().toISOString(),
       };
       state.deployments.set(d.id, d);
+      runner?.deploy(d, s);
       return d.id;
     },
     deployment: ({ id }: Args) => deploymentView(state.deployments.get(id) ?? notFound('Deployment')),
-    serviceDomainCreate: ({ input }: Args) => {
+    serviceDomainCreate: async ({ input }: Args) => {
       const s = service(input.serviceId);
       const p = project(s.projectId);
       const d = {
@@ -137,7 +149,8 @@ export function createRootValue(state: RailwayState, faults: RailwayFaults): Rec
         projectId: s.projectId,
         serviceId: s.id,
         environmentId: input.environmentId,
-        domain: `${p.name}-${s.name}-${s.id.slice(0, 6)}.up.railway.app`,
+        // With a runner the domain is the service's local HTTPS edge, so https://<domain> reaches the agent.
+        domain: runner ? await runner.domainFor(s.id) : `${p.name}-${s.name}-${s.id.slice(0, 6)}.up.railway.app`,
       };
       state.domains.set(d.id, d);
       return d;

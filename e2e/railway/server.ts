@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execute, type GraphQLError, getOperationAST, parse, validate } from 'graphql';
 import { RailwayFaults } from './faults.ts';
 import { createRootValue } from './resolvers.ts';
+import type { AgentRunner } from './runner.ts';
 import { railwaySchema } from './schema.ts';
 import { loadSnapshot, saveSnapshot } from './snapshot.ts';
 import { RailwayState } from './state.ts';
@@ -26,6 +27,8 @@ export interface RailwayServerOptions {
   token?: string;
   /** Keeps the state in this file (loaded at start, written after every mutation), for `npm start`'s kept state. */
   stateFile?: string;
+  /** Runs deployments of the agent image as processes behind HTTPS domains (npm start, agent tests). */
+  runner?: AgentRunner;
 }
 
 export interface RailwayServer {
@@ -34,6 +37,7 @@ export interface RailwayServer {
   state: RailwayState;
   faults: RailwayFaults;
   requestLog: RequestLogEntry[];
+  runner?: AgentRunner | undefined;
   stop(): Promise<void>;
 }
 
@@ -46,7 +50,7 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
   const schema = railwaySchema();
   const state = options.stateFile ? loadSnapshot(options.stateFile) : new RailwayState();
   const faults = new RailwayFaults();
-  const rootValue = createRootValue(state, faults);
+  const rootValue = createRootValue(state, faults, options.runner);
   const requestLog: RequestLogEntry[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -131,10 +135,13 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
     state,
     faults,
     requestLog,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    runner: options.runner,
+    stop: async () => {
+      await options.runner?.stop();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((e) => (e ? reject(e) : resolve()));
-      }),
+      });
+    },
   };
 }

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { AGENT_BUILD } from '../railway/agent-build.ts';
 import { ARGOCD_VERSION, ensureArgocdCli } from './argocd-cli.ts';
 import { ensureControlPlaneBinaries } from './binaries.ts';
+import { LIVEKIT } from './livekit.ts';
 import { ensureN8n, n8nDir } from './n8n.ts';
 import type { Artifact } from './prepare-all.ts';
 import { ensurePulumiCli, PULUMI_VERSION } from './pulumi-cli.ts';
@@ -47,6 +49,6 @@ export const ARGOCD: Artifact = {
 };
 
 /** What `npm start` needs before any component starts. */
-export const PLATFORM_ARTIFACTS = [CONTROL_PLANE, PULUMI, N8N];
+export const PLATFORM_ARTIFACTS: Artifact[] = [CONTROL_PLANE, PULUMI, LIVEKIT, N8N, AGENT_BUILD];
 /** What the test suites need besides (.ci/run prepares these up front). */
-export const TEST_ARTIFACTS = [...PLATFORM_ARTIFACTS, ARGOCD];
+export const TEST_ARTIFACTS: Artifact[] = [...PLATFORM_ARTIFACTS, ARGOCD];

@@ -47,7 +47,8 @@ export async function installProductionTree(): Promise<ProductionTree> {
   started = Date.now();
   mkdirSync(root);
   for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(REPO_ROOT, f), join(root, f));
-  step('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], root);
+  // --workspaces=false: the agent (agent-image/, an npm workspace) is its own image, not part of this one.
+  step('npm', ['ci', '--omit=dev', '--workspaces=false', '--no-audit', '--no-fund', '--loglevel=error'], root);
   cpSync(out, join(root, 'dist'), { recursive: true });
   rmSync(out, { recursive: true, force: true });
   const installSeconds = (Date.now() - started) / 1000;

@@ -1,6 +1,8 @@
 import type { ComponentContext } from '../../controller/core/component.ts';
 import { readSecretData } from '../../controller/platform/kube/secrets.ts';
-import { DATABASE_SECRET, GATEWAY_TOKEN_SECRET as GATEWAY_SECRET } from '../../crds/secrets.ts';
+import { AGENT_PORT } from '../../crds/agent.ts';
+import type { DepartmentSpec } from '../../crds/department.ts';
+import { DATABASE_SECRET, GATEWAY_TOKEN_SECRET as GATEWAY_SECRET, N8N_WEBHOOK_SECRET } from '../../crds/secrets.ts';
 import type { RuntimeInputs } from '../../pulumi/program.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { PlatformSecret } from './secrets.ts';
@@ -26,6 +28,8 @@ export async function collectRuntimeInputs(
   const oauth = oauthRef && (await readSecretData(ctx.kube, oauthRef));
   if (oauthRef && !oauth) throw new Error(`OAuth Secret ${oauthRef.namespace}/${oauthRef.name} does not exist yet`);
   const gateway = await readSecretData(ctx.kube, { namespace, name: GATEWAY_SECRET });
+  // The workflows component's credential for the department's webhooks, once it has written one.
+  const webhook = await readSecretData(ctx.kube, { namespace, name: N8N_WEBHOOK_SECRET });
   // The workflows component's output when it ran first; otherwise the same convention: <n8n>/webhook/<department>.
   const webhookBase =
     ctx.dependencies.workflows?.webhookBaseUrl ?? (config.n8nWebhookBaseUrl && `${config.n8nWebhookBaseUrl}/${name}`);
@@ -35,9 +39,12 @@ export async function collectRuntimeInputs(
     ...platform.providerKeys,
     GOOGLE_OAUTH_CLIENT_SECRET: oauth?.client_secret,
     GATEWAY_TOKEN: gateway?.token,
+    N8N_WEBHOOK_TOKEN: webhook?.token,
   };
   const env: Record<string, string | undefined> = {
     DEPARTMENT_ID: name,
+    DEPARTMENT_NAME: department.spec.displayName,
+    PORT: String(AGENT_PORT),
     DB_HOST: db.host,
     DB_PORT: db.port,
     DB_NAME: db.database,
@@ -46,7 +53,10 @@ export async function collectRuntimeInputs(
     N8N_WEBHOOK_BASE_URL: typeof webhookBase === 'string' ? webhookBase : undefined,
     ENABLED_TOOLS: JSON.stringify(department.spec.enabledTools ?? []),
     GOOGLE_OAUTH_CLIENT_ID: oauth?.client_id,
+    N8N_WEBHOOK_HEADER: webhook?.token ? webhook.header : undefined,
     GATEWAY_URL: gateway ? (gateway.url ?? config.gatewayUrl) : undefined,
+    ...modelVariables(department.spec),
+    ...platform.providerEndpoints,
     ...secrets,
   };
   const runtime = department.spec.runtime;
@@ -62,6 +72,24 @@ export async function collectRuntimeInputs(
     secretValues: [...Object.values(secrets), platform.creds.passphrase, platform.creds.railwayToken].filter(
       (v): v is string => typeof v === 'string' && v.length > 0,
     ),
+  };
+}
+
+/**
+ * The Department's llm/stt/tts and Google Workspace as the agent's variables. Unset fields stay unset, so the
+ * agent's defaults (the spec's documented ones) apply; a value the agent cannot serve fails its start.
+ */
+export function modelVariables(spec: DepartmentSpec): Record<string, string | undefined> {
+  return {
+    LLM_PROVIDER: spec.llm?.provider,
+    LLM_MODEL: spec.llm?.model,
+    LLM_TEMPERATURE: spec.llm?.temperature === undefined ? undefined : String(spec.llm.temperature),
+    STT_PROVIDER: spec.stt?.provider,
+    STT_MODEL: spec.stt?.model,
+    TTS_PROVIDER: spec.tts?.provider,
+    TTS_VOICE: spec.tts?.voice,
+    GOOGLE_WORKSPACE_DOMAIN: spec.googleWorkspace?.domain,
+    GOOGLE_DRIVE_FOLDER_ID: spec.googleWorkspace?.driveFolderId,
   };
 }
 

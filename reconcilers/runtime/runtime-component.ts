@@ -63,7 +63,13 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
       condition: { ...condition, message: condition.message + note },
       extraConditions: extra,
       status: { projectId: outputs.projectId, serviceId: outputs.serviceId, deploymentUrl },
-      outputs: { projectId: outputs.projectId, serviceId: outputs.serviceId, deploymentUrl },
+      // deploymentId: the agent health monitor restarts its startup grace for a new deployment.
+      outputs: {
+        projectId: outputs.projectId,
+        serviceId: outputs.serviceId,
+        deploymentUrl,
+        deploymentId: outputs.deploymentId,
+      },
       ...(inProgress ? { requeueAfterMs: config.pollMs } : {}),
     };
   }

@@ -1,0 +1,109 @@
+import type { ToolOutcome } from '../tool.ts';
+import type { TokenSource } from './token-source.ts';
+
+export type QueryType = 'search_documents' | 'search_emails' | 'get_contact';
+
+export interface GatewayQuery {
+  target: string;
+  queryType: QueryType;
+  query: string;
+  limit?: number | undefined;
+  sessionId: string;
+}
+
+/**
+ * Cross-department queries through the gateway, authenticated with the department's token. The gateway's
+ * refusals (403 without a grant, 404 for an unknown department, 429 over the rate limit) come back as FAILED
+ * outcomes with a sentence the LLM can relay, never as exceptions.
+ */
+export class GatewayClient {
+  constructor(private readonly opts: { url: string; department: string; token: TokenSource; timeoutMs?: number }) {}
+
+  async query(q: GatewayQuery, signal: AbortSignal): Promise<ToolOutcome> {
+    let sent = await this.send(q, signal);
+    if ('response' in sent && sent.response.status === 401) {
+      this.opts.token.invalidate(); // the Secret may have been rotated since the token was read
+      sent = await this.send(q, signal);
+    }
+    if (!('response' in sent)) return sent.outcome;
+    const { response } = sent;
+    if (response.ok) {
+      const body = (await response.json()) as { results?: unknown[]; results_count?: number; query_id?: string };
+      return { status: 'COMPLETED', result: body };
+    }
+    const problem = await this.problem(response);
+    const what = q.queryType.replaceAll('_', ' ');
+    switch (response.status) {
+      case 403:
+        return {
+          status: 'FAILED',
+          error: `403 ${problem}`,
+          say: `The ${q.target} department has not granted ${this.opts.department} access to ${what}, so I cannot look that up.`,
+        };
+      case 404:
+        return { status: 'FAILED', error: `404 ${problem}`, say: `There is no active department called ${q.target}.` };
+      case 429: {
+        const retry = response.headers.get('retry-after');
+        return {
+          status: 'FAILED',
+          error: `429 ${problem}`,
+          say: `Too many cross-department requests right now; try again${retry ? ` in ${retry} seconds` : ' shortly'}.`,
+        };
+      }
+      case 401:
+        return {
+          status: 'FAILED',
+          error: `401 ${problem}`,
+          say: 'The gateway did not accept this department’s credentials.',
+        };
+      default:
+        return {
+          status: 'FAILED',
+          error: `${response.status} ${problem}`,
+          say: `The ${q.target} department’s ${what} is unavailable right now.`,
+        };
+    }
+  }
+
+  private async send(q: GatewayQuery, signal: AbortSignal): Promise<{ response: Response } | { outcome: ToolOutcome }> {
+    const token = this.opts.token.current();
+    if (!token) {
+      return {
+        outcome: { status: 'FAILED', error: 'no gateway token', say: 'Cross-department lookups are not set up here.' },
+      };
+    }
+    try {
+      const response = await fetch(`${this.opts.url.replace(/\/+$/, '')}/api/v1/cross-dept/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          target_department_id: q.target,
+          query_type: q.queryType,
+          query_params: { query: q.query, ...(q.limit ? { limit: q.limit } : {}) },
+          requester_context: { session_id: q.sessionId.slice(0, 100) },
+        }),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.timeoutMs ?? 15_000)]),
+      });
+      return { response };
+    } catch (error) {
+      return {
+        outcome: {
+          status: 'FAILED',
+          error: `gateway unreachable: ${(error as Error).message}`,
+          say: 'Cross-department lookups are unavailable right now.',
+        },
+      };
+    }
+  }
+
+  /** The problem+json detail (the gateway's message), bounded. */
+  private async problem(response: Response): Promise<string> {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as { detail?: string; title?: string };
+      return (body.detail ?? body.title ?? text).slice(0, 300);
+    } catch {
+      return text.slice(0, 300);
+    }
+  }
+}

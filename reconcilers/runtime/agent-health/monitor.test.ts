@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { AgentHealthMonitor } from './monitor.ts';
+import type { ProbeResult } from './probe.ts';
+
+const healthy: ProbeResult = {
+  kind: 'answered',
+  httpStatus: 200,
+  readiness: {
+    status: 'ready',
+    checks: {
+      database: { ok: true, message: '' },
+      gateway: { ok: true, message: '' },
+      livekit: { ok: true, message: '' },
+    },
+    settings: {
+      department: 'hr',
+      agentName: 'aio-hr',
+      llm: { provider: 'cerebras', model: 'm', temperature: 0.7 },
+      stt: { provider: 'deepgram', model: 'nova-3' },
+      tts: { provider: 'cartesia', model: 'sonic-3', voice: 'v' },
+      tools: [],
+    },
+  },
+};
+
+describe('AgentHealthMonitor', () => {
+  it('does enqueue a department only when its verdict changes from what its status shows', async () => {
+    let next: ProbeResult = healthy;
+    let probes = 0;
+    const monitor = new AgentHealthMonitor({
+      intervalMs: 1,
+      timeoutMs: 100,
+      startupGraceMs: 0,
+      probe: async () => {
+        probes++;
+        return next;
+      },
+    });
+    const enqueued: string[] = [];
+    monitor.watch('hr', 'https://hr.example', 'd1');
+    const verdict = await monitor.verdict('hr', 1000);
+    monitor.reported('hr', verdict as NonNullable<typeof verdict>);
+    await monitor.probeDue((d) => enqueued.push(d), Date.now() + 10);
+    expect(enqueued).toEqual([]);
+    next = { kind: 'unreachable', message: 'ECONNREFUSED' };
+    await monitor.probeDue((d) => enqueued.push(d), Date.now() + 20);
+    expect(enqueued).toEqual(['hr']);
+    expect(probes).toBe(3);
+  });
+
+  it('does restart the startup grace for a new deployment', async () => {
+    const monitor = new AgentHealthMonitor({
+      intervalMs: 1000,
+      timeoutMs: 100,
+      startupGraceMs: 60_000,
+      probe: async () => ({ kind: 'unreachable', message: 'ECONNREFUSED' }),
+    });
+    monitor.watch('hr', 'https://hr.example', 'd1');
+    expect((await monitor.verdict('hr', 0))?.condition.reason).toBe('Starting');
+    expect(monitor.watch('hr', 'https://hr.example', 'd1').target.since).toBeLessThanOrEqual(Date.now());
+    const first = monitor.watch('hr', 'https://hr.example', 'd1').target.since;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(monitor.watch('hr', 'https://hr.example', 'd2').target.since).toBeGreaterThan(first);
+  });
+});

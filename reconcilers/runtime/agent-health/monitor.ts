@@ -1,0 +1,107 @@
+import { type ProbeOptions, type ProbeResult, probeReady } from './probe.ts';
+import { type AgentTarget, healthCondition, type Observation, type Verdict } from './verdict.ts';
+
+/** How often an agent that has not answered healthy since its deployment is probed (when the interval is longer). */
+export const STARTING_PROBE_MS = 5_000;
+
+export interface MonitorOptions extends ProbeOptions {
+  intervalMs: number;
+  startupGraceMs: number;
+  /** Injected in tests; probeReady otherwise. */
+  probe?: (url: string, opts: ProbeOptions) => Promise<ProbeResult>;
+}
+
+interface Watched {
+  target: AgentTarget;
+  last?: Observation;
+  /** The verdict the Department's status shows (what the last reconcile reported). */
+  reported?: string;
+}
+
+/**
+ * Probes each deployed agent's /ready every interval (the seed's health monitor) and asks for a reconcile of
+ * the Department only when the verdict differs from what its status shows, so steady health costs one HTTP
+ * request per agent and interval, and no reconcile.
+ */
+export class AgentHealthMonitor {
+  private readonly agents = new Map<string, Watched>();
+  private readonly probe: NonNullable<MonitorOptions['probe']>;
+
+  constructor(readonly opts: MonitorOptions) {
+    this.probe = opts.probe ?? probeReady;
+  }
+
+  /** Starts watching (or updates) a department's agent; a new URL or deployment restarts its startup grace. */
+  watch(department: string, url: string, deploymentId: string | undefined): Watched {
+    const current = this.agents.get(department);
+    if (current && current.target.url === url && current.target.deploymentId === deploymentId) return current;
+    const watched: Watched = { target: { url, deploymentId, since: Date.now(), everHealthy: false } };
+    this.agents.set(department, watched);
+    return watched;
+  }
+
+  unwatch(department: string): void {
+    this.agents.delete(department);
+  }
+
+  /** The verdict now: the last observation when it is recent, a fresh probe otherwise. */
+  async verdict(department: string, maxAgeMs: number): Promise<Verdict | undefined> {
+    const watched = this.agents.get(department);
+    if (!watched) return undefined;
+    if (!watched.last || Date.now() - watched.last.at > maxAgeMs) await this.observe(watched);
+    return this.judge(watched);
+  }
+
+  /** Remembers what the Department's status now shows. */
+  reported(department: string, verdict: Verdict): void {
+    const watched = this.agents.get(department);
+    if (watched) watched.reported = verdict.key;
+  }
+
+  /**
+   * Probes every watched agent that is due (every interval; a starting one every STARTING_PROBE_MS), and
+   * enqueues the departments whose verdict changed.
+   */
+  async probeDue(enqueue: (department: string) => void, now = Date.now()): Promise<void> {
+    await Promise.all(
+      [...this.agents.entries()].map(async ([department, watched]) => {
+        const every = watched.target.everHealthy
+          ? this.opts.intervalMs
+          : Math.min(this.opts.intervalMs, STARTING_PROBE_MS);
+        // A little early rather than a whole tick late: timers drift.
+        if (watched.last && now - watched.last.at < every - this.tickMs() / 2) return;
+        await this.observe(watched);
+        if (this.judge(watched).key !== watched.reported) enqueue(department);
+      }),
+    );
+  }
+
+  private tickMs(): number {
+    return Math.min(this.opts.intervalMs, STARTING_PROBE_MS);
+  }
+
+  /** Probes on a timer until the returned function is called. */
+  start(enqueue: (department: string) => void): () => void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      void this.probeDue(enqueue).finally(() => {
+        running = false;
+      });
+    }, this.tickMs());
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async observe(watched: Watched): Promise<void> {
+    const result = await this.probe(watched.target.url, this.opts);
+    watched.last = { result, at: Date.now() };
+  }
+
+  private judge(watched: Watched): Verdict {
+    const verdict = healthCondition(watched.target, watched.last as Observation, this.opts.startupGraceMs);
+    if (verdict.condition.status === 'True') watched.target.everHealthy = true;
+    return verdict;
+  }
+}
