@@ -42,6 +42,8 @@ export interface PlatformOptions {
   log: Logger;
   /** The controller's one counted Kubernetes client. */
   kube: KubeApi;
+  /** Counts a request a component makes outside Kubernetes (federation_external_requests_total). */
+  countRequest?: (service: string) => void;
 }
 
 const MINUTE = 60_000;
@@ -74,7 +76,8 @@ export function notConfigured(name: ComponentName, missing: string): Component {
 }
 
 /** The components this controller runs, chosen by what the environment configures. */
-export async function buildPlatform({ env, workers, log, kube }: PlatformOptions): Promise<Platform> {
+export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
+  const { env, workers, log, kube } = opts;
   const disabled = new Set(
     (env.DISABLED_COMPONENTS ?? '')
       .split(',')
@@ -123,6 +126,7 @@ export async function buildPlatform({ env, workers, log, kube }: PlatformOptions
       apiKey: env.N8N_API_KEY,
       webhookBaseUrl: env.N8N_WEBHOOK_BASE_URL,
       pool,
+      onRequest: () => opts.countRequest?.('n8n'),
     });
   });
   add('runtime', () => {

@@ -13,7 +13,13 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const metrics = new ControllerMetrics();
 const kube = new RestClient(kubeConfig, metrics.observeRequest);
-const platform = await buildPlatform({ env: process.env, workers: config.WORKERS, log, kube });
+const platform = await buildPlatform({
+  env: process.env,
+  workers: config.WORKERS,
+  log,
+  kube,
+  countRequest: (service) => metrics.externalRequests.inc({ service }),
+});
 
 const manager = new Manager({
   kube,

@@ -86,6 +86,13 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly externalRequests = new Counter({
+    name: 'federation_external_requests_total',
+    help: 'Requests components made to services outside Kubernetes, by service (n8n, ...)',
+    labelNames: ['service'],
+    registers: [this.registry],
+  });
+
   /** A RequestObserver: counts every API request, and writes by resource. */
   readonly observeRequest = (method: string, code: number, path: string): void => {
     this.restRequests.inc({ method, code: String(code) });

@@ -61,8 +61,11 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
     port: opts.port ?? 0,
     token,
     runner,
+    countOnly: true,
     ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
   });
+  // Benchmarks make Railway as slow as the real one (FEDERATION_RAILWAY_LATENCY_MS, e.g. 150 per call).
+  server.faults.latencyMs = Number(process.env.FEDERATION_RAILWAY_LATENCY_MS ?? 0);
   // A kept state (npm start) has services whose agents ran last time: the runner brings them back.
   if (runner && opts.stateFile) await runner.resume(server.state);
   const core = kubeConfig.makeApiClient(CoreV1Api);

@@ -29,6 +29,8 @@ export interface RailwayServerOptions {
   stateFile?: string;
   /** Runs deployments of the agent image as processes behind HTTPS domains (npm start, agent tests). */
   runner?: AgentRunner;
+  /** Count calls by operation without keeping each request (a long-running local platform). */
+  countOnly?: boolean;
 }
 
 export interface RailwayServer {
@@ -52,12 +54,15 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
   const faults = new RailwayFaults();
   const rootValue = createRootValue(state, faults, options.runner);
   const requestLog: RequestLogEntry[] = [];
+  const counts: Record<string, number> = {};
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    // Not Railway's: what benchmarks read of a server running in another process (calls by operation).
+    if (req.method === 'GET' && req.url === '/_stats') return send(200, { operations: counts });
     if (req.method !== 'POST') return send(405, { errors: [{ message: 'POST a GraphQL request' }] });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -73,7 +78,7 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
       variables: body.variables ?? {},
       status: 200,
     };
-    requestLog.push(entry);
+    if (!options.countOnly) requestLog.push(entry);
     const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
       entry.status = status;
       const errors = (payload as { errors?: { message: string }[] }).errors;
@@ -94,6 +99,8 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
       return answer(400, { errors: [{ message: (e as GraphQLError).message }] });
     }
     entry.operationName ??= getOperationAST(document, body.operationName)?.name?.value;
+    const op = entry.operationName ?? 'anonymous';
+    counts[op] = (counts[op] ?? 0) + 1;
     const invalid = validate(schema, document);
     if (invalid.length) return answer(400, { errors: invalid.map((e) => ({ message: e.message })) });
 
