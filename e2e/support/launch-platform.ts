@@ -50,8 +50,8 @@ export async function launchPlatform(
   return { child, stateDir, env, kubeconfig: join(stateDir, 'kubeconfig'), output: () => output, exited };
 }
 
-/** Waits until every example Department is Active. */
-export async function waitForExamplesActive(platform: LaunchedPlatform, timeoutMs = 90_000): Promise<void> {
+/** Waits until every example Department is Active (which takes its agent running and healthy). */
+export async function waitForExamplesActive(platform: LaunchedPlatform, timeoutMs = 300_000): Promise<void> {
   await waitFor(
     async () => {
       const phases = await kubectlOk(platform.kubeconfig, ['get', 'dept', '-o', 'jsonpath={.items[*].status.phase}']);

@@ -79,6 +79,8 @@ export async function startControlPlane(
     ],
     join(runDir, 'kube-apiserver.log'),
     watchdog,
+    // Every server names its run in its environment: leak checks find it even when its data lives elsewhere.
+    { ...process.env, FEDERATION_RUN_DIR: runDir },
   );
   const server = `https://127.0.0.1:${port}`;
   const stop = async () => {
@@ -117,7 +119,7 @@ async function startEtcd(
 ) {
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  const process = new ManagedProcess(
+  const etcd = new ManagedProcess(
     'etcd',
     binary,
     [
@@ -132,12 +134,13 @@ async function startEtcd(
     ],
     join(runDir, 'etcd.log'),
     watchdog,
+    { ...globalThis.process.env, FEDERATION_RUN_DIR: runDir },
   );
   await waitFor(async () => (await fetch(`${url}/health`)).ok, {
     timeoutMs: 60_000,
-    describe: () => `etcd did not become healthy at ${url}:\n${process.logTail()}`,
+    describe: () => `etcd did not become healthy at ${url}:\n${etcd.logTail()}`,
   });
-  return { url, process };
+  return { url, process: etcd };
 }
 
 function readyz(server: string, certs: ControlPlaneCerts): Promise<boolean> {

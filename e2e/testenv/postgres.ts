@@ -101,7 +101,7 @@ export async function startPostgres(runDir: string, watchdog: Watchdog, state?: 
     ],
     join(runDir, 'postgres.log'),
     watchdog,
-    process.env,
+    { ...process.env, FEDERATION_RUN_DIR: runDir },
     owner,
   );
   const url = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/postgres`;
