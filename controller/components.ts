@@ -1,7 +1,6 @@
 // Wiring: the only place that knows every component. Which components run, and with what, is decided here
 // from the controller's environment; a component whose settings are missing still runs, as one that reports
 // `SettingsMissing` with what to set, so a half-configured install is visible on every Department.
-import pg from 'pg';
 import { postgresGrantSyncer } from '../reconcilers/database/grant-syncer.ts';
 import { createDatabaseComponent, endpointFromUrl, runRetention } from '../reconcilers/database/index.ts';
 import { createGatewayTokenComponent } from '../reconcilers/gateway-token/index.ts';
@@ -17,6 +16,7 @@ import type { Logger } from './core/logger.ts';
 import type { LeaderTask } from './core/manager.ts';
 import { migrateFederation } from './platform/database/federation-migrate.ts';
 import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
+import { createPool } from './platform/database/pool.ts';
 import { SigningKeyStore } from './platform/tokens/key-store.ts';
 
 export interface Platform {
@@ -93,8 +93,7 @@ export async function buildPlatform({ env, workers, log, kube }: PlatformOptions
     return { components, grantSyncers, leaderTasks, close: async () => {} };
   }
 
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: workers + 4 });
-  pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
+  const pool = createPool({ connectionString: databaseUrl, max: workers + 4 }, log);
   closers.push(() => pool.end());
   await migrateFederation(pool);
   await ensureOAuthKeySecret(kube);

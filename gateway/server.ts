@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { KubeConfig } from '@kubernetes/client-node';
-import pg from 'pg';
+import { createPool } from '../controller/platform/database/pool.ts';
 import { createLogger, type Logger } from '../controller/platform/logging/log.ts';
 import { createApp } from './app.ts';
 import { createOidcIssuer, type OidcIssuerConfig } from './identity/oidc-issuer.ts';
@@ -36,8 +36,7 @@ export interface RunningGateway {
 /** Builds the real dependencies and serves the app on @hono/node-server. */
 export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> {
   const log = opts.log ?? createLogger({ component: 'federation-gateway' });
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 20 });
-  pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
+  const pool = createPool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 20 }, log);
   const platformKeys = new PlatformKeys(pool);
   const revocations = new Revocations(pool);
   const departments = kubeDepartmentClient(opts.kubeConfig);
