@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: [...integration, '**/node_modules/**'],
+          exclude: [...integration, '**/*.fault.test.ts', '**/node_modules/**'],
         },
       },
       {
