@@ -40,7 +40,8 @@ function listed(failures: Map<string, string>, keep: (detail: string) => boolean
 }
 
 /**
- * The cause of an engine failure, from the engine's multi-line output: Railway answering 429 is
+ * The cause of an engine failure, from the engine's multi-line output (or of a failed Railway call the component
+ * makes itself, whose message has the same shape): Railway answering 429 is
  * `RailwayRateLimited`, 5xx or unreachable `RailwayUnavailable`, any other refusal `RailwayRequestFailed` (with
  * Railway's message); a stack held by another update `StackLocked`; anything else `EngineFailed` with the
  * engine's first error line. The message is one line, redacted.

@@ -64,10 +64,11 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
   ): Promise<ComponentResult> {
     const api = new RailwayApi(new RailwayClient({ url: config.railwayUrl, token: platform.creds.railwayToken }));
     const deploymentUrl = `https://${outputs.domain}`;
-    const { inProgress, ...condition } = deploymentCondition(
-      await api.getDeployment(outputs.deploymentId),
-      deploymentUrl,
-    );
+    const deployment = await api.getDeployment(outputs.deploymentId).catch((e: unknown) => {
+      const cause = classifyEngineFailure(e, [platform.creds.railwayToken]);
+      throw new ComponentError(cause.reason, cause.message);
+    });
+    const { inProgress, ...condition } = deploymentCondition(deployment, deploymentUrl);
     return {
       condition: { ...condition, message: condition.message + note },
       extraConditions: extra,

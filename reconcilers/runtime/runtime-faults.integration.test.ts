@@ -68,6 +68,20 @@ describe('runtime component under faults', () => {
     await converge('rt-railway-down');
   });
 
+  it('names a Railway outage met by the readiness check RailwayUnavailable too', async () => {
+    await bed.department('rt-ready-down');
+    await converge('rt-ready-down');
+    // Only the deployment query the component itself makes: the stack operations before it succeed.
+    bed.railway.faults.failNext(8, { status: 502, operationName: 'Deployment' });
+    try {
+      const down = await failure('rt-ready-down');
+      expect(down.reason).toBe(Reason.RailwayUnavailable);
+      expect(down.message).toBe('Railway is unavailable (HTTP 502 on deployment); retrying');
+    } finally {
+      bed.railway.faults.reset();
+    }
+  });
+
   it('removes every row of a deleted stack from the state table: checkpoint, backups and history', async () => {
     await bed.department('rt-state-rows');
     await converge('rt-state-rows');
