@@ -115,6 +115,8 @@ export async function buildPlatform({ env, workers, log, kube }: PlatformOptions
   add('runtime', () => {
     const runtime = runtimeComponentFromEnv(env);
     runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
+    const swept = runtime.stacks.sweptAtStart;
+    if (swept.length) log.warn('killed engine processes a previous controller left running', { pids: swept });
     return runtime;
   });
 
