@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: [...integration, '**/node_modules/**', 'dist/**'],
+          exclude: [...integration, '**/*.fault.test.ts', '**/node_modules/**', 'dist/**'],
           // A few unit tests run a tool (dependency-cruiser, kubectl kustomize, the argocd CLI): on two shared,
           // busy cores those take seconds, not milliseconds.
           testTimeout: 60_000,

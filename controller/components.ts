@@ -1,7 +1,6 @@
 // Wiring: the only place that knows every component. Which components run, and with what, is decided here
 // from the controller's environment; a component whose settings are missing still runs, as one that reports
 // `SettingsMissing` with what to set, so a half-configured install is visible on every Department.
-import pg from 'pg';
 import { postgresGrantSyncer } from '../reconcilers/database/grant-syncer.ts';
 import { createDatabaseComponent, endpointFromUrl, runRetention } from '../reconcilers/database/index.ts';
 import { createGatewayTokenComponent } from '../reconcilers/gateway-token/index.ts';
@@ -23,6 +22,7 @@ import type { LeaderTask } from './core/manager.ts';
 import { writeDigest } from './platform/database/audit-chain.ts';
 import { migrateFederation } from './platform/database/federation-migrate.ts';
 import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
+import { createPool } from './platform/database/pool.ts';
 import { provisioningRecorder } from './platform/database/provisioning-recorder.ts';
 import { SigningKeyStore } from './platform/tokens/key-store.ts';
 
@@ -108,8 +108,7 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
     return { components, grantSyncers, leaderTasks, close: async () => {} };
   }
 
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: workers + 4 });
-  pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
+  const pool = createPool({ connectionString: databaseUrl, max: workers + 4 }, log);
   closers.push(() => pool.end());
   await migrateFederation(pool);
   await ensureOAuthKeySecret(kube);
@@ -132,6 +131,8 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
   add('runtime', () => {
     const runtime = runtimeComponentFromEnv(env);
     runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
+    const swept = runtime.stacks.sweptAtStart;
+    if (swept.length) log.warn('killed engine processes a previous controller left running', { pids: swept });
     return runtime;
   });
   // AgentHealthy from each deployed agent's /ready (AGENT_HEALTH_INTERVAL, default 5m); it needs the runtime.

@@ -69,11 +69,16 @@ async function reconciles(p: Proc): Promise<number> {
   return metricValue(text, 'controller_runtime_reconcile_total', { controller: 'department' });
 }
 
-async function holder(shard: string): Promise<string | null | undefined> {
+async function holderIdentity(shard: string): Promise<string | null | undefined> {
   const lease = await admin.get<{ spec: { holderIdentity?: string | null } }>(
     paths.lease('federation-system', `proc-${shard}`),
   );
   return lease.spec.holderIdentity;
+}
+
+/** The POD_NAME of the lease holder (its identity is `<POD_NAME>_<random>`). */
+async function holder(shard: string): Promise<string | undefined> {
+  return (await holderIdentity(shard))?.replace(/_[0-9a-f]{12}$/, '');
 }
 
 async function listShard(shard: string): Promise<DepartmentObject[]> {
@@ -171,6 +176,63 @@ describe('controller process', () => {
     // Released, not expired: the hand-over is much faster than the 6 s lease duration.
     expect(Date.now() - termAt).toBeLessThan(3000);
     expect(third.identity).toBe('c');
+  });
+
+  it('elects one leader among controllers that share a POD_NAME, as every local controller does', async () => {
+    const shard = randomBytes(4).toString('hex');
+    const lease = { LEASE_DURATION: '6s', RENEW_DEADLINE: '4s', RETRY_PERIOD: '500ms' };
+    const procs = [
+      await startController(shard, 'local-controller', lease),
+      await startController(shard, 'local-controller', lease),
+    ];
+    await waitFor(async () => (await holder(shard)) === 'local-controller', {
+      timeoutMs: 20_000,
+      describe: () => 'nobody took the lease',
+    });
+    const identity = await holderIdentity(shard);
+    await admin.create(paths.departments, departmentManifest(`same-${shard}-1`, { [TEST_LABEL]: shard }), 'test');
+    await waitFor(async () => (await listShard(shard))[0]?.status?.phase === 'Active', {
+      timeoutMs: 20_000,
+      describe: () => 'the leader did not reconcile',
+    });
+    // A few renewals later: still the same holder, and only one process ever reconciled.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await holderIdentity(shard)).toBe(identity);
+    const counts = await Promise.all(procs.map(reconciles));
+    expect(counts.filter((n) => n > 0)).toHaveLength(1);
+    const leaders = procs.filter((p) => p.output().includes('became leader'));
+    expect(leaders).toHaveLength(1);
+  });
+
+  it('fails with one clear line, not an uncaught EADDRINUSE, when its metrics port is taken', async () => {
+    const shard = randomBytes(4).toString('hex');
+    const first = await startController(shard, 'first');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'controller/main.ts'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        KUBECONFIG: saKubeconfig,
+        WATCH_LABEL_SELECTOR: `${TEST_LABEL}=${shard}`,
+        LEASE_NAME: `proc-${shard}`,
+        METRICS_PORT: String(first.port),
+        METRICS_HOST: '127.0.0.1',
+        DATABASE_URL: '',
+        DISABLED_COMPONENTS: 'database,gateway-token,oauth,workflows,runtime',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.push(child);
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(output).toContain(`the metrics port ${first.port} on 127.0.0.1 is already in use (METRICS_PORT)`);
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
   });
 
   it('runs the periodic tasks on the leader only', async () => {

@@ -46,10 +46,17 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-await manager.start();
+try {
+  await manager.start();
+} catch (error) {
+  // A start-up failure (the metrics port taken, the API server unreachable) ends the process with one clear line.
+  log.error('controller could not start', { error: error instanceof Error ? error.message : String(error) });
+  await platform.close();
+  process.exit(1);
+}
 log.info('controller started', {
   metricsPort: manager.port,
-  identity: config.POD_NAME,
+  identity: config.identity,
   workers: config.WORKERS,
   components: platform.components.map((c) => c.name),
 });

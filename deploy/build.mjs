@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build`: the production build. Compiles the shipped folders to dist/ (tsconfig.build.json: .ts imports
 // rewritten to .js) and copies beside them the files the code reads at run time by path: SQL migrations and
-// their journal, n8n workflow templates, Railway GraphQL operations, the Pulumi provider plugin's launcher.
+// their journal, n8n workflow templates, Railway GraphQL operations, the Pulumi provider plugin's launcher and the
+// engine process guard (plain .mjs).
 // Plain Node (no bundler): the output keeps the source tree's shape, so every `new URL('./x', import.meta.url)`
 // resolves the same way in dist/ as in a checkout.
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const outFlag = process.argv.indexOf('--out');
 const out = outFlag === -1 ? join(root, 'dist') : resolve(process.argv[outFlag + 1] ?? 'dist');
 const SHIPPED = ['crds', 'controller', 'reconcilers', 'pulumi', 'gateway'];
-const ASSETS = new Set(['.sql', '.json', '.graphql']);
+const ASSETS = new Set(['.sql', '.json', '.graphql', '.mjs']);
 
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });

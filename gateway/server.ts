@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { KubeConfig } from '@kubernetes/client-node';
-import pg from 'pg';
+import { createPool } from '../controller/platform/database/pool.ts';
 import { createLogger, type Logger } from '../controller/platform/logging/log.ts';
 import { PLATFORM_ISSUER } from '../controller/platform/tokens/constants.ts';
 import { createApp } from './app.ts';
@@ -43,8 +43,7 @@ export interface RunningGateway {
 /** Builds the real dependencies and serves the app on @hono/node-server. */
 export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> {
   const log = opts.log ?? createLogger({ component: 'federation-gateway' });
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 20 });
-  pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
+  const pool = createPool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 20 }, log);
   const platformKeys = new PlatformKeys(pool);
   // Department status and revocations pushed by Postgres (LISTEN), so a revocation reaches every replica at once.
   const directory = new DepartmentDirectory({

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OWNER_ENV, ownerToken } from './engine-processes/owner.ts';
 
 export interface EngineEnvOptions {
   pulumiHome: string;
@@ -17,7 +18,8 @@ const BUILT_PROVIDER = new URL('./railway/provider/main.js', import.meta.url);
 /**
  * Environment of the pulumi CLI and of the provider plugin it starts: the Railway endpoint and token (never
  * resource inputs, so never in state), the passphrase, our plugin directory first on PATH (the engine finds
- * `pulumi-resource-railway` there by name), and the node that runs it.
+ * `pulumi-resource-railway` there by name), the node that runs it, and this controller's owner token, by which
+ * a later controller's sweep recognises engine processes whose controller is gone.
  */
 export function engineEnv(o: EngineEnvOptions): Record<string, string> {
   return {
@@ -29,6 +31,7 @@ export function engineEnv(o: EngineEnvOptions): Record<string, string> {
     FEDERATION_NODE: process.execPath,
     RAILWAY_API_URL: o.railwayUrl,
     RAILWAY_TOKEN: o.railwayToken,
+    [OWNER_ENV]: ownerToken(),
     ...developmentLoader(),
   };
 }

@@ -13,6 +13,14 @@ describe('parseStackLocks', () => {
     ]);
   });
 
+  it('lists each lock once although the Automation API error names it twice (stderr and the command error)', () => {
+    const stderr = message('box', 42, '2025-01-01T00:00:00Z');
+    const commandError = `code: 255\n stdout: \n stderr: ${stderr}\n err?: Error: Command failed with exit code 255: pulumi up\n${stderr}`;
+    expect(parseStackLocks(commandError)).toEqual([
+      { user: 'root', host: 'box', pid: 42, at: new Date('2025-01-01T00:00:00Z') },
+    ]);
+  });
+
   it('ignores other errors', () => {
     expect(parseStackLocks('error: something else')).toBeUndefined();
   });

@@ -11,15 +11,19 @@ export interface StackLock {
 const LOCKED = /the stack is currently locked by \d+ lock\(s\)/;
 const LOCK_LINE = /created by (.+?)@(.+?) \(pid (\d+)\) at (\S+)/g;
 
-/** The locks named in a DIY backend's "stack is currently locked" error, or undefined for other errors. */
+/**
+ * The locks named in a DIY backend's "stack is currently locked" error, or undefined for other errors. The
+ * Automation API's error repeats the CLI's stderr (once as stderr, once inside the command's error), so each
+ * lock is listed once however often it is named.
+ */
 export function parseStackLocks(message: string): StackLock[] | undefined {
   if (!LOCKED.test(message)) return undefined;
-  return [...message.matchAll(LOCK_LINE)].map((m) => ({
-    user: m[1] as string,
-    host: m[2] as string,
-    pid: Number(m[3]),
-    at: new Date(m[4] as string),
-  }));
+  const locks = new Map<string, StackLock>();
+  for (const m of message.matchAll(LOCK_LINE)) {
+    const lock = { user: m[1] as string, host: m[2] as string, pid: Number(m[3]), at: new Date(m[4] as string) };
+    locks.set(`${lock.user}@${lock.host}/${lock.pid}/${m[4]}`, lock);
+  }
+  return [...locks.values()];
 }
 
 /** Whether a local process runs; a zombie (dead, not yet reaped by its new parent) does not. */

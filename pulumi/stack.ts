@@ -1,10 +1,15 @@
 import { mkdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as pulumi from '@pulumi/pulumi';
 import PQueue from 'p-queue';
 import { type EngineEnvOptions, engineEnv } from './engine-env.ts';
+import { guardedCliRoot } from './engine-processes/private-cli.ts';
+import { sweepStaleEngines } from './engine-processes/sweep.ts';
 import { digestInputs, type RuntimeInputs, runtimeProgram } from './program.ts';
-import { isStale, parseStackLocks, type StackLock } from './stack-lock.ts';
+import { isStale, parseStackLocks, processAlive, type StackLock } from './stack-lock.ts';
+import { removeStackLeftovers } from './state-cleanup.ts';
 
 const { LocalWorkspace, PulumiCommand } = pulumi.automation;
 type Stack = pulumi.automation.Stack;
@@ -61,9 +66,12 @@ export class RuntimeStacks {
   private command: Promise<pulumi.automation.PulumiCommand> | undefined;
   /** Milliseconds spent in stack operations (engine and provider), for the benchmark. */
   engineMs = 0;
+  /** Pids of engine processes a previous controller left behind, killed when these stacks were set up. */
+  readonly sweptAtStart: number[];
 
   constructor(private readonly options: RuntimeStacksOptions) {
     this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+    this.sweptAtStart = sweepStaleEngines().killed;
   }
 
   digest(inputs: RuntimeInputs, creds: StackCredentials): string {
@@ -96,11 +104,15 @@ export class RuntimeStacks {
     });
   }
 
-  /** Destroys the resources (unless retained) and removes the stack from the backend. */
+  /**
+   * Destroys the resources (unless retained) and removes the stack from the backend, with what `stack rm` leaves
+   * of it there (its last checkpoint, backups and history), so that a deleted department leaves no state.
+   */
   remove(inputs: RuntimeInputs, creds: StackCredentials, retain: boolean): Promise<StackRun<void>> {
     return this.run(inputs, creds, async (stack) => {
       if (!retain) await stack.destroy();
       await stack.workspace.removeStack(stack.name, { force: retain });
+      await removeStackLeftovers(this.options.backendUrl, PULUMI_PROJECT, stack.name);
       await rm(this.workDir(inputs.department), { recursive: true, force: true });
     });
   }
@@ -147,6 +159,7 @@ export class RuntimeStacks {
           return { value: await op(stack), clearedLocks };
         } catch (e) {
           const locks = parseStackLocks(e instanceof Error ? e.message : '');
+          if (locks?.length) await endOrphanedHolders(locks);
           const staleAfter = this.options.staleLockAfterMs ?? 15 * 60_000;
           if (!locks?.length || !locks.every((l) => isStale(l, staleAfter)) || clearedLocks.length > 0) throw e;
           await stack.cancel();
@@ -161,7 +174,8 @@ export class RuntimeStacks {
   /** The department's stack; with `create` false, undefined when the backend has no such stack. */
   private async stack(inputs: RuntimeInputs, creds: StackCredentials, create: boolean): Promise<Stack | undefined> {
     const o = this.options;
-    this.command ??= PulumiCommand.get({ root: o.cliRoot });
+    // The CLI runs under a guard from a private root, so that it never outlives this controller.
+    this.command ??= guardedCliRoot(o.cliRoot, join(o.workRoot, '.engine')).then((root) => PulumiCommand.get({ root }));
     const workDir = this.workDir(inputs.department);
     await mkdir(workDir, { recursive: true });
     if (o.backendUrl.startsWith('file://')) await mkdir(new URL(o.backendUrl).pathname, { recursive: true });
@@ -188,6 +202,18 @@ export class RuntimeStacks {
       throw e;
     }
   }
+}
+
+/**
+ * A lock held by a live engine process of a controller that is gone (killed with its process group before its
+ * guard could act) is stale all the same: the sweep ends that process, and the lock is then cleared as any other.
+ */
+async function endOrphanedHolders(locks: StackLock[]): Promise<void> {
+  const local = locks.filter((l) => l.host === hostname() && processAlive(l.pid));
+  if (local.length === 0) return;
+  const { killed } = sweepStaleEngines();
+  const ended = local.filter((l) => killed.includes(l.pid));
+  for (let waited = 0; waited < 3000 && ended.some((l) => processAlive(l.pid)); waited += 100) await sleep(100);
 }
 
 function toOutputs(outs: pulumi.automation.OutputMap): RuntimeOutputs {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -29,7 +30,11 @@ export const controllerConfig = z.object({
     .string()
     .optional()
     .describe('Only reconcile Departments and grants matching this label selector (sharding, tests)'),
-  POD_NAME: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  POD_NAME: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The pod (or host) this process runs in; the leader identity starts with it'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   METRICS_HOST: z.string().default('0.0.0.0'),
   SHUTDOWN_TIMEOUT: duration('30s'),
@@ -37,7 +42,14 @@ export const controllerConfig = z.object({
   BACKOFF_MAX: duration('15m'),
 });
 
-export type ControllerConfig = z.infer<typeof controllerConfig>;
+export type ControllerConfig = z.infer<typeof controllerConfig> & {
+  /**
+   * Who this process is in the leader election and as the Events' reporting instance: POD_NAME (or the host name)
+   * and a random suffix, as client-go's `<hostname>_<uuid>`. Unique per process even when two processes share a
+   * POD_NAME (the local platform gives every controller the same one), so one never renews the other's lease.
+   */
+  identity: string;
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControllerConfig {
   const parsed = controllerConfig.safeParse(env);
@@ -45,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid controller configuration: ${problems}`);
   }
-  return parsed.data;
+  const identity = `${parsed.data.POD_NAME ?? hostname()}_${randomBytes(6).toString('hex')}`;
+  return { ...parsed.data, identity };
 }

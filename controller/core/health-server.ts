@@ -29,7 +29,14 @@ export function startHealthServer(
     }
   });
   return new Promise((resolve, reject) => {
-    server.on('error', reject);
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      reject(
+        new Error(
+          `the metrics port ${port} on ${host} is already in use (METRICS_PORT): another controller or program listens there`,
+        ),
+      );
+    });
     server.listen(port, host, () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
 }

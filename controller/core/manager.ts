@@ -63,7 +63,7 @@ export class Manager {
     const { config, log } = opts;
     this.metrics = opts.metrics ?? new ControllerMetrics();
     this.client = opts.kube;
-    const events = new EventSink(this.client, config.POD_NAME, log);
+    const events = new EventSink(this.client, config.identity, log);
     const backoff = () => new ItemBackoff({ baseMs: config.BACKOFF_BASE, maxMs: config.BACKOFF_MAX });
     const deptQueue = new WorkQueue({
       workers: config.WORKERS,
@@ -144,7 +144,7 @@ export class Manager {
           {
             namespace: config.LEASE_NAMESPACE,
             name: config.LEASE_NAME,
-            identity: config.POD_NAME,
+            identity: config.identity,
             leaseDurationMs: config.LEASE_DURATION,
             renewDeadlineMs: config.RENEW_DEADLINE,
             retryPeriodMs: config.RETRY_PERIOD,

@@ -47,6 +47,8 @@ export async function proveIsolation(db: pg.Pool, n: TenantNames, login: RoleLog
   const ownTable = `${ident(n.schema)}.feature_flags`;
   await db.query(`INSERT INTO ${ownTable} (department_id, flag_key) VALUES ($1, $2)`, [PROBE_DEPARTMENT, canary]);
   const client = new pg.Client({ ...login, connectionTimeoutMillis: 10_000 });
+  // A broken connection fails the next query (the proof then throws); without a listener it would end the process.
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.query('BEGIN');

@@ -15,6 +15,16 @@ export const Reason = {
   DriftRemediated: 'DriftRemediated',
   StaleLockCleared: 'StaleLockCleared',
   PlatformSecretInvalid: 'PlatformSecretInvalid',
+  /** Railway answered 5xx or could not be reached (the engine's calls retried and gave up). */
+  RailwayUnavailable: 'RailwayUnavailable',
+  /** Railway answered 429. */
+  RailwayRateLimited: 'RailwayRateLimited',
+  /** Railway refused a request (its message is in the condition). */
+  RailwayRequestFailed: 'RailwayRequestFailed',
+  /** Another update holds the stack. */
+  StackLocked: 'StackLocked',
+  /** Any other engine failure. */
+  EngineFailed: 'EngineFailed',
   Deleted: 'Deleted',
   Retained: 'Retained',
 } as const;

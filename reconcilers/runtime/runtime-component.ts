@@ -1,4 +1,9 @@
-import type { Component, ComponentContext, ComponentResult } from '../../controller/core/component.ts';
+import {
+  type Component,
+  type ComponentContext,
+  ComponentError,
+  type ComponentResult,
+} from '../../controller/core/component.ts';
 import { RailwayApi } from '../../pulumi/railway/api.ts';
 import { RailwayClient } from '../../pulumi/railway/client.ts';
 import { type RuntimeOutputs, RuntimeStacks, type StackLock, type StackRun } from '../../pulumi/stack.ts';
@@ -6,7 +11,7 @@ import { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
 import type { RuntimeConfig } from './config.ts';
 import { deploymentCondition } from './deployment-condition.ts';
 import { collectRuntimeInputs, inputsForRemoval } from './inputs.ts';
-import { engineFailure } from './redact.ts';
+import { classifyEngineFailure } from './redact.ts';
 import { type PlatformSecret, readPlatformSecret } from './secrets.ts';
 
 type ExtraCondition = NonNullable<ComponentResult['extraConditions']>[number];
@@ -30,12 +35,16 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     concurrency: config.concurrency,
   });
 
-  /** Runs a stack operation; engine failures become errors with a redacted, actionable message. */
+  /**
+   * Runs a stack operation; an engine failure becomes a ComponentError naming its cause (RailwayUnavailable,
+   * RailwayRateLimited, ...) with one redacted line, retried with the work queue's backoff.
+   */
   async function engine<T>(secretValues: string[], op: () => Promise<StackRun<T>>): Promise<StackRun<T>> {
     try {
       return await op();
     } catch (e) {
-      throw new Error(`Pulumi stack operation failed: ${engineFailure(e, secretValues)}`);
+      const cause = classifyEngineFailure(e, secretValues);
+      throw new ComponentError(cause.reason, cause.message);
     }
   }
 
@@ -55,10 +64,11 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
   ): Promise<ComponentResult> {
     const api = new RailwayApi(new RailwayClient({ url: config.railwayUrl, token: platform.creds.railwayToken }));
     const deploymentUrl = `https://${outputs.domain}`;
-    const { inProgress, ...condition } = deploymentCondition(
-      await api.getDeployment(outputs.deploymentId),
-      deploymentUrl,
-    );
+    const deployment = await api.getDeployment(outputs.deploymentId).catch((e: unknown) => {
+      const cause = classifyEngineFailure(e, [platform.creds.railwayToken]);
+      throw new ComponentError(cause.reason, cause.message);
+    });
+    const { inProgress, ...condition } = deploymentCondition(deployment, deploymentUrl);
     return {
       condition: { ...condition, message: condition.message + note },
       extraConditions: extra,

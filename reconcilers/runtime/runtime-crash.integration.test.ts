@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../../e2e/support/runtime.ts';
+import { processesMentioning } from '../../e2e/testenv/processes.ts';
+import { OWNER_ENV } from '../../pulumi/engine-processes/owner.ts';
 import { Reason } from './conditions.ts';
 import { createRuntimeComponent } from './runtime-component.ts';
 
@@ -25,15 +27,23 @@ describe('runtime component after a crash', () => {
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await waitFor(() => bed.railway.requestLog.some((e) => e.operationName === 'ServiceCreate'), 240_000);
-    // The whole process group: node, the pulumi CLI and the provider plugin die together, as in a pod crash.
+    // Everything dies together, as in a pod crash: node's process group, and the pulumi CLI and the provider plugin
+    // (in process groups of their own, named by the owner token in their environment).
     process.kill(-(child.pid as number), 'SIGKILL');
+    for (const p of processesMentioning(`${OWNER_ENV}=${child.pid}@`)) process.kill(p.pid, 'SIGKILL');
     await exited;
     bed.railway.faults.latencyMs = 0;
 
     const runtime = createRuntimeComponent(bed.config);
     let result = await runtime.apply(await bed.context('rt-crash'));
     expect(result.condition.message).toMatch(/cleared a stale stack lock/);
-    expect(bed.recorded.events.map((e) => e.reason)).toContain(Reason.StaleLockCleared);
+    const cleared = bed.recorded.events.filter((e) => e.reason === Reason.StaleLockCleared).map((e) => e.note);
+    // One lock, named once (the engine's error repeats it).
+    expect(cleared).toEqual([
+      expect.stringMatching(
+        /^cleared a stale stack lock \(pid \d+ on [^,()]+ since [^,()]+\) left by an interrupted update$/,
+      ),
+    ]);
     while (result.requeueAfterMs) result = await runtime.apply(await bed.context('rt-crash'));
     expect(result.condition.status).toBe('True');
     const projects = [...bed.railway.state.projects.values()].filter((p) => p.name === 'aio-rt-crash-prod');

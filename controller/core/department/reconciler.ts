@@ -1,4 +1,4 @@
-import { API_VERSION } from '../../../crds/common.ts';
+import { API_VERSION, type Condition } from '../../../crds/common.ts';
 import type { DepartmentStatus } from '../../../crds/department.ts';
 import { FIELD_MANAGER, FINALIZER, namespaceFor, RECONCILE_REQUEST_ANNOTATION } from '../../../crds/names.ts';
 import type { Component, ComponentContext, DepartmentObject } from '../component.ts';
@@ -170,7 +170,10 @@ export class DepartmentReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     if (!dept.metadata.finalizers?.includes(FINALIZER)) return {};
-    const previous = dept.status ?? {};
+    // Shown at once: the components' deletes can take minutes (a Pulumi destroy), and until they finish the
+    // Department must not go on looking Active and Ready.
+    const current = await this.startDeprovisioning(dept);
+    const previous = current.status ?? {};
     // A suspended Department is released without touching external resources (as Flux does).
     // Told first: a recorder marks the department as leaving before slow deletes (e.g. a Pulumi destroy) run.
     await this.deps.onReconciled?.(dept, {
@@ -193,31 +196,22 @@ export class DepartmentReconciler {
           dept.metadata.generation,
         );
       }
-      conditions = setCondition(
-        conditions,
-        {
-          type: ConditionType.Reconciling,
-          status: 'True',
-          reason: failed.length > 0 ? Reason.DeleteFailed : Reason.Deprovisioning,
-          message: pending.map((o) => `${o.component.name}: ${o.result.condition.message}`).join('; '),
-        },
-        dept.metadata.generation,
-      );
-      await this.writeStatus(dept, { ...previous, phase: 'Deprovisioning', conditions });
+      const reason = failed.length > 0 ? Reason.DeleteFailed : Reason.Deprovisioning;
+      const message = pending.map((o) => `${o.component.name}: ${o.result.condition.message}`).join('; ');
+      conditions = deprovisioningConditions(conditions, reason, message, dept.metadata.generation);
+      await this.writeStatus(current, { ...previous, phase: 'Deprovisioning', conditions });
       if (failed.length > 0)
         throw new ComponentsFailedError(`delete failed: ${failed.map((f) => f.component.name).join(', ')}`);
       const waits = pending.map((o) => o.result.requeueAfterMs ?? 1000);
       return { requeueAfterMs: Math.min(...waits) };
     }
-    if (previous.phase !== 'Deprovisioning') {
-      await this.writeStatus(dept, { ...previous, phase: 'Deprovisioning' }).catch(() => undefined);
-    }
     await this.deps.client.mergePatch(
       paths.department(dept.metadata.name),
       {
         metadata: {
-          finalizers: (dept.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
-          resourceVersion: dept.metadata.resourceVersion,
+          finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+          // the version our status write produced: a finalizer added by someone else since then is not lost
+          resourceVersion: current.metadata.resourceVersion,
         },
       },
       FIELD_MANAGER,
@@ -231,10 +225,36 @@ export class DepartmentReconciler {
     return {};
   }
 
+  /**
+   * Phase Deprovisioning, Ready False and Reconciling True, written before any component is deleted; returns the
+   * Department as written.
+   */
+  private async startDeprovisioning(dept: DepartmentObject): Promise<DepartmentObject> {
+    const previous = dept.status ?? {};
+    const ready = getCondition(previous.conditions, ConditionType.Ready);
+    if (previous.phase === 'Deprovisioning' && ready?.status === 'False') return dept;
+    const message = `deleting the department's resources (deletionPolicy ${dept.spec.deletionPolicy})`;
+    const status: DepartmentStatus = {
+      ...previous,
+      phase: 'Deprovisioning',
+      conditions: deprovisioningConditions(
+        previous.conditions ?? [],
+        Reason.Deprovisioning,
+        message,
+        dept.metadata.generation,
+      ),
+    };
+    const written = await this.writeStatus(dept, status);
+    if (previous.phase !== 'Deprovisioning') {
+      await this.recorder(dept).event('Normal', 'DeprovisioningStarted', message);
+    }
+    return written;
+  }
+
   /** Writes status through the status subresource with server-side apply, only when it changed. */
-  private async writeStatus(dept: DepartmentObject, status: DepartmentStatus): Promise<void> {
-    if (statusEqual(dept.status, status)) return;
-    await this.deps.client.apply(
+  private async writeStatus(dept: DepartmentObject, status: DepartmentStatus): Promise<DepartmentObject> {
+    if (statusEqual(dept.status, status)) return dept;
+    return this.deps.client.apply<DepartmentObject>(
       paths.departmentStatus(dept.metadata.name),
       { apiVersion: API_VERSION, kind: 'Department', metadata: { name: dept.metadata.name }, status },
       FIELD_MANAGER,
@@ -276,6 +296,17 @@ export class DepartmentReconciler {
       await events.event('Warning', 'Failed', stalled?.status === 'True' ? stalled.message : 'components keep failing');
     }
   }
+}
+
+/** A Department being deleted is not Ready, and is Reconciling until its finalizer goes. */
+function deprovisioningConditions(
+  conditions: Condition[],
+  reason: string,
+  message: string,
+  generation: number,
+): Condition[] {
+  const ready = setCondition(conditions, { type: ConditionType.Ready, status: 'False', reason, message }, generation);
+  return setCondition(ready, { type: ConditionType.Reconciling, status: 'True', reason, message }, generation);
 }
 
 /** Status fields this reconciler recomputes every pass. */

@@ -1,0 +1,35 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+import { startHealthServer } from './health-server.ts';
+import { ControllerMetrics } from './metrics.ts';
+
+describe('loadConfig', () => {
+  it('gives every process a leader identity of its own, even when they share a POD_NAME', () => {
+    const a = loadConfig({ POD_NAME: 'local-controller' });
+    const b = loadConfig({ POD_NAME: 'local-controller' });
+    expect(a.identity).toMatch(/^local-controller_[0-9a-f]{12}$/);
+    expect(b.identity).toMatch(/^local-controller_[0-9a-f]{12}$/);
+    expect(a.identity).not.toBe(b.identity);
+  });
+
+  it('starts the identity with the host name when POD_NAME is unset', () => {
+    expect(loadConfig({}).identity).toMatch(/^.+_[0-9a-f]{12}$/);
+  });
+});
+
+describe('startHealthServer', () => {
+  it('refuses a metrics port already in use with a message that names it', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const probes = { healthy: () => true, ready: () => true };
+      await expect(startHealthServer(new ControllerMetrics(), probes, port, '127.0.0.1')).rejects.toThrow(
+        `the metrics port ${port} on 127.0.0.1 is already in use (METRICS_PORT)`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+});

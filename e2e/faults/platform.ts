@@ -1,0 +1,168 @@
+// The local platform the fault suite injects faults into: the same pieces `npm start` runs (API server, etcd,
+// Postgres, n8n, the local Railway server, the controller as its ServiceAccount, the gateway), started through
+// the same helpers, with timings shortened so a CI run fits (see README.md, "Trimmed for CI").
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import type { RunningGateway } from '../../gateway/server.ts';
+import { startController, storeN8nSecret } from '../platform/controller.ts';
+import { startGateway } from '../platform/gateway.ts';
+import { type LocalRailway, startLocalRailway } from '../railway/local.ts';
+import { adminClient } from '../testenv/admin-client.ts';
+import { kubectlOk } from '../testenv/kubectl.ts';
+import { type RunningN8n, startN8n } from '../testenv/n8n.ts';
+import { type Platform, startPlatform } from '../testenv/platform.ts';
+import { freePort } from '../testenv/ports.ts';
+import { processesMentioning } from '../testenv/processes.ts';
+import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
+import { waitFor } from '../testenv/wait.ts';
+import { type N8nProxy, startN8nProxy } from './n8n-proxy.ts';
+
+export const OAUTH_NAMESPACE = 'federation-oauth-clients';
+export const OAUTH_SECRET = 'faults-google-oauth';
+
+export interface RunningController {
+  pid: number;
+  metricsUrl: string;
+}
+
+export interface FaultPlatform {
+  platform: Platform;
+  admin: RestClient;
+  /** Superuser pool on the platform database (inspection and fault injection only). */
+  db: pg.Pool;
+  n8n: RunningN8n & { pid: number; database: string };
+  /** What the controllers call n8n through. */
+  n8nProxy: N8nProxy;
+  railway: LocalRailway;
+  gateway: RunningGateway;
+  /** Where the controllers keep their Pulumi workspaces. */
+  workRoot: string;
+  /** Controllers started so far that still run. */
+  controllers: RunningController[];
+  startController(extra?: Record<string, string>): Promise<RunningController>;
+  /** SIGKILLs a controller (the process only: what it started must die on its own). */
+  killController(c: RunningController): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Lease settings short enough that a restarted controller leads within seconds. */
+export const LEASE = { LEASE_DURATION: '6s', RENEW_DEADLINE: '4s', RETRY_PERIOD: '1s' };
+
+export async function startFaultPlatform(log: (line: string) => void): Promise<FaultPlatform> {
+  const platform = await startPlatform({ installCrds: true, log });
+  try {
+    const n8n = await startN8n({
+      runDir: platform.runDir,
+      databaseUrl: platform.databaseUrl,
+      watchdog: platform.watchdog,
+      log,
+    });
+    platform.onStop(n8n.stop);
+    const railway = await startLocalRailway(kubeConfigOf(platform.kubeconfig));
+    platform.onStop(() => railway.server.stop());
+    await storeN8nSecret(platform.kubeconfig, n8n);
+    const n8nProxy = await startN8nProxy(n8n.url);
+    platform.onStop(n8nProxy.stop);
+    await oauthClientSecret(platform.kubeconfig);
+    const pulumi = await ensurePulumiCli();
+    const gatewayPort = await freePort();
+    const workRoot = join(platform.runDir, 'pulumi');
+    const env = {
+      GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+      PULUMI_CLI_ROOT: pulumi.root,
+      PULUMI_HOME: pulumi.pulumiHome,
+      N8N_URL: n8nProxy.url,
+      N8N_API_KEY: n8n.apiKey,
+      N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
+      ...railway.env,
+      RUNTIME_WORK_DIR: workRoot,
+      RUNTIME_POLL_MS: '1000',
+      RESYNC_PERIOD: '60s', // default 10m: a failed reconcile in long backoff is retried within a minute
+      LOG_LEVEL: 'info',
+      ...LEASE,
+    };
+    const controllers: RunningController[] = [];
+    const start = async (extra: Record<string, string> = {}): Promise<RunningController> => {
+      const { metricsUrl } = await startController(platform, { ...env, ...extra });
+      const port = new URL(metricsUrl).port;
+      const [proc] = processesMentioning(`METRICS_PORT=${port}`).filter((p) =>
+        p.cmdline.includes('controller/main.ts'),
+      );
+      if (!proc) throw new Error(`no controller process with METRICS_PORT=${port}`);
+      const running = { pid: proc.pid, metricsUrl };
+      controllers.push(running);
+      return running;
+    };
+    await start();
+    const gateway = await startGateway({ kubeconfig: platform.kubeconfig, port: gatewayPort });
+    platform.onStop(gateway.stop);
+    const n8nProcess = processesMentioning(`N8N_PORT=${new URL(n8n.url).port}`).find((p) =>
+      p.cmdline.includes('n8n start'),
+    );
+    if (!n8nProcess) throw new Error('the n8n process was not found');
+    const database = /(?:^|\0)DB_POSTGRESDB_DATABASE=([^\0]+)/.exec(n8nProcess.environ)?.[1] ?? '';
+    const admin = adminClient(platform.kubeconfig);
+    const db = new pg.Pool({ connectionString: platform.databaseUrl, max: 4 });
+    db.on('error', () => {}); // the suite terminates backends on purpose
+    return {
+      platform,
+      admin,
+      db,
+      n8n: { ...n8n, pid: n8nProcess.pid, database },
+      n8nProxy,
+      railway,
+      gateway,
+      workRoot,
+      controllers,
+      startController: start,
+      async killController(c) {
+        process.kill(c.pid, 'SIGKILL');
+        await waitFor(async () => !alive(c.pid), {
+          timeoutMs: 10_000,
+          describe: () => `pid ${c.pid} survived SIGKILL`,
+        });
+        controllers.splice(controllers.indexOf(c), 1);
+      },
+      async stop() {
+        admin.close();
+        await db.end();
+        await platform.stop();
+      },
+    };
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function kubeConfigOf(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+/** One Google OAuth client every suite department uses (placeholders: nothing calls Google without a refresh token). */
+async function oauthClientSecret(kubeconfig: string): Promise<void> {
+  const manifests = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OAUTH_NAMESPACE } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: OAUTH_SECRET, namespace: OAUTH_NAMESPACE },
+      type: 'Opaque',
+      stringData: { client_id: 'faults.apps.googleusercontent.com', client_secret: 'faults-only-not-a-real-secret' },
+    },
+  ];
+  for (const m of manifests) await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify(m));
+}
