@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import type { RunningGateway } from '../../gateway/server.ts';
 import { startController, storeN8nSecret } from '../platform/controller.ts';
 import { startGateway } from '../platform/gateway.ts';
 import { type LocalRailway, startLocalRailway } from '../railway/local.ts';
@@ -32,11 +31,11 @@ export interface FaultPlatform {
   admin: RestClient;
   /** Superuser pool on the platform database (inspection and fault injection only). */
   db: pg.Pool;
-  n8n: RunningN8n & { pid: number; database: string };
+  n8n: Omit<RunningN8n, 'database' | 'pid'> & { pid: number; database: string };
   /** What the controllers call n8n through. */
   n8nProxy: N8nProxy;
   railway: LocalRailway;
-  gateway: RunningGateway;
+  gateway: { url: string };
   /** Where the controllers keep their Pulumi workspaces. */
   workRoot: string;
   /** Controllers started so far that still run. */
@@ -96,8 +95,8 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
       return running;
     };
     await start();
-    const gateway = await startGateway({ kubeconfig: platform.kubeconfig, port: gatewayPort });
-    platform.onStop(gateway.stop);
+    // A process of the platform's (stopped with it), as npm start runs it.
+    const gateway = await startGateway(platform, gatewayPort);
     const n8nProcess = processesMentioning(`N8N_PORT=${new URL(n8n.url).port}`).find((p) =>
       p.cmdline.includes('n8n start'),
     );
