@@ -10,6 +10,7 @@ import {
   type RailwayState,
   type ServiceRecord,
 } from './state.ts';
+import { STUB_IMAGE, StubContainers } from './stub-container.ts';
 
 export interface AgentRunnerOptions {
   /** Which images are the agent image (others deploy as before: statuses only, no process). */
@@ -46,6 +47,8 @@ interface Instance {
  * after), and is reachable at the service's domain through an HTTPS edge.
  */
 export class AgentRunner {
+  private readonly stubs = new StubContainers();
+  private stubsStarted: Promise<void> | undefined;
   private readonly edges = new Map<string, Promise<ServiceEdge>>();
   private readonly instances = new Map<string, Instance>();
   private readonly statuses = new Map<string, DeploymentStatus>();
@@ -90,6 +93,7 @@ export class AgentRunner {
   }
 
   deploy(deployment: DeploymentRecord, service: ServiceRecord): void {
+    if (STUB_IMAGE.test(deployment.image ?? '')) return void this.serveStub(deployment, service);
     if (!this.opts.matches(deployment.image)) return;
     const instance: Instance = { deployment, service, restarts: 0, retired: false };
     this.instances.set(deployment.id, instance);
@@ -106,7 +110,17 @@ export class AgentRunner {
     await (await edge)?.stop();
   }
 
+  /** A placeholder deployment (stub-container.ts): SUCCESS at once, its edge routed to the shared stub server. */
+  private async serveStub(deployment: DeploymentRecord, service: ServiceRecord): Promise<void> {
+    this.stubsStarted ??= this.stubs.start();
+    await this.stubsStarted;
+    this.statuses.set(deployment.id, 'SUCCESS');
+    await this.domainFor(service.id);
+    (await this.edges.get(service.id))?.route(this.stubs.port);
+  }
+
   async stop(): Promise<void> {
+    await this.stubs.stop();
     await Promise.all(
       [...new Set([...this.instances.values()].map((i) => i.service.id))].map((s) => this.removeService(s)),
     );
