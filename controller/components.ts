@@ -48,6 +48,8 @@ export interface PlatformOptions {
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
+/** Engine runs get this long to end at shutdown (reconciles return at once, so most of the pod's 45 s grace). */
+const DRAIN_MS = 25_000;
 
 /** What each component reports when the setting it needs is missing. */
 const UNCONFIGURED = {
@@ -133,6 +135,12 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
     runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
     const swept = runtime.stacks.sweptAtStart;
     if (swept.length) log.warn('killed engine processes a previous controller left running', { pids: swept });
+    // Shutdown lets running engine runs end (a stack left mid-update is locked until the next leader clears it),
+    // within the pod's grace period; before the pool closes.
+    closers.unshift(async () => {
+      if (!(await runtime.drain(DRAIN_MS)))
+        log.warn('engine runs still running at shutdown', { seconds: DRAIN_MS / 1000 });
+    });
     return runtime;
   });
   // AgentHealthy from each deployed agent's /ready (AGENT_HEALTH_INTERVAL, default 5m); it needs the runtime.

@@ -173,6 +173,17 @@ export const departmentStatus = z
     projectId: z.string().optional().describe('Railway project id of the department’s runtime.'),
     serviceId: z.string().optional().describe('Railway service id of the voice agent.'),
     workflowIds: z.record(z.string(), z.string()).optional().describe('n8n workflow ids by tool.'),
+    runtime: z
+      .object({
+        environmentId: z.string().describe('Railway environment of the project.'),
+        deploymentId: z.string().describe('The deployment the last update made.'),
+        domain: z.string().describe('The service domain.'),
+        inputsDigest: z
+          .string()
+          .describe('Keyed digest of the inputs of the last update (reveals nothing of them); changes mean an update.'),
+      })
+      .optional()
+      .describe('What the runtime last applied through Pulumi, read back to check Railway for drift without the engine.'),
   })
   .describe('Observed state of the department, written by the controller.');
 

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as pulumi from '@pulumi/pulumi';
@@ -70,7 +71,7 @@ export class RuntimeStacks {
   readonly sweptAtStart: number[];
 
   constructor(private readonly options: RuntimeStacksOptions) {
-    this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+    this.queue = new PQueue({ concurrency: engineSlots(options.concurrency ?? 4) });
     this.sweptAtStart = sweepStaleEngines().killed;
   }
 
@@ -78,10 +79,17 @@ export class RuntimeStacks {
     return digestInputs(inputs, creds.passphrase);
   }
 
-  /** Converges the stack to the inputs (refreshing first, so changes behind our back are repaired). */
-  up(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs>> {
+  /**
+   * Converges the stack to the inputs, refreshing first so that changes behind our back are repaired; a stack
+   * that has never been updated has nothing to refresh (`refresh: false` saves that engine step).
+   */
+  up(
+    inputs: RuntimeInputs,
+    creds: StackCredentials,
+    opts: { refresh?: boolean } = {},
+  ): Promise<StackRun<RuntimeOutputs>> {
     return this.run(inputs, creds, async (stack) => {
-      const result = await stack.up({ refresh: true });
+      const result = await stack.up({ refresh: opts.refresh ?? true });
       return toOutputs(result.outputs);
     });
   }
@@ -234,4 +242,25 @@ function collectDifference(e: EngineEvent, into: string[]): void {
   const name = m.urn.split('::').at(-1);
   const fields = m.diffs?.length ? ` [${m.diffs.filter((d) => d !== '__provider').join(', ')}]` : '';
   into.push(`${name} (${m.type.replace(/^railway:index:/, '')}) ${m.op}${fields}`);
+}
+
+/** What one engine run holds in memory at its peak (the CLI, the provider plugin, the program): measured ~750 MiB. */
+const ENGINE_MIB = 768;
+
+/**
+ * Engine runs at once: the configured count, but no more than half the memory this process may use holds
+ * (the cgroup limit in a container, the machine's memory otherwise), so that a burst never runs the pod out of it.
+ */
+export function engineSlots(count: number, limitBytes = memoryLimit()): number {
+  return Math.max(1, Math.min(count, Math.floor(limitBytes / 2 / (ENGINE_MIB * 1024 * 1024))));
+}
+
+function memoryLimit(): number {
+  try {
+    const limit = readFileSync('/sys/fs/cgroup/memory.max', 'utf8').trim();
+    if (limit !== 'max') return Math.min(Number(limit), totalmem());
+  } catch {
+    // no cgroup v2 limit here
+  }
+  return totalmem();
 }

@@ -116,9 +116,8 @@ try {
       N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
       ...railway.env,
       ...(tree ? {} : { RUNTIME_WORK_DIR: join(dataDir, 'pulumi') }),
-      // Agents are probed every 15 s here (the seed's 5 minutes in a cluster); settled stacks re-checked each minute.
+      // Agents are probed every 15 s here (the seed's 5 minutes in a cluster).
       AGENT_HEALTH_INTERVAL: '15s',
-      RUNTIME_RECHECK_MS: '60000',
     },
     tree,
   );

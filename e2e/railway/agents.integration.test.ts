@@ -17,7 +17,6 @@ import {
   createAgentHealthComponent,
   createRuntimeComponent,
   HealthReason,
-  withSteadyState,
 } from '../../reconcilers/runtime/index.ts';
 import { type ProviderStandIns, startProviderStandIns } from '../providers/server.ts';
 import { type GatewayTestbed, startTestbed } from '../support/gateway.ts';
@@ -93,12 +92,12 @@ beforeAll(async () => {
     workRoot: await mkdtemp(join(tmpdir(), 'fed-agent-stacks-')),
     concurrency: 2,
     pollMs: 500,
+    fullCheckMs: 24 * 3_600_000,
     gatewayUrl: gateway.url,
     cli: await ensurePulumiCli(),
   };
-  // As on the local platform: unchanged stacks are refreshed at most once a minute, so a health change is
-  // written without waiting for the engine.
-  const runtime = withSteadyState(createRuntimeComponent(config), config, 60_000);
+  // A settled runtime costs two Railway reads a reconcile, so a health change is written without the engine.
+  const runtime = createRuntimeComponent(config);
   runtime.dependsOn.push('gateway-token');
   health = createAgentHealthComponent({ intervalMs: INTERVAL_MS, timeoutMs: 2_000, startupGraceMs: 120_000, ca });
   controller = await startTestController(inject('kubeconfig'), {

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import type { ComponentContext, DepartmentObject } from '../../controller/core/component.ts';
+import type { ComponentContext, ComponentResult, DepartmentObject } from '../../controller/core/component.ts';
 import type { Logger } from '../../controller/core/logger.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
+import { Reason } from '../../reconcilers/runtime/conditions.ts';
 import { pulumiBackendFor, type RuntimeConfig } from '../../reconcilers/runtime/config.ts';
+import type { RuntimeComponent } from '../../reconcilers/runtime/runtime-component.ts';
 import { type RailwayServer, startRailwayServer } from '../railway/server.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
 
@@ -36,8 +38,14 @@ export interface RuntimeTestbed {
   recorded: Recorded;
   /** Creates the Department, its namespace, database Secret (and OAuth/gateway Secrets) and a context for it. */
   department(name: string, spec?: Partial<DepartmentSpecInput>): Promise<ComponentContext>;
-  /** Re-reads the Department into a fresh context (after a spec change). */
+  /** Re-reads the Department into a fresh context (after a spec change), with the status settle() recorded. */
   context(name: string): Promise<ComponentContext>;
+  /**
+   * Applies as the controller would until the result settles: an engine run in progress (Provisioning) is
+   * waited for, a deployment in progress polled; the result's status is kept for the next context, as the
+   * controller writes it to Department.status. Every result goes to `seen`.
+   */
+  settle(runtime: RuntimeComponent, name: string, seen?: ComponentResult[]): Promise<ComponentResult>;
   patchSpec(name: string, spec: Partial<DepartmentSpecInput>): Promise<void>;
   putSecret(namespace: string, name: string, data: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +59,7 @@ export async function departmentContext(
   kubeConfig: KubeConfig,
   name: string,
   recorded: Recorded,
+  status?: Record<string, unknown>,
 ): Promise<ComponentContext> {
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const department = (await custom.getClusterCustomObject({
@@ -59,6 +68,7 @@ export async function departmentContext(
     plural: 'departments',
     name,
   })) as DepartmentObject;
+  if (status) department.status = { ...department.status, ...status };
   const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
     recorded.logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
   };
@@ -122,12 +132,31 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
     workRoot: await mkdtemp(join(tmpdir(), 'runtime-stacks-')),
     concurrency: 4,
     pollMs: 200,
+    fullCheckMs: 24 * 3_600_000,
     n8nWebhookBaseUrl: 'https://n8n.example.com/webhook',
     gatewayUrl: 'https://gateway.example.com',
     cli,
   };
 
-  const context = (name: string) => departmentContext(kubeConfig, name, recorded);
+  const statuses = new Map<string, Record<string, unknown>>();
+  const context = (name: string) => departmentContext(kubeConfig, name, recorded, statuses.get(name));
+
+  async function settle(runtime: RuntimeComponent, name: string, seen: ComponentResult[] = []) {
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`${name}: the runtime did not settle in 240 s`);
+      const result = await runtime.apply(await context(name));
+      seen.push(result);
+      if (result.status) statuses.set(name, { ...statuses.get(name), ...result.status });
+      if (result.condition.reason === Reason.Provisioning) {
+        await until(() => runtime.operations.get(name)?.done !== false);
+      } else if (result.requeueAfterMs) {
+        await new Promise((r) => setTimeout(r, result.requeueAfterMs));
+      } else {
+        return result;
+      }
+    }
+  }
 
   return {
     railway,
@@ -138,6 +167,7 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
     recorded,
     putSecret,
     context,
+    settle,
     async department(name, spec = {}) {
       const namespace = namespaceFor(name);
       await core.createNamespace({ body: { metadata: { name: namespace } } });
@@ -199,4 +229,8 @@ function recordingLogger(log: (level: string) => (msg: string, fields?: Record<s
     child: () => logger,
   };
   return logger;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 20));
 }

@@ -25,6 +25,8 @@ export const Reason = {
   StackLocked: 'StackLocked',
   /** Any other engine failure. */
   EngineFailed: 'EngineFailed',
+  /** A Pulumi run (create, update, repair, full check) is in progress. */
+  Provisioning: 'Provisioning',
   Deleted: 'Deleted',
   Retained: 'Retained',
 } as const;

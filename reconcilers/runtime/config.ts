@@ -37,8 +37,15 @@ export const runtimeEnv = z.object({
   RUNTIME_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** How often a deployment in progress is looked at again. */
   RUNTIME_POLL_MS: z.coerce.number().int().min(100).default(5_000),
-  /** Unchanged inputs: refresh and preview the stack at most this often (0: on every reconcile). */
-  RUNTIME_RECHECK_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * How often each stack also gets a full engine refresh and preview (Crossplane's poll interval, for what two
+   * Railway reads cannot see, e.g. the domain); the reconcile-request annotation asks for one at once.
+   */
+  RUNTIME_FULL_CHECK_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(24 * 3_600_000),
   /** `<n8n>/webhook`; the agent gets `<this>/<department>` unless the workflows component says otherwise. */
   N8N_WEBHOOK_BASE_URL: z.string().optional(),
   GATEWAY_URL: z.string().optional(),
@@ -52,8 +59,8 @@ export interface RuntimeConfig {
   workRoot: string;
   concurrency: number;
   pollMs: number;
-  /** See RUNTIME_RECHECK_MS (steady-state.ts); 0 when unset. */
-  recheckMs?: number | undefined;
+  /** See RUNTIME_FULL_CHECK_MS. */
+  fullCheckMs: number;
   n8nWebhookBaseUrl?: string | undefined;
   gatewayUrl?: string | undefined;
   cli: PulumiCliLocation;
@@ -79,7 +86,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv, cliOverride?: Pulum
     workRoot,
     concurrency: e.RUNTIME_CONCURRENCY,
     pollMs: e.RUNTIME_POLL_MS,
-    recheckMs: e.RUNTIME_RECHECK_MS,
+    fullCheckMs: e.RUNTIME_FULL_CHECK_MS,
     n8nWebhookBaseUrl: e.N8N_WEBHOOK_BASE_URL,
     gatewayUrl: e.GATEWAY_URL,
     cli,

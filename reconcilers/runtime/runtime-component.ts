@@ -4,6 +4,7 @@ import {
   ComponentError,
   type ComponentResult,
 } from '../../controller/core/component.ts';
+import { RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
 import { RailwayApi } from '../../pulumi/railway/api.ts';
 import { RailwayClient } from '../../pulumi/railway/client.ts';
 import { type RuntimeOutputs, RuntimeStacks, type StackLock, type StackRun } from '../../pulumi/stack.ts';
@@ -11,19 +12,52 @@ import { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
 import type { RuntimeConfig } from './config.ts';
 import { deploymentCondition } from './deployment-condition.ts';
 import { collectRuntimeInputs, inputsForRemoval } from './inputs.ts';
+import { type Operation, type OperationKind, Operations } from './operations.ts';
+import { type Applied, railwayDifferences } from './railway-drift.ts';
 import { classifyEngineFailure } from './redact.ts';
 import { type PlatformSecret, readPlatformSecret } from './secrets.ts';
 
 type ExtraCondition = NonNullable<ComponentResult['extraConditions']>[number];
 
+interface EngineResult {
+  outputs: RuntimeOutputs;
+  locks: StackLock[];
+  /** What a repair fixed (the drift found before it started). */
+  repaired?: string;
+}
+
 export interface RuntimeComponent extends Component {
   /** The department stacks; the benchmark reads `stacks.engineMs`. */
   stacks: RuntimeStacks;
+  /** Engine runs in flight, tracked per department. */
+  operations: Operations<EngineResult>;
+  /** Shutdown: let running engine runs finish, at most `deadlineMs`. */
+  drain(deadlineMs: number): Promise<boolean>;
 }
+
+const NO_DRIFT: ExtraCondition = {
+  type: RUNTIME_DRIFTED,
+  status: 'False',
+  reason: Reason.NoDrift,
+  message: 'Railway matches the declared runtime',
+};
+
+const PROGRESS: Record<OperationKind, string> = {
+  create: 'creating the Railway project, service and domain',
+  update: 'updating the Railway service',
+  repair: 'repairing Railway',
+  check: 'checking Railway with a full refresh',
+};
 
 /**
  * The `runtime` component: the department's voice agent on Railway, as a Pulumi stack per department.
- * Inputs changed -> up; otherwise refresh + preview, and a difference is repaired (Remediate) or reported (Report).
+ *
+ * An engine run (create, update, repair, full check) is a tracked operation: the reconcile that needs one starts
+ * it and returns at once with RuntimeReady Unknown, reason Provisioning; the run's end asks for a reconcile,
+ * which takes its result. A spec change meanwhile is acknowledged at once and waits for the run (never two on
+ * one stack). Steady state costs no engine at all: what the last update applied (Department.status.runtime) is
+ * compared with Railway in two reads, and only a difference (or the reconcile-request annotation, or the
+ * periodic full check) starts the engine again: repaired under Remediate, reported under Report.
  */
 export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent {
   const stacks = new RuntimeStacks({
@@ -34,11 +68,11 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     railwayUrl: config.railwayUrl,
     concurrency: config.concurrency,
   });
+  const operations = new Operations<EngineResult>();
+  /** When each department last had a full engine check; spread over the interval so they do not come together. */
+  const lastFullCheck = new Map<string, number>();
 
-  /**
-   * Runs a stack operation; an engine failure becomes a ComponentError naming its cause (RailwayUnavailable,
-   * RailwayRateLimited, ...) with one redacted line, retried with the work queue's backoff.
-   */
+  /** An engine failure becomes a ComponentError naming its cause, in one redacted line. */
   async function engine<T>(secretValues: string[], op: () => Promise<StackRun<T>>): Promise<StackRun<T>> {
     try {
       return await op();
@@ -56,32 +90,79 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     return `; ${note}`;
   }
 
+  function api(platform: PlatformSecret): RailwayApi {
+    return new RailwayApi(new RailwayClient({ url: config.railwayUrl, token: platform.creds.railwayToken }));
+  }
+
+  function railwayFailure(platform: PlatformSecret) {
+    return (e: unknown): never => {
+      const cause = classifyEngineFailure(e, [platform.creds.railwayToken]);
+      throw new ComponentError(cause.reason, cause.message);
+    };
+  }
+
   async function readiness(
     platform: PlatformSecret,
-    outputs: RuntimeOutputs,
+    applied: Applied,
     extra: ExtraCondition[],
     note: string,
   ): Promise<ComponentResult> {
-    const api = new RailwayApi(new RailwayClient({ url: config.railwayUrl, token: platform.creds.railwayToken }));
-    const deploymentUrl = `https://${outputs.domain}`;
-    const deployment = await api.getDeployment(outputs.deploymentId).catch((e: unknown) => {
-      const cause = classifyEngineFailure(e, [platform.creds.railwayToken]);
-      throw new ComponentError(cause.reason, cause.message);
-    });
+    const deploymentUrl = `https://${applied.domain}`;
+    const deployment = await api(platform).getDeployment(applied.deploymentId).catch(railwayFailure(platform));
     const { inProgress, ...condition } = deploymentCondition(deployment, deploymentUrl);
+    const { projectId, serviceId, deploymentId, environmentId, domain, inputsDigest } = applied;
     return {
       condition: { ...condition, message: condition.message + note },
       extraConditions: extra,
-      status: { projectId: outputs.projectId, serviceId: outputs.serviceId, deploymentUrl },
-      // deploymentId: the agent health monitor restarts its startup grace for a new deployment.
-      outputs: {
-        projectId: outputs.projectId,
-        serviceId: outputs.serviceId,
+      status: {
+        projectId,
+        serviceId,
         deploymentUrl,
-        deploymentId: outputs.deploymentId,
+        runtime: { environmentId, deploymentId, domain, inputsDigest },
       },
+      // deploymentId: the agent health monitor restarts its startup grace for a new deployment.
+      outputs: { projectId, serviceId, deploymentUrl, deploymentId },
       ...(inProgress ? { requeueAfterMs: config.pollMs } : {}),
     };
+  }
+
+  function progressing(op: Operation<EngineResult>, digest: string): ComponentResult {
+    const seconds = Math.round((Date.now() - op.startedAt) / 1000);
+    const waiting = op.digest !== digest ? '; the newer spec is applied when it ends' : '';
+    return {
+      condition: {
+        status: 'Unknown',
+        reason: Reason.Provisioning,
+        message: `Pulumi is ${PROGRESS[op.kind]} (${seconds} s so far)${waiting}`,
+      },
+      requeueAfterMs: config.pollMs,
+    };
+  }
+
+  /** Starts an engine run for the department; the reconcile returns while it runs. */
+  function start(
+    ctx: ComponentContext,
+    kind: OperationKind,
+    digest: string,
+    run: () => Promise<EngineResult>,
+  ): ComponentResult {
+    return progressing(operations.start(ctx.department.metadata.name, kind, digest, run), digest);
+  }
+
+  function appliedFromStatus(ctx: ComponentContext): Applied | undefined {
+    const s = ctx.department.status;
+    if (!s?.runtime || !s.projectId || !s.serviceId) return undefined;
+    return { projectId: s.projectId, serviceId: s.serviceId, ...s.runtime };
+  }
+
+  /** A full engine check is due: asked for with the reconcile-request annotation, or the periodic one. */
+  function fullCheckDue(ctx: ComponentContext): boolean {
+    const { metadata, status } = ctx.department;
+    const request = metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION];
+    if (request !== undefined && request !== status?.lastHandledReconcileRequest) return true;
+    const name = metadata.name;
+    if (!lastFullCheck.has(name)) lastFullCheck.set(name, Date.now() - Math.random() * config.fullCheckMs);
+    return Date.now() - (lastFullCheck.get(name) as number) >= config.fullCheckMs;
   }
 
   return {
@@ -89,56 +170,103 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     conditionType: RUNTIME_READY,
     dependsOn: ['namespace', 'database'],
     stacks,
+    operations,
+    drain: (deadlineMs) => operations.drain(deadlineMs),
+    watch(enqueue) {
+      operations.onDone(enqueue);
+      return () => operations.onDone(() => {});
+    },
 
     async apply(ctx) {
+      const name = ctx.department.metadata.name;
       const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
       const { inputs, secretValues } = await collectRuntimeInputs(ctx, config, platform);
       const { creds } = platform;
-      const current = await engine(secretValues, () => stacks.outputs(inputs, creds));
-      const locks = [...current.clearedLocks];
-      let drifted: ExtraCondition = {
-        type: RUNTIME_DRIFTED,
-        status: 'False',
-        reason: Reason.NoDrift,
-        message: 'Railway matches the declared runtime',
-      };
-      let outputs = current.value;
+      const digest = stacks.digest(inputs, creds);
+      const running = operations.get(name);
+      if (running && !running.done) {
+        // A full check of an unchanged runtime keeps reporting what runs; anything else shows Provisioning.
+        const current = appliedFromStatus(ctx);
+        if (running.kind === 'check' && current?.inputsDigest === digest) {
+          return readiness(platform, current, [NO_DRIFT], '; a full Pulumi check is running');
+        }
+        return progressing(running, digest);
+      }
 
-      if (!outputs || outputs.inputsDigest !== stacks.digest(inputs, creds)) {
-        const run = await engine(secretValues, () => stacks.up(inputs, creds));
-        locks.push(...run.clearedLocks);
-        outputs = run.value;
-      } else {
-        const drift = await engine(secretValues, () => stacks.drift(inputs, creds));
-        locks.push(...drift.clearedLocks);
-        if (drift.value.differences.length) {
-          const summary = drift.value.differences.join('; ');
-          if (ctx.department.spec.runtime?.driftPolicy === 'Report') {
-            drifted = {
-              type: RUNTIME_DRIFTED,
-              status: 'True',
-              reason: Reason.DriftDetected,
-              message: `Railway differs: ${summary}`,
-            };
-            await ctx.events.event('Warning', Reason.DriftDetected, drifted.message);
-          } else {
-            const run = await engine(secretValues, () => stacks.up(inputs, creds));
-            locks.push(...run.clearedLocks);
-            outputs = run.value;
-            drifted = {
-              type: RUNTIME_DRIFTED,
-              status: 'False',
-              reason: Reason.DriftRemediated,
-              message: `repaired: ${summary}`,
-            };
-            await ctx.events.event('Normal', Reason.DriftRemediated, drifted.message);
+      const up = (kind: OperationKind, refresh: boolean, repaired?: string) =>
+        start(ctx, kind, digest, async () => {
+          const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh }));
+          return { outputs: run.value, locks: run.clearedLocks, ...(repaired ? { repaired } : {}) };
+        });
+
+      let applied = appliedFromStatus(ctx);
+      let drifted = NO_DRIFT;
+      let note = '';
+      const finished = operations.take(name);
+      if (finished) {
+        if (finished.error) throw finished.error;
+        const result = finished.value as EngineResult;
+        applied = result.outputs;
+        note = await lockNotice(ctx, result.locks);
+        if (result.repaired) {
+          drifted = { ...NO_DRIFT, reason: Reason.DriftRemediated, message: `repaired: ${result.repaired}` };
+          await ctx.events.event('Normal', Reason.DriftRemediated, drifted.message);
+        }
+        if (finished.kind === 'check') lastFullCheck.set(name, Date.now());
+      }
+      if (!applied) {
+        // No update on record (a new Department, or one from before status.runtime): the stack's own outputs
+        // say whether there is anything to update; read in the operation, so this reconcile never waits on the
+        // engine queue.
+        return start(ctx, 'create', digest, async () => {
+          const current = await engine(secretValues, () => stacks.outputs(inputs, creds));
+          if (current.value?.inputsDigest === digest) return { outputs: current.value, locks: current.clearedLocks };
+          const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh: !!current.value }));
+          return { outputs: run.value, locks: [...current.clearedLocks, ...run.clearedLocks] };
+        });
+      }
+      if (applied.inputsDigest !== digest) return up('update', true);
+
+      if (!finished && fullCheckDue(ctx)) {
+        lastFullCheck.set(name, Date.now());
+        return start(ctx, 'check', digest, async () => {
+          const drift = await engine(secretValues, () => stacks.drift(inputs, creds));
+          if (!drift.value.differences.length || ctx.department.spec.runtime?.driftPolicy === 'Report') {
+            return { outputs: applied as RuntimeOutputs, locks: drift.clearedLocks };
           }
+          const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh: true }));
+          return { outputs: run.value, locks: run.clearedLocks, repaired: drift.value.differences.join('; ') };
+        });
+      }
+
+      const differences = await railwayDifferences(api(platform), applied, inputs).catch(railwayFailure(platform));
+      if (differences.length) {
+        const summary = differences.join('; ');
+        if (ctx.department.spec.runtime?.driftPolicy === 'Report') {
+          drifted = { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: summary };
+          await ctx.events.event('Warning', Reason.DriftDetected, `Railway differs: ${summary}`);
+        } else {
+          await ctx.events.event('Warning', Reason.DriftDetected, `Railway differs, repairing: ${summary}`);
+          return {
+            ...up('repair', true, summary),
+            extraConditions: [{ ...NO_DRIFT, reason: Reason.DriftDetected, message: `repairing: ${summary}` }],
+          };
         }
       }
-      return readiness(platform, outputs, [drifted], await lockNotice(ctx, locks));
+      return readiness(platform, applied, [drifted], note);
     },
 
     async delete(ctx) {
+      const name = ctx.department.metadata.name;
+      const running = operations.get(name);
+      if (running && !running.done) {
+        return {
+          condition: { status: 'False', reason: Reason.Provisioning, message: 'waiting for a Pulumi run to end' },
+          requeueAfterMs: config.pollMs,
+        };
+      }
+      operations.forget(name);
+      lastFullCheck.delete(name);
       const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
       const retain = ctx.department.spec.deletionPolicy === 'Retain';
       const secrets = [platform.creds.passphrase, platform.creds.railwayToken];

@@ -35,7 +35,7 @@ describe('runtime component after a crash', () => {
     bed.railway.faults.latencyMs = 0;
 
     const runtime = createRuntimeComponent(bed.config);
-    let result = await runtime.apply(await bed.context('rt-crash'));
+    const result = await bed.settle(runtime, 'rt-crash');
     expect(result.condition.message).toMatch(/cleared a stale stack lock/);
     const cleared = bed.recorded.events.filter((e) => e.reason === Reason.StaleLockCleared).map((e) => e.note);
     // One lock, named once (the engine's error repeats it).
@@ -44,7 +44,6 @@ describe('runtime component after a crash', () => {
         /^cleared a stale stack lock \(pid \d+ on [^,()]+ since [^,()]+\) left by an interrupted update$/,
       ),
     ]);
-    while (result.requeueAfterMs) result = await runtime.apply(await bed.context('rt-crash'));
     expect(result.condition.status).toBe('True');
     const projects = [...bed.railway.state.projects.values()].filter((p) => p.name === 'aio-rt-crash-prod');
     expect(projects).toHaveLength(1);

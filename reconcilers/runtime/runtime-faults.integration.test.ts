@@ -15,11 +15,7 @@ beforeAll(async () => {
 afterAll(() => bed?.stop());
 
 async function converge(name: string): Promise<void> {
-  for (;;) {
-    const result = await runtime.apply(await bed.context(name));
-    if (!result.requeueAfterMs) return;
-    await new Promise((r) => setTimeout(r, result.requeueAfterMs));
-  }
+  await bed.settle(runtime, name);
 }
 
 /** Every row of a stack in the state table, checkpoint, backups and history included. */
@@ -37,8 +33,9 @@ async function stateRows(name: string): Promise<string[]> {
   }
 }
 
+/** The error the department's next settled apply ends in (an engine run's failure is thrown when taken). */
 async function failure(name: string): Promise<ComponentError> {
-  const error = await runtime.apply(await bed.context(name)).then(
+  const error = await bed.settle(runtime, name).then(
     () => undefined,
     (e: unknown) => e,
   );

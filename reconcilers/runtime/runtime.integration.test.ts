@@ -22,13 +22,9 @@ async function apply(name: string): Promise<ComponentResult> {
   return result;
 }
 
-/** Applies until the deployment is no longer in progress, as the controller's requeue would. */
-async function converge(name: string): Promise<ComponentResult> {
-  for (;;) {
-    const result = await apply(name);
-    if (!result.requeueAfterMs) return result;
-    await new Promise((r) => setTimeout(r, result.requeueAfterMs));
-  }
+/** Applies as the controller would until the engine run and the deployment are done. */
+function converge(name: string): Promise<ComponentResult> {
+  return bed.settle(runtime, name, results);
 }
 
 function projectNamed(name: string) {
@@ -105,7 +101,7 @@ describe('runtime component', () => {
     bed.railway.state.deleteService(gone?.id ?? '');
     const result = await converge('rt-create');
     expect(drifted(result)).toMatchObject({ status: 'False', reason: Reason.DriftRemediated });
-    expect(drifted(result)?.message).toMatch(/voice-agent .*create/);
+    expect(drifted(result)?.message).toMatch(/voice-agent \(Service\) is gone/);
     expect(result.condition.status).toBe('True');
     expect(bed.railway.state.servicesOf(projectId).map((s) => s.name)).toEqual(['voice-agent']);
     expect(bed.recorded.events.map((e) => e.reason)).toContain(Reason.DriftRemediated);
@@ -118,7 +114,7 @@ describe('runtime component', () => {
     bed.railway.state.deleteService(bed.railway.state.servicesOf(projectId)[0]?.id ?? '');
     const result = await apply('rt-report');
     expect(drifted(result)).toMatchObject({ status: 'True', reason: Reason.DriftDetected });
-    expect(drifted(result)?.message).toMatch(/voice-agent .*create/);
+    expect(drifted(result)?.message).toMatch(/voice-agent \(Service\) is gone/);
     expect(bed.railway.state.servicesOf(projectId)).toEqual([]);
   });
 
