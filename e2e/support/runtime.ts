@@ -37,7 +37,11 @@ export interface RuntimeTestbed {
   backendUrl: string;
   recorded: Recorded;
   /** Creates the Department, its namespace, database Secret (and OAuth/gateway Secrets) and a context for it. */
-  department(name: string, spec?: Partial<DepartmentSpecInput>): Promise<ComponentContext>;
+  department(
+    name: string,
+    spec?: Partial<DepartmentSpecInput>,
+    labels?: Record<string, string>,
+  ): Promise<ComponentContext>;
   /** Re-reads the Department into a fresh context (after a spec change), with the status settle() recorded. */
   context(name: string): Promise<ComponentContext>;
   /**
@@ -168,7 +172,7 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
     putSecret,
     context,
     settle,
-    async department(name, spec = {}) {
+    async department(name, spec = {}, labels = {}) {
       const namespace = namespaceFor(name);
       await core.createNamespace({ body: { metadata: { name: namespace } } });
       await putSecret(namespace, 'database', {
@@ -192,7 +196,7 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
         body: {
           apiVersion: `${GROUP}/${VERSION}`,
           kind: 'Department',
-          metadata: { name },
+          metadata: { name, labels },
           spec: {
             displayName: `Department ${name}`,
             adminEmail: `admin@${name}.example.com`,

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ComponentResult } from '../../controller/core/component.ts';
+import { tenantNamesFor } from '../../crds/names.ts';
 import {
   GATEWAY_TOKEN,
   OAUTH_SECRET,
@@ -61,8 +62,8 @@ describe('runtime component', () => {
       DB_HOST: '127.0.0.1',
       DB_PORT: '5432',
       DB_NAME: 'federation',
-      DB_SCHEMA: 'rt_create_tenant',
-      DB_USER: 'rt-create_role',
+      DB_SCHEMA: tenantNamesFor('rt-create').schema,
+      DB_USER: tenantNamesFor('rt-create').role,
       ENABLED_TOOLS: '["email"]',
       DEEPGRAM_API_KEY: PROVIDER_KEY,
       GOOGLE_OAUTH_CLIENT_ID: 'rt-create.apps.example.com',
@@ -93,6 +94,37 @@ describe('runtime component', () => {
       ENABLED_TOOLS: '["email","database"]',
       GATEWAY_TOKEN: `${GATEWAY_TOKEN}-rotated`,
     });
+  });
+
+  it('settles without an engine run and notices a variable changed behind its back', async () => {
+    await converge('rt-create');
+    const engineMs = runtime.stacks.engineMs;
+    const from = bed.railway.requestLog.length;
+    const steady = await converge('rt-create');
+    expect(steady.condition.status).toBe('True');
+    expect(drifted(steady)).toMatchObject({ status: 'False', reason: Reason.NoDrift });
+    // Two reads (the service instance and its variables) and the deployment: no engine, no write.
+    expect(runtime.stacks.engineMs).toBe(engineMs);
+    const operations = bed.railway.requestLog.slice(from).map((e) => e.operationName);
+    expect(operations.filter((o) => /Create|Update|Upsert|Delete|DeployV2|Redeploy/i.test(o ?? ''))).toEqual([]);
+
+    const projectId = projectNamed('rt-create')[0]?.id ?? '';
+    const service = bed.railway.state.servicesOf(projectId)[0];
+    const variables = bed.railway.state.variables.get(service?.id ?? '') ?? {};
+    bed.railway.state.variables.set(service?.id ?? '', { ...variables, GATEWAY_URL: 'https://attacker.example' });
+    const events = bed.recorded.events.length;
+    const result = await converge('rt-create');
+    const noticed = bed.recorded.events.slice(events);
+    expect(noticed).toContainEqual(
+      expect.objectContaining({
+        reason: Reason.DriftDetected,
+        note: expect.stringMatching(/variables differ: GATEWAY_URL/),
+      }),
+    );
+    expect(drifted(result)).toMatchObject({ status: 'False', reason: Reason.DriftRemediated });
+    expect(bed.railway.state.variables.get(service?.id ?? '')?.GATEWAY_URL).toBe('https://gateway.example.com');
+    // The value never reaches an event or condition, only the key.
+    expect(JSON.stringify([noticed, result])).not.toContain('attacker.example');
   });
 
   it('repairs a service deleted behind its back (Remediate)', async () => {
