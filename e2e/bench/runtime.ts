@@ -2,7 +2,6 @@
 // real API server, Postgres state backend, pulumi engine and the local Railway server with zero latency.
 // Prints the Pulumi engine's share of that time and the controller process's RSS (and the engine processes').
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ComponentResult } from '../../controller/core/component.ts';
 import { createRuntimeComponent } from '../../reconcilers/runtime/runtime-component.ts';
 import { startRuntimeTestbed } from '../support/runtime.ts';
 import { startPlatform } from '../testenv/platform.ts';
@@ -17,9 +16,7 @@ try {
   const createToReady = async (name: string): Promise<number> => {
     const started = performance.now();
     await bed.department(name);
-    let result: ComponentResult;
-    do result = await runtime.apply(await bed.context(name));
-    while (result.requeueAfterMs);
+    const result = await bed.settle(runtime, name);
     if (result.condition.status !== 'True') throw new Error(`${name}: ${result.condition.message}`);
     return performance.now() - started;
   };
