@@ -47,7 +47,8 @@ function manifests(names: string[]): string {
         spec: {
           displayName: `Scale ${name}`,
           adminEmail: `admin@${name}.example.com`,
-          enabledTools: ['database', 'email', 'agent_context'],
+          // Tools without Google: an email tool would need an OAuth client per Department (WorkflowsReady says so).
+          enabledTools: ['database', 'agent_context'],
           // The local Railway server answers this image's health checks itself (e2e/railway/stub-container.ts):
           // a voice agent process per Department does not fit on one machine at these sizes.
           runtime: { image: 'registry.example/federation-stub-agent:1' },
