@@ -60,4 +60,4 @@ process.on('SIGTERM', () => {
   });
 });
 await manager.start();
-log.info('sharded controller started', { identity: config.identity, homeShard: config.homeShard });
+log.info('sharded controller started', { identity: config.identity, homeShard: config.homeShard, port: manager.port });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { departmentShard } from '../../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../../e2e/support/database.ts';
 import { adminClient, departmentManifest } from '../../../e2e/testenv/admin-client.ts';
-import { TEST_LABEL } from '../../../e2e/testenv/controller.ts';
+import { metricValue, TEST_LABEL } from '../../../e2e/testenv/controller.ts';
 import { REPO_ROOT } from '../../../e2e/testenv/platform.ts';
 import { controllerKubeconfig } from '../../../e2e/testenv/service-account.ts';
 import { waitFor } from '../../../e2e/testenv/wait.ts';
@@ -25,6 +25,8 @@ interface Replica {
   child: ChildProcess;
   output: () => string;
   exited: Promise<unknown>;
+  /** federation_shards_held on its /metrics. */
+  shardsHeld: () => Promise<number>;
 }
 
 let admin: RestClient;
@@ -62,7 +64,12 @@ async function startReplica(pod: string): Promise<Replica> {
   child.stderr?.on('data', (d: Buffer) => {
     output += d.toString();
   });
-  const replica = { pod, child, output: () => output, exited: new Promise((r) => child.on('exit', r)) };
+  const shardsHeld = async () => {
+    const started = output.split('\n').find((line) => line.includes('"sharded controller started"'));
+    const { port } = JSON.parse(started ?? '{}') as { port?: number };
+    return metricValue(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'federation_shards_held');
+  };
+  const replica = { pod, child, output: () => output, exited: new Promise((r) => child.on('exit', r)), shardsHeld };
   replicas.push(replica);
   await waitFor(async () => output.includes('sharded controller started'), {
     timeoutMs: 30_000,
@@ -156,6 +163,7 @@ describe('controller sharding', () => {
     for (const n of names) expect([n, [...(first.get(n) ?? [])]]).toEqual([n, [expected(n)]]);
     const perShard = [0, 1].map((s) => names.filter((n) => departmentShard(n, 2) === s).length);
     expect(Math.min(...perShard)).toBeGreaterThan(0); // both shards in use
+    expect([await a.shardsHeld(), await b.shardsHeld()]).toEqual([1, 1]);
 
     // A crash: no graceful stop, so shard 1's Lease is left held until it expires.
     b.child.kill('SIGKILL');
@@ -175,6 +183,7 @@ describe('controller sharding', () => {
     const second = await reconcilersAt(2);
     for (const n of names) expect([n, [...(second.get(n) ?? [])]]).toEqual([n, [a.pod]]);
     expect(a.output()).toContain('acquired shard');
+    expect(await a.shardsHeld()).toBe(2);
 
     // The home replica comes back (a restarted pod): the live one hands shard 1 back once its reconciles finished.
     const b2 = await startReplica(`fed-${tag}-1`);
@@ -183,6 +192,10 @@ describe('controller sharding', () => {
       describe: () => `shard 1 was not handed back:\n${a.output()}\n${b2.output()}`,
     });
     expect(a.output()).toContain('handing shard back to its home replica');
+    await waitFor(async () => (await a.shardsHeld()) === 1 && (await b2.shardsHeld()) === 1, {
+      timeoutMs: 5_000,
+      describe: () => 'federation_shards_held did not come back to 1 each',
+    });
     await touchAll('After the hand-back');
     await waitFor(() => allReconciledAt(3), {
       timeoutMs: 30_000,
