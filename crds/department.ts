@@ -183,7 +183,9 @@ export const departmentStatus = z
           .describe('Keyed digest of the inputs of the last update (reveals nothing of them); changes mean an update.'),
       })
       .optional()
-      .describe('What the runtime last applied through Pulumi, read back to check Railway for drift without the engine.'),
+      .describe(
+        'What the runtime last applied through Pulumi, read back to check Railway for drift without the engine.',
+      ),
   })
   .describe('Observed state of the department, written by the controller.');
 

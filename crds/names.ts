@@ -81,3 +81,32 @@ export function tenantSchemaFor(department: string): string {
 export function tenantNamesFor(department: string): TenantNames {
   return { department, schema: tenantSchemaFor(department), role: `${tenantSchemaFor(department)}${ROLE_SUFFIX}` };
 }
+
+/**
+ * Pins a Department to one controller shard (`0` … `SHARDS-1`); without it (or with a value out of range) the
+ * shard is a hash of the name. See departmentShard and deploy/README.md "Sharding".
+ */
+export const SHARD_LABEL = 'federation.synrg.io/shard';
+
+/** The shard pinned by a SHARD_LABEL value, or undefined when the value is missing or not a shard of `shards`. */
+export function pinnedShard(label: string | undefined, shards: number): number | undefined {
+  if (label === undefined || !/^(0|[1-9]\d{0,3})$/.test(label)) return undefined;
+  const shard = Number(label);
+  return shard < shards ? shard : undefined;
+}
+
+/**
+ * The shard that reconciles a Department: its SHARD_LABEL when valid, else FNV-1a (32 bit) of its name mod
+ * `shards`. A pure function of the name and label, so every replica (and the docs' examples) agree on it.
+ */
+export function departmentShard(name: string, shards: number, label?: string): number {
+  if (shards <= 1) return 0;
+  const pinned = pinnedShard(label, shards);
+  if (pinned !== undefined) return pinned;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    hash ^= name.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}

@@ -16,6 +16,23 @@ describe('loadConfig', () => {
   it('starts the identity with the host name when POD_NAME is unset', () => {
     expect(loadConfig({}).identity).toMatch(/^.+_[0-9a-f]{12}$/);
   });
+
+  it("makes shard 0 every replica's home without sharding", () => {
+    expect(loadConfig({ POD_NAME: 'federation-controller-3' })).toMatchObject({ SHARDS: 1, homeShard: 0 });
+  });
+
+  it('takes the home shard from SHARD_INDEX, else from a StatefulSet ordinal mod SHARDS, else none', () => {
+    expect(loadConfig({ SHARDS: '2', SHARD_INDEX: '1', POD_NAME: 'ctl-0' }).homeShard).toBe(1);
+    expect(loadConfig({ SHARDS: '2', POD_NAME: 'federation-controller-1' }).homeShard).toBe(1);
+    expect(loadConfig({ SHARDS: '2', POD_NAME: 'federation-controller-2' }).homeShard).toBe(0);
+    expect(loadConfig({ SHARDS: '2', POD_NAME: 'local-controller' }).homeShard).toBeUndefined();
+  });
+
+  it('refuses a SHARD_INDEX outside SHARDS, and shards without leader election', () => {
+    expect(() => loadConfig({ SHARDS: '2', SHARD_INDEX: '2' })).toThrow('SHARD_INDEX 2 is not a shard of SHARDS=2');
+    expect(() => loadConfig({ SHARDS: '0' })).toThrow(/SHARDS/);
+    expect(() => loadConfig({ SHARDS: '2', LEADER_ELECT: 'false' })).toThrow('SHARDS > 1 needs LEADER_ELECT=true');
+  });
 });
 
 describe('startHealthServer', () => {

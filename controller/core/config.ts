@@ -26,6 +26,19 @@ export const controllerConfig = z.object({
   LEASE_DURATION: duration('15s'),
   RENEW_DEADLINE: duration('10s'),
   RETRY_PERIOD: duration('2s'),
+  SHARDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .describe('How many shards the Departments are split into, each with its own Lease (deploy/README.md "Sharding")'),
+  SHARD_INDEX: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("This replica's home shard; default: the trailing ordinal of POD_NAME (a StatefulSet pod) mod SHARDS"),
   WATCH_LABEL_SELECTOR: z
     .string()
     .optional()
@@ -44,6 +57,11 @@ export const controllerConfig = z.object({
 
 export type ControllerConfig = z.infer<typeof controllerConfig> & {
   /**
+   * The shard whose Lease this replica contends for at once (SHARD_INDEX, or its pod's ordinal mod SHARDS); other
+   * shards it takes only once their Lease expired. Undefined: no home, a standby for every shard.
+   */
+  homeShard: number | undefined;
+  /**
    * Who this process is in the leader election and as the Events' reporting instance: POD_NAME (or the host name)
    * and a random suffix, as client-go's `<hostname>_<uuid>`. Unique per process even when two processes share a
    * POD_NAME (the local platform gives every controller the same one), so one never renews the other's lease.
@@ -57,6 +75,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid controller configuration: ${problems}`);
   }
-  const identity = `${parsed.data.POD_NAME ?? hostname()}_${randomBytes(6).toString('hex')}`;
-  return { ...parsed.data, identity };
+  const { SHARDS, SHARD_INDEX, LEADER_ELECT } = parsed.data;
+  if (SHARD_INDEX !== undefined && SHARD_INDEX >= SHARDS) {
+    throw new Error(`invalid controller configuration: SHARD_INDEX ${SHARD_INDEX} is not a shard of SHARDS=${SHARDS}`);
+  }
+  if (SHARDS > 1 && !LEADER_ELECT) {
+    throw new Error('invalid controller configuration: SHARDS > 1 needs LEADER_ELECT=true (shards are Leases)');
+  }
+  const pod = parsed.data.POD_NAME ?? hostname();
+  const ordinal = pod.match(/-(\d+)$/)?.[1];
+  const homeShard = SHARDS === 1 ? 0 : (SHARD_INDEX ?? (ordinal === undefined ? undefined : Number(ordinal) % SHARDS));
+  const identity = `${pod}_${randomBytes(6).toString('hex')}`;
+  return { ...parsed.data, identity, homeShard };
 }

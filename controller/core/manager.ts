@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { DEPARTMENT_LABEL } from '../../crds/names.ts';
+import { DEPARTMENT_LABEL, departmentShard, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
 import { Informer } from './cache/informer.ts';
 import type { Component, DepartmentObject } from './component.ts';
 import type { ControllerConfig } from './config.ts';
@@ -11,6 +11,7 @@ import { type GrantObject, GrantReconciler, type GrantSyncer } from './grant/rec
 import { startHealthServer } from './health-server.ts';
 import { type KubeApi, type KubeObject, paths } from './kube-api.ts';
 import { LeaderElector } from './leader/leader-elector.ts';
+import { ShardLeases } from './leader/shard-leases.ts';
 import type { Logger } from './logger.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { ItemBackoff } from './queue/backoff.ts';
@@ -52,6 +53,9 @@ export class Manager {
   readonly departmentController: Controller;
   readonly grantController: Controller;
   private readonly elector: LeaderElector | undefined;
+  /** SHARDS > 1: the shard Leases this replica holds decide which Departments it reconciles. */
+  private readonly shards: ShardLeases | undefined;
+  private readonly inFlightByShard = new Map<number, number>();
   private server: Server | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly taskTimers: NodeJS.Timeout[] = [];
@@ -85,7 +89,26 @@ export class Manager {
       failures: (name) => deptQueue.retries(name),
       onReconciled: opts.onDepartmentReconciled,
     });
-    this.departmentController = new Controller('department', deptQueue, departmentReconciler, this.metrics, log);
+    // Checked again when a key is taken (requeues and retries were added while the shard may have been owned).
+    const shardedReconciler = {
+      reconcile: async (name: string, signal: AbortSignal) => {
+        if (!this.ownsDepartment(name)) return {};
+        const shard = this.shardOf(name);
+        this.inFlightByShard.set(shard, (this.inFlightByShard.get(shard) ?? 0) + 1);
+        try {
+          return await departmentReconciler.reconcile(name, signal);
+        } finally {
+          this.inFlightByShard.set(shard, (this.inFlightByShard.get(shard) ?? 1) - 1);
+        }
+      },
+    };
+    this.departmentController = new Controller(
+      'department',
+      deptQueue,
+      config.SHARDS > 1 ? shardedReconciler : departmentReconciler,
+      this.metrics,
+      log,
+    );
     const grantReconciler = new GrantReconciler({
       client: this.client,
       get: (name) => this.grants.get(name),
@@ -111,7 +134,8 @@ export class Manager {
           if (!old || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp)
             enqueueGrantsOf(obj.metadata.name);
           if (old && !specOrMetaChanged(old, obj)) return;
-          deptQueue.add(obj.metadata.name);
+          this.warnOnBadShardLabel(obj, old);
+          this.enqueueDepartment(obj.metadata.name);
         },
         onDelete: (obj) => enqueueGrantsOf(obj.metadata.name),
       },
@@ -132,7 +156,7 @@ export class Manager {
     );
     const toOwner = (obj: KubeObject) => {
       const dept = obj.metadata.labels?.[DEPARTMENT_LABEL];
-      if (dept) deptQueue.add(dept);
+      if (dept) this.enqueueDepartment(dept);
     };
     this.owned = [paths.namespaces, paths.secrets].map(
       (path) =>
@@ -152,11 +176,69 @@ export class Manager {
           log,
         )
       : undefined;
+    this.shards =
+      config.SHARDS > 1
+        ? new ShardLeases(
+            this.client,
+            {
+              namespace: config.LEASE_NAMESPACE,
+              name: config.LEASE_NAME,
+              shards: config.SHARDS,
+              home: config.homeShard,
+              identity: config.identity,
+              leaseDurationMs: config.LEASE_DURATION,
+              renewDeadlineMs: config.RENEW_DEADLINE,
+              retryPeriodMs: config.RETRY_PERIOD,
+            },
+            {
+              acquired: (shard) => {
+                this.metrics.shardsHeld.set(this.shards?.ownedShards.length ?? 0);
+                for (const d of this.departments.list()) {
+                  if (this.shardOf(d.metadata.name) === shard) deptQueue.add(d.metadata.name);
+                }
+              },
+              lost: () => this.metrics.shardsHeld.set(this.shards?.ownedShards.length ?? 0),
+              inFlight: (shard) => this.inFlightByShard.get(shard) ?? 0,
+            },
+            log,
+          )
+        : undefined;
     this.metrics.phases = () => this.departments.list().map((d) => d.status?.phase ?? 'Pending');
   }
 
   get isLeader(): boolean {
     return this.elector ? this.elector.isLeader : true;
+  }
+
+  /** The shards whose Departments this replica reconciles now (all of them without sharding). */
+  get ownedShards(): number[] {
+    return this.shards ? this.shards.ownedShards : [0];
+  }
+
+  shardOf(name: string): number {
+    const labels = this.departments.get(name)?.metadata.labels;
+    return departmentShard(name, this.opts.config.SHARDS, labels?.[SHARD_LABEL]);
+  }
+
+  private ownsDepartment(name: string): boolean {
+    return this.shards ? this.shards.owns(this.shardOf(name)) : true;
+  }
+
+  /** Every way a Department gets queued (watches, owned objects, components, resync) goes through here. */
+  private enqueueDepartment(name: string): void {
+    if (this.ownsDepartment(name)) this.departmentController.enqueue(name);
+  }
+
+  private warnOnBadShardLabel(obj: DepartmentObject, old: DepartmentObject | undefined): void {
+    const label = obj.metadata.labels?.[SHARD_LABEL];
+    if (!this.shards || label === undefined || label === old?.metadata.labels?.[SHARD_LABEL]) return;
+    if (pinnedShard(label, this.opts.config.SHARDS) === undefined) {
+      this.opts.log.warn('ignoring a shard label that is not a shard; the name decides the shard', {
+        department: obj.metadata.name,
+        label,
+        shards: this.opts.config.SHARDS,
+      });
+    }
   }
 
   /** Starts serving probes and caches at once; reconciling starts when this replica leads. */
@@ -173,25 +255,50 @@ export class Manager {
     for (const inf of [this.departments, this.grants, ...this.owned]) inf.start();
     await Promise.all([this.departments, this.grants, ...this.owned].map((i) => i.waitForSync()));
     log.info('caches synced', { departments: this.departments.list().length, grants: this.grants.list().length });
+    if (this.shards) {
+      // Departments follow the shard Leases; the cluster-wide work (grants, leader tasks) stays on the one
+      // global Lease (LEASE_NAME), exactly as without sharding.
+      this.metrics.shardsHeld.set(0);
+      this.startDepartments();
+      this.shards.start();
+      void this.lead().then((leading) => leading && this.startClusterWork());
+      return;
+    }
+    if (!(await this.lead())) return;
+    this.startDepartments();
+    this.startClusterWork();
+  }
+
+  /** Waits for the global Lease (at once without LEADER_ELECT); false when stopped meanwhile. */
+  private async lead(): Promise<boolean> {
+    const { config } = this.opts;
     if (this.elector) {
       this.metrics.leader.set({ name: config.LEASE_NAME }, 0);
       await this.elector.run(() => {
         this.metrics.leader.set({ name: config.LEASE_NAME }, 0);
         void this.stopReconciling();
+        void this.shards?.stop();
         this.opts.onLeadershipLost?.();
       });
+      if (this.stopping) return false;
       this.metrics.leader.set({ name: config.LEASE_NAME }, 1);
     }
-    if (this.stopping) return;
+    return !this.stopping;
+  }
+
+  private startDepartments(): void {
     this.started = true;
     this.departmentController.start();
-    this.grantController.start();
     for (const c of this.opts.components) {
-      if (c.watch) this.componentWatches.push(c.watch((name) => this.departmentController.enqueue(name)));
+      if (c.watch) this.componentWatches.push(c.watch((name) => this.enqueueDepartment(name)));
     }
     this.resyncAll();
-    this.resyncTimer = setInterval(() => this.resyncAll(), config.RESYNC_PERIOD);
+    this.resyncTimer = setInterval(() => this.resyncAll(), this.opts.config.RESYNC_PERIOD);
     this.resyncTimer.unref();
+  }
+
+  private startClusterWork(): void {
+    this.grantController.start();
     for (const task of this.opts.leaderTasks ?? []) this.startTask(task);
   }
 
@@ -225,7 +332,7 @@ export class Manager {
   }
 
   private resyncAll(): void {
-    for (const d of this.departments.list()) this.departmentController.enqueue(d.metadata.name);
+    for (const d of this.departments.list()) this.enqueueDepartment(d.metadata.name);
     for (const g of this.grants.list()) this.grantController.enqueue(g.metadata.name);
   }
 
@@ -244,7 +351,7 @@ export class Manager {
   async stop(): Promise<boolean> {
     this.stopping = true;
     const finished = this.started ? await this.stopReconciling(this.opts.config.SHUTDOWN_TIMEOUT) : true;
-    await this.elector?.release();
+    await Promise.all([this.shards?.stop(), this.elector?.release()]);
     for (const inf of [this.departments, this.grants, ...this.owned]) inf.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.client.close();

@@ -79,6 +79,12 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly shardsHeld = new Gauge({
+    name: 'federation_shards_held',
+    help: 'How many Department shards this replica reconciles now (SHARDS > 1; deploy/README.md "Sharding")',
+    registers: [this.registry],
+  });
+
   readonly leaderTaskRuns = new Counter({
     name: 'federation_leader_task_runs_total',
     help: 'Runs of the leader-only periodic tasks, by task and result',

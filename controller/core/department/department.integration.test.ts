@@ -96,10 +96,11 @@ describe('department controller', () => {
       { spec: { displayName: 'Alpha v2' } },
       'test',
     );
+    // Not observedGeneration alone: it is also set on the Provisioning status written as the reconcile starts.
     const d = await waitForDepartment(
       admin,
       'ctl-alpha',
-      (x) => x.status?.observedGeneration === patched.metadata.generation,
+      (x) => x.status?.observedGeneration === patched.metadata.generation && x.status?.phase === 'Active',
     );
     expect(condition(d, 'Ready')?.observedGeneration).toBe(patched.metadata.generation);
   });

@@ -9,6 +9,8 @@ export interface LeaderElectionOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** Written on the Lease with every acquire and renewal (the shards say which shard the holder calls home). */
+  annotations?: Record<string, string>;
 }
 
 export const defaultLeaderElection = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -21,10 +23,13 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-interface Lease {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+export interface Lease {
+  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
   spec: LeaseSpec;
 }
+
+/** Set by a shard's home replica on a Lease another replica holds: "give it back" (see ShardLeases). */
+export const WANTED_BY_ANNOTATION = 'federation.synrg.io/wanted-by';
 
 function microTime(d = new Date()): string {
   return d.toISOString().replace('Z', '000Z');
@@ -41,6 +46,9 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  private lastRenew = 0;
+  /** The Lease as last read or written. */
+  lease: Lease | undefined;
 
   constructor(
     private readonly client: KubeApi,
@@ -76,10 +84,51 @@ export class LeaderElector {
     this.timer = setTimeout(renew, this.opts.retryPeriodMs);
   }
 
+  /**
+   * One acquire-or-renew attempt for callers that drive their own loop (ShardLeases). `patient`: take the Lease
+   * only once it went unchanged for leaseDuration even when it is free or missing (a standby for a shard whose
+   * home replica should get it first). Returns 'acquired' or 'lost' when leadership changed.
+   */
+  async attempt(patient: boolean): Promise<'acquired' | 'lost' | undefined> {
+    if (this.stopped) return undefined;
+    if (await this.tryAcquireOrRenew(patient)) {
+      this.lastRenew = Date.now();
+      if (this.leading) return undefined;
+      this.leading = true;
+      return 'acquired';
+    }
+    if (this.leading && Date.now() - this.lastRenew > this.opts.renewDeadlineMs) {
+      this.leading = false;
+      return 'lost';
+    }
+    return undefined;
+  }
+
+  /** Asks the holder to hand the Lease over (WANTED_BY_ANNOTATION); the holder decides at its next renewal. */
+  async requestHandBack(): Promise<void> {
+    const path = paths.lease(this.opts.namespace, this.opts.name);
+    try {
+      const current = await this.client.get<Lease>(path);
+      if (current.metadata.annotations?.[WANTED_BY_ANNOTATION]) return;
+      const annotations = { ...current.metadata.annotations, [WANTED_BY_ANNOTATION]: this.opts.identity };
+      this.lease = await this.client.replace<Lease>(path, {
+        ...current,
+        metadata: { ...current.metadata, annotations },
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError)) this.log.warn('could not ask for the lease', { error: String(err) });
+    }
+  }
+
   /** Stops renewing and, when leading, releases the lease (holder cleared, duration 1 s). */
   async release(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.relinquish();
+  }
+
+  /** Releases the lease when leading but keeps the elector usable: a later `attempt` may take it again. */
+  async relinquish(): Promise<void> {
     if (!this.leading) return;
     this.leading = false;
     const path = paths.lease(this.opts.namespace, this.opts.name);
@@ -109,7 +158,7 @@ export class LeaderElector {
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(patient = false): Promise<boolean> {
     const now = new Date();
     const { namespace, name, identity } = this.opts;
     const durationSeconds = Math.ceil(this.opts.leaseDurationMs / 1000);
@@ -121,12 +170,14 @@ export class LeaderElector {
     }
     try {
       if (!current) {
+        // A patient standby creates a missing Lease only after it stayed missing for a lease duration.
+        if (patient && !this.unchangedFor('absent')) return false;
         const created = await this.client.create<Lease>(
           paths.leases(namespace),
           {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
-            metadata: { name, namespace },
+            metadata: { name, namespace, annotations: this.opts.annotations },
             spec: {
               holderIdentity: identity,
               leaseDurationSeconds: durationSeconds,
@@ -147,6 +198,7 @@ export class LeaderElector {
         this.observed !== undefined &&
         Date.now() - this.observed.at > (current.spec.leaseDurationSeconds ?? durationSeconds) * 1000;
       if (heldByOther && !expired) return false;
+      if (patient && !holder && !this.unchangedFor(JSON.stringify(current.spec))) return false;
       const spec: LeaseSpec = {
         holderIdentity: identity,
         leaseDurationSeconds: durationSeconds,
@@ -154,10 +206,13 @@ export class LeaderElector {
         acquireTime: holder === identity ? current.spec.acquireTime : microTime(now),
         leaseTransitions: (current.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
       };
+      const annotations = { ...current.metadata.annotations, ...this.opts.annotations };
+      // A new holder clears a hand-back request: it is either the replica that asked, or the asker is gone.
+      if (holder !== identity) delete annotations[WANTED_BY_ANNOTATION];
       const renewed = await this.client.replace<Lease>(paths.lease(namespace, name), {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: current.metadata,
+        metadata: { ...current.metadata, annotations },
         spec,
       });
       this.observe(renewed);
@@ -170,8 +225,19 @@ export class LeaderElector {
 
   /** Remembers when the lease record last changed, by our own clock. */
   private observe(lease: Lease): void {
+    this.lease = lease;
     const record = JSON.stringify(lease.spec);
     if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
+  }
+
+  /** Whether the record (a Lease's spec, or 'absent') has stayed the same for a lease duration by our clock. */
+  private unchangedFor(record: string): boolean {
+    if (record === 'absent') this.lease = undefined;
+    if (this.observed?.record !== record) {
+      this.observed = { record, at: Date.now() };
+      return false;
+    }
+    return Date.now() - this.observed.at > this.opts.leaseDurationMs;
   }
 }
 

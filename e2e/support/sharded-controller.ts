@@ -1,0 +1,63 @@
+// A controller whose only component records what it reconciles in Postgres, run as its own process so the
+// sharding test can SIGKILL it like a crash (controller/core/leader/sharding.integration.test.ts).
+// env: controller/main.ts's settings (KUBECONFIG, SHARDS, LEASE_*, POD_NAME, ...) plus RECORD_DATABASE_URL, a
+// database with the tables shard_reconciles(department, identity, generation) and shard_objects(department, identity).
+import { KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import type { Component } from '../../controller/core/component.ts';
+import { loadConfig } from '../../controller/core/config.ts';
+import { Manager } from '../../controller/core/manager.ts';
+import { ControllerMetrics } from '../../controller/core/metrics.ts';
+import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { createLogger } from '../../controller/platform/logging/log.ts';
+
+const log = createLogger({ component: 'sharded-controller' });
+const config = loadConfig();
+const pool = new pg.Pool({ connectionString: process.env.RECORD_DATABASE_URL, max: 4 });
+
+/**
+ * Logs every apply, and creates one "external object" per Department the careless way (look, wait, create, no
+ * unique key): two replicas reconciling the same Department at once would leave two rows.
+ */
+const recorder: Component = {
+  name: 'recorder',
+  conditionType: 'RecorderReady',
+  dependsOn: [],
+  async apply(ctx) {
+    const { name, generation } = ctx.department.metadata;
+    await pool.query('INSERT INTO shard_reconciles (department, identity, generation) VALUES ($1, $2, $3)', [
+      name,
+      config.identity,
+      generation,
+    ]);
+    const existing = await pool.query('SELECT 1 FROM shard_objects WHERE department = $1', [name]);
+    if (existing.rowCount === 0) {
+      await new Promise((r) => setTimeout(r, 20));
+      await pool.query('INSERT INTO shard_objects (department, identity) VALUES ($1, $2)', [name, config.identity]);
+    }
+    return { condition: { status: 'True', reason: 'Recorded', message: 'recorded' } };
+  },
+  async delete() {
+    return { condition: { status: 'False', reason: 'Deleted', message: 'nothing to delete' } };
+  },
+};
+
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromDefault();
+const metrics = new ControllerMetrics();
+const manager = new Manager({
+  kube: new RestClient(kubeConfig, metrics.observeRequest),
+  metrics,
+  config,
+  components: [recorder],
+  log,
+  onLeadershipLost: () => process.exit(1),
+});
+process.on('SIGTERM', () => {
+  void manager.stop().then(async () => {
+    await pool.end();
+    process.exit(0);
+  });
+});
+await manager.start();
+log.info('sharded controller started', { identity: config.identity, homeShard: config.homeShard, port: manager.port });
