@@ -15,7 +15,7 @@ CNPG_VERSION=1.30.1
 NS=federation-system
 N8N_LOCAL_PORT=${N8N_LOCAL_PORT:-15678}
 # The scopes of the key the workflows component uses (e2e/testenv/n8n.ts N8N_API_SCOPES; a test keeps them equal).
-N8N_API_SCOPES='["workflow:create","workflow:read","workflow:update","workflow:delete","workflow:list","workflow:activate","workflow:deactivate","tag:create","tag:read","tag:list","credential:create","credential:delete"]'
+N8N_API_SCOPES='["workflow:create","workflow:read","workflow:update","workflow:delete","workflow:list","workflow:activate","workflow:deactivate","tag:create","tag:read","tag:list","credential:create","credential:delete","securityAudit:generate"]'
 
 step() { printf '\n==> %s\n' "$*"; }
 for tool in docker kind kubectl openssl curl node; do
