@@ -39,7 +39,11 @@ export function sampleProcesses(runDir: string, dataDir: string): Sample {
   const postmaster = postgres.find((p) => p.cmdline.includes(' -D '));
   const backends = all.filter((p) => postmaster && p.ppid === postmaster.pid);
   const n8n = all.filter(
-    (p) => p.cmdline.includes('n8n') && p.environ.includes(runDir) && p.cmdline.includes(' start'),
+    // n8n's environment names the platform's data directory (it keeps its user folder there), not the run.
+    (p) =>
+      p.cmdline.includes('n8n') &&
+      (p.environ.includes(runDir) || p.environ.includes(dataDir)) &&
+      p.cmdline.includes(' start'),
   );
   const c = controller ? stat(controller.pid) : { own: 0, children: 0, rssMiB: 0 };
   const e = engines.map((p) => stat(p.pid));

@@ -98,7 +98,11 @@ async function counters(env: Record<string, string>) {
   const stats = await fetch(new URL('/_stats', env.RAILWAY_API_URL));
   const railway = ((await stats.json()) as { operations: Record<string, number> }).operations;
   return {
-    writes: metricValue(metrics, 'federation_api_writes_total'),
+    // Lease renewals (every RETRY_PERIOD while leading) are leader election's heartbeat, not reconcile writes.
+    writes:
+      metricValue(metrics, 'federation_api_writes_total') -
+      metricValue(metrics, 'federation_api_writes_total', { resource: 'leases' }),
+    leases: metricValue(metrics, 'federation_api_writes_total', { resource: 'leases' }),
     n8n: metricValue(metrics, 'federation_external_requests_total', { service: 'n8n' }),
     railway: Object.values(railway).reduce((a, b) => a + b, 0),
   };
@@ -132,6 +136,7 @@ async function steady(env: Record<string, string>, departmentCount: number) {
     },
     rss: { controller: peak('controller'), engines: peak('engines'), postgres: peak('postgres'), n8n: peak('n8n') },
     writesPerResync: (after.writes - before.writes) / RESYNCS,
+    leaseWritesPerResync: (after.leases - before.leases) / RESYNCS,
     railwayPerDeptResync: (after.railway - before.railway) / departmentCount / RESYNCS,
     n8nPerDeptResync: (after.n8n - before.n8n) / departmentCount / RESYNCS,
   };
@@ -252,7 +257,7 @@ try {
     console.log(`| ${k} | ${s.cores[k].toFixed(3)} | ${s.coresAtDefault[k].toFixed(3)} | ${s.rss[k].toFixed(0)} |`);
   }
   console.log(
-    `API-server writes per resync: ${s.writesPerResync.toFixed(1)}; per department per resync: Railway calls ${s.railwayPerDeptResync.toFixed(2)}, n8n calls ${s.n8nPerDeptResync.toFixed(2)}`,
+    `API-server writes per resync: ${s.writesPerResync.toFixed(1)} (lease renewals apart: ${s.leaseWritesPerResync.toFixed(1)}); per department per resync: Railway calls ${s.railwayPerDeptResync.toFixed(2)}, n8n calls ${s.n8nPerDeptResync.toFixed(2)}`,
   );
   const d = await drift(platform.env, platform.kubeconfig, 'scale-0-0');
   console.log(`\ndrift at ${total} departments (s from the change to the Event that reports it):`);

@@ -128,7 +128,9 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
           Reason.TokenIssued,
           `issued the agent's gateway token (expires ${expiresAt.toISOString()})`,
         );
-        due = Date.now() + lifetime * renewAfter * 1000;
+        // From the token's own claims, as every later reconcile reads it: the condition's message is the same
+        // then, so a steady Department's status is not written again (it was, once, at millisecond precision).
+        due = renewalDue(token, department, kids) ?? Date.now() + lifetime * renewAfter * 1000;
       }
       return {
         condition: {

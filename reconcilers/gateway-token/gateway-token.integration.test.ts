@@ -80,9 +80,11 @@ describe('gateway-token component', () => {
     expect(JSON.stringify(result)).not.toMatch(/eyJ/); // the token is in the Secret only
     const token = await tokenOf();
     expect(await verifier()(token)).toMatchObject({ department: dept, role: 'agent' });
-    await component.apply(ctx(events));
+    const again = await component.apply(ctx(events));
     expect(await tokenOf()).toBe(token);
     expect(events.filter((e) => e.reason === 'TokenIssued')).toHaveLength(1);
+    // The same condition as when it was minted, so a steady Department's status is not written again.
+    expect(again.condition).toEqual(result.condition);
   });
 
   it('does renew a token once most of its lifetime has passed', async () => {
