@@ -94,13 +94,19 @@ export class RuntimeStacks {
     });
   }
 
-  /** The outputs of the last update, without running or creating anything; undefined when there are none. */
-  outputs(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs | undefined>> {
-    const read = async (stack: Stack) => {
+  /**
+   * A stack with no update on record in the caller's status: its own outputs when they are for these inputs
+   * (adopted as they are), otherwise an update (refreshed first when the stack has resources). One engine
+   * workspace and one queue slot for both.
+   */
+  converge(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs>> {
+    const digest = this.digest(inputs, creds);
+    return this.run(inputs, creds, async (stack) => {
       const outs = await stack.outputs();
-      return outs.projectId ? toOutputs(outs) : undefined;
-    };
-    return this.run(inputs, creds, read, () => undefined);
+      if (outs.projectId && toOutputs(outs).inputsDigest === digest) return toOutputs(outs);
+      const result = await stack.up({ refresh: Boolean(outs.projectId) });
+      return toOutputs(result.outputs);
+    });
   }
 
   /** Refresh and preview without changing state: what differs between Railway and the inputs. */
@@ -131,18 +137,16 @@ export class RuntimeStacks {
 
   /**
    * One operation per stack at a time, at most `concurrency` stacks at once, stale locks cleared.
-   * With `ifMissing` the stack is only selected, never created, and a missing stack answers `ifMissing()`.
    */
   private run<T>(
     inputs: RuntimeInputs,
     creds: StackCredentials,
     op: (stack: Stack) => Promise<T>,
-    ifMissing?: () => T,
   ): Promise<StackRun<T>> {
     const previous = this.perStack.get(inputs.department) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
-      .then(() => this.queue.add(() => this.runLocked(inputs, creds, op, ifMissing)) as Promise<StackRun<T>>);
+      .then(() => this.queue.add(() => this.runLocked(inputs, creds, op)) as Promise<StackRun<T>>);
     this.perStack.set(inputs.department, next);
     const forget = () => {
       if (this.perStack.get(inputs.department) === next) this.perStack.delete(inputs.department);
@@ -155,13 +159,11 @@ export class RuntimeStacks {
     inputs: RuntimeInputs,
     creds: StackCredentials,
     op: (stack: Stack) => Promise<T>,
-    ifMissing: (() => T) | undefined,
   ): Promise<StackRun<T>> {
     const started = Date.now();
     try {
       const clearedLocks: StackLock[] = [];
-      const stack = await this.stack(inputs, creds, !ifMissing);
-      if (!stack) return { value: (ifMissing as () => T)(), clearedLocks };
+      const stack = await this.stack(inputs, creds);
       for (;;) {
         try {
           return { value: await op(stack), clearedLocks };
@@ -180,35 +182,28 @@ export class RuntimeStacks {
   }
 
   /** The department's stack; with `create` false, undefined when the backend has no such stack. */
-  private async stack(inputs: RuntimeInputs, creds: StackCredentials, create: boolean): Promise<Stack | undefined> {
+  private async stack(inputs: RuntimeInputs, creds: StackCredentials): Promise<Stack> {
     const o = this.options;
     // The CLI runs under a guard from a private root, so that it never outlives this controller.
     this.command ??= guardedCliRoot(o.cliRoot, join(o.workRoot, '.engine')).then((root) => PulumiCommand.get({ root }));
     const workDir = this.workDir(inputs.department);
     await mkdir(workDir, { recursive: true });
     if (o.backendUrl.startsWith('file://')) await mkdir(new URL(o.backendUrl).pathname, { recursive: true });
-    const open = (args: pulumi.automation.InlineProgramArgs, opts: pulumi.automation.LocalWorkspaceOptions) =>
-      create ? LocalWorkspace.createOrSelectStack(args, opts) : LocalWorkspace.selectStack(args, opts);
-    try {
-      return await open(
-        {
-          stackName: inputs.department,
-          projectName: PULUMI_PROJECT,
-          program: runtimeProgram(inputs, this.digest(inputs, creds)),
-        },
-        {
-          workDir,
-          pulumiHome: o.pulumiHome,
-          pulumiCommand: await this.command,
-          envVars: engineEnv({ ...o, ...creds }),
-          projectSettings: { name: PULUMI_PROJECT, runtime: 'nodejs', backend: { url: o.backendUrl } },
-          secretsProvider: 'passphrase',
-        },
-      );
-    } catch (e) {
-      if (!create && e instanceof pulumi.automation.StackNotFoundError) return undefined;
-      throw e;
-    }
+    return LocalWorkspace.createOrSelectStack(
+      {
+        stackName: inputs.department,
+        projectName: PULUMI_PROJECT,
+        program: runtimeProgram(inputs, this.digest(inputs, creds)),
+      },
+      {
+        workDir,
+        pulumiHome: o.pulumiHome,
+        pulumiCommand: await this.command,
+        envVars: engineEnv({ ...o, ...creds }),
+        projectSettings: { name: PULUMI_PROJECT, runtime: 'nodejs', backend: { url: o.backendUrl } },
+        secretsProvider: 'passphrase',
+      },
+    );
   }
 }
 

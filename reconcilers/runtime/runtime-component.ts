@@ -126,16 +126,19 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     };
   }
 
+  /**
+   * The condition while an engine run is in flight. No requeue: the run's end enqueues the Department. The
+   * message says when the run started rather than for how long, so that repeating it writes nothing.
+   */
   function progressing(op: Operation<EngineResult>, digest: string): ComponentResult {
-    const seconds = Math.round((Date.now() - op.startedAt) / 1000);
     const waiting = op.digest !== digest ? '; the newer spec is applied when it ends' : '';
+    const since = new Date(op.startedAt).toISOString().replace(/\.\d+Z$/, 'Z');
     return {
       condition: {
         status: 'Unknown',
         reason: Reason.Provisioning,
-        message: `Pulumi is ${PROGRESS[op.kind]} (${seconds} s so far)${waiting}`,
+        message: `Pulumi is ${PROGRESS[op.kind]} (since ${since})${waiting}`,
       },
-      requeueAfterMs: config.pollMs,
     };
   }
 
@@ -219,10 +222,8 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
         // say whether there is anything to update; read in the operation, so this reconcile never waits on the
         // engine queue.
         return start(ctx, 'create', digest, async () => {
-          const current = await engine(secretValues, () => stacks.outputs(inputs, creds));
-          if (current.value?.inputsDigest === digest) return { outputs: current.value, locks: current.clearedLocks };
-          const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh: !!current.value }));
-          return { outputs: run.value, locks: [...current.clearedLocks, ...run.clearedLocks] };
+          const run = await engine(secretValues, () => stacks.converge(inputs, creds));
+          return { outputs: run.value, locks: run.clearedLocks };
         });
       }
       if (applied.inputsDigest !== digest) return up('update', true);
