@@ -8,7 +8,7 @@ import type { ComponentContext, ComponentResult, DepartmentObject } from '../../
 import type { Logger } from '../../controller/core/logger.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
-import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
+import { namespaceFor, RECONCILE_REQUEST_ANNOTATION, tenantNamesFor } from '../../crds/names.ts';
 import { Reason } from '../../reconcilers/runtime/conditions.ts';
 import { pulumiBackendFor, type RuntimeConfig } from '../../reconcilers/runtime/config.ts';
 import type { RuntimeComponent } from '../../reconcilers/runtime/runtime-component.ts';
@@ -51,6 +51,8 @@ export interface RuntimeTestbed {
    */
   settle(runtime: RuntimeComponent, name: string, seen?: ComponentResult[]): Promise<ComponentResult>;
   patchSpec(name: string, spec: Partial<DepartmentSpecInput>): Promise<void>;
+  /** Sets the reconcile-request annotation (what `kubectl annotate` does to ask for a full check). */
+  requestReconcile(name: string, value: string): Promise<void>;
   putSecret(namespace: string, name: string, data: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -149,9 +151,16 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
     const deadline = Date.now() + 240_000;
     for (;;) {
       if (Date.now() > deadline) throw new Error(`${name}: the runtime did not settle in 240 s`);
-      const result = await runtime.apply(await context(name));
+      const ctx = await context(name);
+      const result = await runtime.apply(ctx);
       seen.push(result);
-      if (result.status) statuses.set(name, { ...statuses.get(name), ...result.status });
+      // As the controller records it: the status the component returned and the reconcile request handled.
+      const request = ctx.department.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION];
+      statuses.set(name, {
+        ...statuses.get(name),
+        ...result.status,
+        ...(request !== undefined ? { lastHandledReconcileRequest: request } : {}),
+      });
       if (result.condition.reason === Reason.Provisioning) {
         await until(() => runtime.operations.get(name)?.done !== false);
       } else if (result.requeueAfterMs) {
@@ -216,6 +225,17 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
         plural: 'departments',
         name,
         body: { ...current, spec: { ...current.spec, ...spec } },
+      });
+    },
+    async requestReconcile(name, value) {
+      const current = (await context(name)).department;
+      const annotations = { ...current.metadata.annotations, [RECONCILE_REQUEST_ANNOTATION]: value };
+      await custom.replaceClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'departments',
+        name,
+        body: { ...current, metadata: { ...current.metadata, annotations } },
       });
     },
     async stop() {

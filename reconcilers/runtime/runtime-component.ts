@@ -24,6 +24,8 @@ interface EngineResult {
   locks: StackLock[];
   /** What a repair fixed (the drift found before it started). */
   repaired?: string;
+  /** What a full check found and left alone (driftPolicy Report). */
+  reported?: string;
 }
 
 export interface RuntimeComponent extends Component {
@@ -71,6 +73,8 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
   const operations = new Operations<EngineResult>();
   /** When each department last had a full engine check; spread over the interval so they do not come together. */
   const lastFullCheck = new Map<string, number>();
+  /** What the last full check found and left alone (Report), shown until a later check finds it gone. */
+  const reportedDrift = new Map<string, string>();
 
   /** An engine failure becomes a ComponentError naming its cause, in one redacted line. */
   async function engine<T>(secretValues: string[], op: () => Promise<StackRun<T>>): Promise<StackRun<T>> {
@@ -203,7 +207,10 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
         });
 
       let applied = appliedFromStatus(ctx);
-      let drifted = NO_DRIFT;
+      const reported = reportedDrift.get(name);
+      let drifted: ExtraCondition = reported
+        ? { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: reported }
+        : NO_DRIFT;
       let note = '';
       const finished = operations.take(name);
       if (finished) {
@@ -215,7 +222,18 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
           drifted = { ...NO_DRIFT, reason: Reason.DriftRemediated, message: `repaired: ${result.repaired}` };
           await ctx.events.event('Normal', Reason.DriftRemediated, drifted.message);
         }
-        if (finished.kind === 'check') lastFullCheck.set(name, Date.now());
+        if (finished.kind !== 'check' && reportedDrift.delete(name)) drifted = NO_DRIFT; // an update refreshes first
+        if (finished.kind === 'check') {
+          lastFullCheck.set(name, Date.now());
+          if (result.reported) {
+            reportedDrift.set(name, result.reported);
+            drifted = { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: result.reported };
+            await ctx.events.event('Warning', Reason.DriftDetected, `Railway differs: ${result.reported}`);
+          } else {
+            reportedDrift.delete(name);
+            drifted = NO_DRIFT;
+          }
+        }
       }
       if (!applied) {
         // No update on record (a new Department, or one from before status.runtime): the stack's own outputs
@@ -232,11 +250,13 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
         lastFullCheck.set(name, Date.now());
         return start(ctx, 'check', digest, async () => {
           const drift = await engine(secretValues, () => stacks.drift(inputs, creds));
-          if (!drift.value.differences.length || ctx.department.spec.runtime?.driftPolicy === 'Report') {
-            return { outputs: applied as RuntimeOutputs, locks: drift.clearedLocks };
+          const found = drift.value.differences.join('; ');
+          if (!found) return { outputs: applied as RuntimeOutputs, locks: drift.clearedLocks };
+          if (ctx.department.spec.runtime?.driftPolicy === 'Report') {
+            return { outputs: applied as RuntimeOutputs, locks: drift.clearedLocks, reported: found };
           }
           const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh: true }));
-          return { outputs: run.value, locks: run.clearedLocks, repaired: drift.value.differences.join('; ') };
+          return { outputs: run.value, locks: run.clearedLocks, repaired: found };
         });
       }
 
@@ -268,6 +288,7 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
       }
       operations.forget(name);
       lastFullCheck.delete(name);
+      reportedDrift.delete(name);
       const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
       const retain = ctx.department.spec.deletionPolicy === 'Retain';
       const secrets = [platform.creds.passphrase, platform.creds.railwayToken];

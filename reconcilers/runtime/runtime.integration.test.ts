@@ -150,6 +150,29 @@ describe('runtime component', () => {
     expect(bed.railway.state.servicesOf(projectId)).toEqual([]);
   });
 
+  it('finds what two reads cannot see with a full check on request, reports it until repaired', async () => {
+    await bed.department('rt-check', { runtime: { driftPolicy: 'Report' } });
+    await converge('rt-check');
+    const service = bed.railway.state.servicesOf(projectNamed('rt-check')[0]?.id ?? '')[0];
+    for (const d of bed.railway.state.domainsOf(service?.id ?? '')) bed.railway.state.domains.delete(d.id);
+    // The cheap steady-state reads do not look at domains.
+    expect(drifted(await converge('rt-check'))).toMatchObject({ status: 'False', reason: Reason.NoDrift });
+
+    await bed.requestReconcile('rt-check', 'check-1');
+    const checked = await converge('rt-check');
+    expect(drifted(checked)).toMatchObject({ status: 'True', reason: Reason.DriftDetected });
+    expect(drifted(checked)?.message).toMatch(/Domain/);
+    // Still reported on the next reconcile: no flapping back to NoDrift while the domain is missing.
+    expect(drifted(await converge('rt-check'))).toMatchObject({ status: 'True', reason: Reason.DriftDetected });
+    expect(bed.railway.state.domainsOf(service?.id ?? '')).toEqual([]);
+
+    await bed.patchSpec('rt-check', { runtime: { driftPolicy: 'Remediate' } });
+    await bed.requestReconcile('rt-check', 'check-2');
+    const repaired = await converge('rt-check');
+    expect(drifted(repaired)).toMatchObject({ status: 'False' });
+    expect(bed.railway.state.domainsOf(service?.id ?? '')).toHaveLength(1);
+  });
+
   it('converges through a storm of 429 and 5xx answers', { timeout: 300_000 }, async () => {
     await bed.department('rt-storm');
     const from = bed.railway.requestLog.length;
