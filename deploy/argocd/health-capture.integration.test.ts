@@ -161,6 +161,11 @@ describe('Argo CD health testdata', () => {
       sourceDepartment: 'argo-healthy',
       targetDepartment: 'argo-nonexistent',
     });
+    await createGrant(ctl, 'argo-grant-suspended', {
+      sourceDepartment: 'argo-healthy',
+      targetDepartment: 'argo-stale',
+      suspend: true,
+    });
     await createGrant(ctl, 'argo-grant-expired', {
       sourceDepartment: 'argo-healthy',
       targetDepartment: 'argo-stale',
@@ -187,6 +192,11 @@ describe('Argo CD health testdata', () => {
       (o) => condition(o, 'Ready')?.reason === 'Expired',
     );
     expectTestdata('CrossDepartmentGrant', 'expired', expired);
+    const suspendedGrant = await waitUntil(
+      paths.grant('argo-grant-suspended'),
+      (o) => condition(o, 'Ready')?.reason === 'Suspended',
+    );
+    expectTestdata('CrossDepartmentGrant', 'suspended', suspendedGrant);
   });
 
   it('captures objects whose spec changed after the controller last wrote their status', async () => {

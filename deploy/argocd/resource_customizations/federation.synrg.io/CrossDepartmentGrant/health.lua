@@ -1,5 +1,6 @@
 -- Argo CD health of a federation.synrg.io CrossDepartmentGrant, from its Ready condition: True while both
--- departments exist and it has not expired; False (DepartmentNotFound, Expired) needs a person, so Degraded.
+-- departments exist and it has not expired; Suspended when spec.suspend holds it on purpose (Ready False,
+-- reason Suspended); any other False (DepartmentNotFound, Expired) needs a person, so Degraded.
 -- Runs in the Lua Argo CD gives argocd-cm scripts: no string, math or os library; every path returns a
 -- table with an explicit status.
 
@@ -23,6 +24,9 @@ if ready == nil then
 end
 if ready.status == "True" then
   return { status = "Healthy", message = ready.message }
+end
+if ready.status == "False" and ready.reason == "Suspended" then
+  return { status = "Suspended", message = ready.message }
 end
 if ready.status == "False" then
   return { status = "Degraded", message = ready.message }
