@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readSecretData } from '../controller/platform/kube/secrets.ts';
 import { namespaceFor, tenantSchemaFor } from '../crds/names.ts';
+import { N8N_WEBHOOK_SECRET } from '../crds/secrets.ts';
 import { departmentObject, testContext } from '../e2e/support/database.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { type RunningN8n, startN8n } from '../e2e/testenv/n8n.ts';
@@ -17,6 +18,8 @@ let bed: GatewayTestbed;
 let n8n: RunningN8n;
 let department: string;
 let webhookBaseUrl: string;
+/** The department's webhook credential (Secret n8n-webhook), which the runtime hands its agent. */
+let webhook: { header: string; token: string };
 let agentPool: pg.Pool;
 
 beforeAll(async () => {
@@ -31,6 +34,10 @@ beforeAll(async () => {
   const result = await workflows.apply(testContext(bed.kc, dept));
   expect(result.condition.status).toBe('True');
   webhookBaseUrl = result.outputs?.webhookBaseUrl as string;
+  webhook = (await readSecretData(bed.kube, { namespace: namespaceFor(department), name: N8N_WEBHOOK_SECRET })) as {
+    header: string;
+    token: string;
+  };
   const schema = tenantSchemaFor(department);
   await bed.db.pool.query(`INSERT INTO ${schema}.contacts (name, email) VALUES ('Ada Lovelace', 'ada@example.com')`);
   await bed.db.pool.query(
@@ -60,7 +67,7 @@ afterAll(async () => {
 });
 
 async function call(tool: string, args: Record<string, unknown>) {
-  const [t] = buildTools({ department, enabled: [tool], n8n: { baseUrl: webhookBaseUrl } });
+  const [t] = buildTools({ department, enabled: [tool], n8n: { baseUrl: webhookBaseUrl, ...webhook } });
   const wrapped = recordedTool(t as NonNullable<typeof t>, {
     department,
     sessionId: 'AJ_session',
