@@ -7,7 +7,7 @@ import { type LaunchedPlatform, launchPlatform, waitForExamplesActive } from '..
 import { REPO_ROOT } from '../testenv/platform.ts';
 
 /** What a new user has: this repository cloned into an empty directory (no ../shared), and the binary cache. */
-describe('a fresh clone', () => {
+describe('a fresh clone', { timeout: 480_000 }, () => {
   const base = mkdtempSync(join(tmpdir(), 'fed-clone-'));
   // Like a home directory: run as root, the Postgres server (its own user) must reach the clone's node_modules.
   chmodSync(base, 0o755);

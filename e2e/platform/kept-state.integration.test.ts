@@ -45,7 +45,7 @@ function railwayProjects(stateDir: string): string[] {
 
 const flags = `${pg.escapeIdentifier(tenantSchemaFor('hr'))}.feature_flags`;
 
-describe('npm start keeps its state (like a kind cluster)', () => {
+describe('npm start keeps its state (like a kind cluster)', { timeout: 720_000 }, () => {
   const launched: LaunchedPlatform[] = [];
   afterAll(async () => {
     for (const p of launched) {

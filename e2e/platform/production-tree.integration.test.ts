@@ -72,8 +72,11 @@ describe('the production tree (what deploy/images/Dockerfile puts in the images)
     expect(forUsOnly).toEqual([]);
   });
 
-  it('runs the controller and the gateway from it, unprivileged, until the examples are Active and a granted query answers', async () => {
-    await waitForExamplesActive(platform, 180_000);
+  // Each example deploys its agent first (a process the local Railway server starts): minutes on 2 busy cores.
+  it('runs the controller and the gateway from it, unprivileged, until the examples are Active and a granted query answers', {
+    timeout: 360_000,
+  }, async () => {
+    await waitForExamplesActive(platform, 300_000);
     const ours = listProcesses().filter((p) => p.cmdline.includes(tree.root));
     const controller = ours.find((p) => p.cmdline.endsWith('dist/controller/main.js'));
     const gateway = ours.find((p) => p.cmdline.endsWith('dist/gateway/main.js'));
