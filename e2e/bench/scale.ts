@@ -222,7 +222,7 @@ async function drift(env: Record<string, string>, kubeconfig: string, department
       headers: { 'X-N8N-API-KEY': apiKey },
     });
   }
-  results['n8n workflow'] = await eventAfter(kubeconfig, department, ['DriftRepaired'], t0);
+  results['n8n workflow'] = await eventAfter(kubeconfig, department, ['WorkflowDriftRepaired'], t0);
   return results;
 }
 
