@@ -66,9 +66,14 @@ describe('npm start (the local platform launcher)', () => {
       'department.federation.synrg.io/hr',
       'department.federation.synrg.io/sales',
     ]);
-    expect(platform.output()).toContain('kubectl --kubeconfig');
     // The controller runs too: the examples reach Active, which takes their agents running (issue 11).
     await waitForExamplesActive(platform, 300_000);
+    // The summary (each example's phase, the kubectl hints) follows once the examples have settled.
+    await waitFor(async () => platform.output().includes('kubectl --kubeconfig'), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      describe: () => `no summary with kubectl hints in: ${platform.output()}`,
+    });
     await expectAgentsRunning(platform.kubeconfig, platform.env, platform.runDir);
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
     expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('gateway/main.ts'))).toBe(true);
