@@ -26,7 +26,14 @@ export class PlatformState {
     chmodSync(join(dir, 'secrets'), 0o700);
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(dir, { stale: 15_000, update: 5_000, lockfilePath: join(dir, '.lock') });
+      // A SIGKILLed run's lock is stale 15 s after its last update: a start right after such a kill waits it out
+      // (retrying each second for 20 s) instead of calling the dead run "another platform".
+      release = await lockfile.lock(dir, {
+        stale: 15_000,
+        update: 5_000,
+        lockfilePath: join(dir, '.lock'),
+        retries: { retries: 20, minTimeout: 1_000, maxTimeout: 1_000, factor: 1 },
+      });
     } catch (err) {
       if ((err as { code?: string }).code === 'ELOCKED') {
         throw new Error(
