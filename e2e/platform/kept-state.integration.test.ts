@@ -81,9 +81,7 @@ describe('npm start keeps its state (like a kind cluster)', { timeout: 720_000 }
     expect(railwayProjects(second.stateDir)).toEqual(projects);
     const again = new pg.Client({ connectionString: second.env.DATABASE_URL });
     await again.connect();
-    const rows = await again.query(
-      "SELECT enabled FROM hr_tenant.feature_flags WHERE flag_key = 'kept-across-restarts'",
-    );
+    const rows = await again.query(`SELECT enabled FROM ${flags} WHERE flag_key = 'kept-across-restarts'`);
     await again.end();
     expect(rows.rows).toEqual([{ enabled: true }]);
     expect(second.output()).not.toContain('--fresh: removing');
