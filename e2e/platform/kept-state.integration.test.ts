@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tenantSchemaFor } from '../../crds/names.ts';
@@ -10,6 +10,9 @@ import { kubectlOk } from '../testenv/kubectl.ts';
  * Every file and directory below `dir` another account could read (list or open): readable by group or others
  * and reachable, i.e. every directory above it lets others pass (x). Postgres' own data directory is its user's.
  */
+/** Public by nature: the local Railway edge's CA certificate, which an unprivileged controller must read. */
+const PUBLIC_FILES = new Set(['railway-edge-ca.pem']);
+
 function readableByOthers(dir: string): string[] {
   const found: string[] = [];
   const walk = (path: string) => {
@@ -20,7 +23,7 @@ function readableByOthers(dir: string): string[] {
       if (st.mode & 0o044) found.push(`${path} (${(st.mode & 0o777).toString(8)})`);
       if ((st.mode & 0o011) === 0 || st.uid !== process.getuid?.()) return; // nothing below is reachable, or not ours
       for (const name of readdirSync(path)) walk(join(path, name));
-    } else if (st.isFile() && st.mode & 0o044) {
+    } else if (st.isFile() && st.mode & 0o044 && !PUBLIC_FILES.has(basename(path))) {
       found.push(`${path} (${(st.mode & 0o777).toString(8)})`);
     }
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { generateControlPlaneCerts } from '../testenv/certs.ts';
@@ -45,6 +45,9 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
     const { ca, serving } = await generateControlPlaneCerts();
     caFile = join(opts.agents.runDir, 'railway-edge-ca.pem');
     await writeFile(caFile, ca.cert);
+    // A CA certificate is public, and the controller may run as another user (the production-tree test runs it
+    // unprivileged): readable by all, whatever the umask (npm start's is 077).
+    await chmod(caFile, 0o644);
     const log = opts.agents.log;
     runner = new AgentRunner({
       matches: (image) => AGENT_IMAGE.test(image ?? ''),
