@@ -14,6 +14,7 @@ import {
 } from '../e2e/testenv/kustomize.ts';
 import { N8N_API_SCOPES, N8N_VERSION } from '../e2e/testenv/n8n.ts';
 import { oidcIssuerConfig } from '../gateway/identity/oidc-issuer.ts';
+import { agentHealthEnv } from '../reconcilers/runtime/agent-health/config.ts';
 import { runtimeConfigFromEnv, runtimeEnv } from '../reconcilers/runtime/config.ts';
 
 const DEPLOY = fileURLToPath(new URL('./', import.meta.url));
@@ -122,6 +123,7 @@ describe('deploy manifests', () => {
     const known = new Set([
       ...Object.keys(controllerConfig.shape),
       ...Object.keys(runtimeEnv.shape),
+      ...Object.keys(agentHealthEnv.shape),
       ...OTHER_CONTROLLER_SETTINGS,
     ]);
     expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);

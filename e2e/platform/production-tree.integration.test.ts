@@ -10,7 +10,14 @@ import { listProcesses } from '../testenv/processes.ts';
 import { installedPackages, installProductionTree, type ProductionTree } from '../testenv/production-tree.ts';
 
 /** Settings a pod gets from its cluster rather than from deploy/: the in-cluster config, the loopback probe host. */
-const FROM_THE_CLUSTER = new Set(['KUBECONFIG', 'PATH', 'METRICS_HOST', 'HOST']);
+const FROM_THE_CLUSTER = new Set([
+  'KUBECONFIG',
+  'PATH',
+  'METRICS_HOST',
+  'HOST',
+  // Local only: the CA of the local Railway server's edge; Railway's real domains have publicly trusted TLS.
+  'AGENT_HEALTH_CA_FILE',
+]);
 
 /** The settings deploy/ gives each container, by name (envFrom ConfigMaps and env, resolved as the kubelet would). */
 async function deployedEnv(): Promise<Record<string, Set<string>>> {
