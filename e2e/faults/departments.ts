@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DepartmentObject } from '../../controller/core/component.ts';
 import { isNotFound, paths } from '../../controller/core/kube-api.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
-import { FINALIZER, RECONCILE_REQUEST_ANNOTATION, tenantSchemaFor } from '../../crds/names.ts';
+import { DEPARTMENT_LABEL, FINALIZER, RECONCILE_REQUEST_ANNOTATION, tenantSchemaFor } from '../../crds/names.ts';
 import { condition, departmentManifest } from '../testenv/admin-client.ts';
 import { waitFor } from '../testenv/wait.ts';
 import { runningEngineProcesses } from './engine-processes.ts';
@@ -25,10 +25,15 @@ export function names(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${run}-${i}`);
 }
 
-export function spec(extra: Partial<DepartmentSpecInput> = {}): Partial<DepartmentSpecInput> {
+/** The department's own OAuth client Secret: spec.oauth.secretRef may only name one labelled for it. */
+export function oauthSecretFor(department: string): string {
+  return `${department}-${OAUTH_SECRET}`;
+}
+
+export function spec(department: string, extra: Partial<DepartmentSpecInput> = {}): Partial<DepartmentSpecInput> {
   return {
     enabledTools: [...TOOLS],
-    oauth: { secretRef: { name: OAUTH_SECRET, namespace: OAUTH_NAMESPACE } },
+    oauth: { secretRef: { name: oauthSecretFor(department), namespace: OAUTH_NAMESPACE } },
     ...extra,
   };
 }
@@ -39,8 +44,9 @@ export async function createDepartments(
   extra: Partial<DepartmentSpecInput> = {},
 ): Promise<void> {
   for (const n of depts) created.add(n);
+  await Promise.all(depts.map((n) => oauthClientSecret(fp, n)));
   await Promise.all(
-    depts.map((n) => fp.admin.create(paths.departments, departmentManifest(n, {}, spec(extra)), 'fault-suite')),
+    depts.map((n) => fp.admin.create(paths.departments, departmentManifest(n, {}, spec(n, extra)), 'fault-suite')),
   );
 }
 
@@ -219,4 +225,26 @@ export async function orphansOf(fp: FaultPlatform, depts: string[]): Promise<str
 export async function lostRows(fp: FaultPlatform, depts: string[]): Promise<string[]> {
   const counts = await Promise.all(depts.map((n) => seededRows(fp, n)));
   return depts.filter((_, i) => counts[i] !== SEEDED_ROWS).map((n, i) => `${n}: ${counts[i]} of ${SEEDED_ROWS} rows`);
+}
+
+/** A placeholder Google OAuth client labelled for the department (nothing calls Google without a refresh token). */
+async function oauthClientSecret(fp: FaultPlatform, department: string): Promise<void> {
+  await fp.admin.create(
+    paths.namespacedSecrets(OAUTH_NAMESPACE),
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: oauthSecretFor(department),
+        namespace: OAUTH_NAMESPACE,
+        labels: { [DEPARTMENT_LABEL]: department },
+      },
+      type: 'Opaque',
+      stringData: {
+        client_id: `${department}.apps.googleusercontent.com`,
+        client_secret: 'faults-only-not-a-real-secret',
+      },
+    },
+    'fault-suite',
+  );
 }

@@ -151,17 +151,8 @@ function kubeConfigOf(path: string): KubeConfig {
   return kc;
 }
 
-/** One Google OAuth client every suite department uses (placeholders: nothing calls Google without a refresh token). */
+/** The namespace of the departments' OAuth client Secrets (each labelled for its department: departments.ts). */
 async function oauthClientSecret(kubeconfig: string): Promise<void> {
-  const manifests = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OAUTH_NAMESPACE } },
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: OAUTH_SECRET, namespace: OAUTH_NAMESPACE },
-      type: 'Opaque',
-      stringData: { client_id: 'faults.apps.googleusercontent.com', client_secret: 'faults-only-not-a-real-secret' },
-    },
-  ];
+  const manifests = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: OAUTH_NAMESPACE } }];
   for (const m of manifests) await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify(m));
 }
