@@ -14,6 +14,7 @@ import { pulumiBackendFor, type RuntimeConfig } from '../../reconcilers/runtime/
 import type { RuntimeComponent } from '../../reconcilers/runtime/runtime-component.ts';
 import { type RailwayServer, startRailwayServer } from '../railway/server.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
+import { waitFor } from '../testenv/wait.ts';
 
 export const RAILWAY_TOKEN = `rw-${randomBytes(12).toString('hex')}`;
 export const PASSPHRASE = `pp-${randomBytes(12).toString('hex')}`;
@@ -162,7 +163,11 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
         ...(request !== undefined ? { lastHandledReconcileRequest: request } : {}),
       });
       if (result.condition.reason === Reason.Provisioning) {
-        await until(() => runtime.operations.get(name)?.done !== false);
+        await waitFor(async () => runtime.operations.get(name)?.done !== false, {
+          timeoutMs: Math.max(0, deadline - Date.now()),
+          intervalMs: 20,
+          describe: () => `${name}: the engine run did not end in 240 s`,
+        });
       } else if (result.requeueAfterMs) {
         await new Promise((r) => setTimeout(r, result.requeueAfterMs));
       } else {
@@ -253,8 +258,4 @@ function recordingLogger(log: (level: string) => (msg: string, fields?: Record<s
     child: () => logger,
   };
   return logger;
-}
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 20));
 }

@@ -67,11 +67,6 @@ export class Operations<T> {
     return op;
   }
 
-  /** Operations running now. */
-  get size(): number {
-    return this.running.size;
-  }
-
   /** Waits for the running operations, at most `deadlineMs` (shutdown: an engine run finishes or is stopped). */
   async drain(deadlineMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
