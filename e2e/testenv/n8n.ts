@@ -190,9 +190,11 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
   const watchdog = opts.watchdog ?? new Watchdog();
   if (ownRunDir) watchdog.removeOnExit(runDir);
 
-  const kept = opts.persist ? await keptIdentity(opts.persist.dir) : undefined;
-  const database = await createN8nDatabase(databaseUrl, kept?.database);
-  if (kept) await saveIdentity({ ...kept, database });
+  const saved = opts.persist ? await keptIdentity(opts.persist.dir) : undefined;
+  const database = await createN8nDatabase(databaseUrl, saved?.database);
+  // The identity carries its database from here on: every later save (a new API key) keeps it.
+  const kept = saved && { ...saved, database };
+  if (kept) await saveIdentity(kept);
   const port = opts.persist?.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const userFolder = opts.persist ? join(opts.persist.dir, 'user') : join(runDir, `n8n-${port}`);
