@@ -25,7 +25,8 @@ export async function startGateway(platform: Platform, port: number, tree?: Prod
         databaseUrl = (await readSecretData(kube, GATEWAY_DATABASE_SECRET))?.url;
         return databaseUrl !== undefined;
       },
-      { timeoutMs: 60_000, describe: () => 'the controller did not create Secret federation-system/gateway-database' },
+      // On a first run the controller writes it once n8n is up (npm start starts the gateway beside n8n).
+      { timeoutMs: 360_000, describe: () => 'the controller did not create Secret federation-system/gateway-database' },
     );
   } finally {
     kube.close();

@@ -75,6 +75,10 @@ try {
   await chmod(kubeconfig, 0o600);
   const kept = platform.state as NonNullable<typeof platform.state>;
   const ports = await kept.ports(['n8n', 'railway', 'gateway'] as const);
+  // The gateway needs only its database Secret (kept from the last run, or written by the controller on a first
+  // one), so it starts beside n8n rather than after the controller: the two slowest starts overlap.
+  const gatewayStart = startGateway(platform, ports.gateway, tree);
+  gatewayStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
   const n8n = await startN8n({
     runDir: platform.runDir,
     databaseUrl: platform.databaseUrl,
@@ -125,7 +129,7 @@ try {
   log(
     `controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`,
   );
-  const gateway = await startGateway(platform, ports.gateway, tree);
+  const gateway = await gatewayStart;
   log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
 
   await writeFile(
