@@ -59,7 +59,12 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
       log,
     });
     platform.onStop(n8n.stop);
-    const railway = await startLocalRailway(kubeConfigOf(platform.kubeconfig));
+    // With a runner, as npm start has: each service gets an HTTPS edge the controller's AgentHealthy probe reaches
+    // (AGENT_HEALTH_CA_FILE), and the suite's departments deploy the stub agent image (departments.ts), which
+    // answers the agent's health contract without a voice agent process each.
+    const railway = await startLocalRailway(kubeConfigOf(platform.kubeconfig), {
+      agents: { runDir: platform.runDir, watchdog: platform.watchdog, platformSecretData: {}, log },
+    });
     platform.onStop(() => railway.server.stop());
     await storeN8nSecret(platform.kubeconfig, n8n);
     const n8nProxy = await startN8nProxy(n8n.url);
@@ -78,6 +83,7 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
       ...railway.env,
       RUNTIME_WORK_DIR: workRoot,
       RUNTIME_POLL_MS: '1000',
+      AGENT_HEALTH_INTERVAL: '10s', // default 5m: a redeployed agent is seen healthy within seconds
       RESYNC_PERIOD: '60s', // default 10m: a failed reconcile in long backoff is retried within a minute
       LOG_LEVEL: 'info',
       ...LEASE,

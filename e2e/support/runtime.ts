@@ -9,7 +9,7 @@ import type { Logger } from '../../controller/core/logger.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { namespaceFor, RECONCILE_REQUEST_ANNOTATION, tenantNamesFor } from '../../crds/names.ts';
-import { Reason } from '../../reconcilers/runtime/conditions.ts';
+import { RUNTIME_READY } from '../../reconcilers/runtime/conditions.ts';
 import { pulumiBackendFor, type RuntimeConfig } from '../../reconcilers/runtime/config.ts';
 import type { RuntimeComponent } from '../../reconcilers/runtime/runtime-component.ts';
 import { type RailwayServer, startRailwayServer } from '../railway/server.ts';
@@ -160,9 +160,11 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
       statuses.set(name, {
         ...statuses.get(name),
         ...result.status,
+        conditions: [{ type: RUNTIME_READY, ...result.condition }, ...(result.extraConditions ?? [])],
         ...(request !== undefined ? { lastHandledReconcileRequest: request } : {}),
       });
-      if (result.condition.reason === Reason.Provisioning) {
+      // An engine run in progress (the condition says Provisioning, or the cause of the run it retries).
+      if (runtime.operations.get(name)?.done === false) {
         await waitFor(async () => runtime.operations.get(name)?.done !== false, {
           timeoutMs: Math.max(0, deadline - Date.now()),
           intervalMs: 20,

@@ -44,6 +44,8 @@ const NO_DRIFT: ExtraCondition = {
   message: 'Railway matches the declared runtime',
 };
 
+const pick = ({ reason, message }: { reason: string; message?: string }) => ({ reason, message: message ?? '' });
+
 const PROGRESS: Record<OperationKind, string> = {
   create: 'creating the Railway project, service and domain',
   update: 'updating the Railway service',
@@ -75,6 +77,8 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
   const lastFullCheck = new Map<string, number>();
   /** What the last full check found and left alone (Report), shown until a later check finds it gone. */
   const reportedDrift = new Map<string, string>();
+  /** The cause of a department's last failed engine run, reported while its retry runs (see progressing). */
+  const lastFailure = new Map<string, { reason: string; message: string; digest: string }>();
 
   /** An engine failure becomes a ComponentError naming its cause, in one redacted line. */
   async function engine<T>(secretValues: string[], op: () => Promise<StackRun<T>>): Promise<StackRun<T>> {
@@ -134,9 +138,15 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
    * The condition while an engine run is in flight. No requeue: the run's end enqueues the Department. The
    * message says when the run started rather than for how long, so that repeating it writes nothing.
    */
-  function progressing(op: Operation<EngineResult>, digest: string): ComponentResult {
+  function progressing(name: string, op: Operation<EngineResult>, digest: string): ComponentResult {
     const waiting = op.digest !== digest ? '; the newer spec is applied when it ends' : '';
     const since = new Date(op.startedAt).toISOString().replace(/\.\d+Z$/, 'Z');
+    // A retry of a run that failed keeps saying why (Railway unavailable, rate-limited, ...) until one succeeds,
+    // rather than flapping between the cause and Provisioning.
+    const failed = lastFailure.get(name);
+    if (failed && failed.digest === op.digest) {
+      return { condition: { status: 'False', reason: failed.reason, message: failed.message } };
+    }
     return {
       condition: {
         status: 'Unknown',
@@ -153,7 +163,8 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     digest: string,
     run: () => Promise<EngineResult>,
   ): ComponentResult {
-    return progressing(operations.start(ctx.department.metadata.name, kind, digest, run), digest);
+    const name = ctx.department.metadata.name;
+    return progressing(name, operations.start(name, kind, digest, run), digest);
   }
 
   function appliedFromStatus(ctx: ComponentContext): Applied | undefined {
@@ -197,7 +208,7 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
         if (running.kind === 'check' && current?.inputsDigest === digest) {
           return readiness(platform, current, [NO_DRIFT], '; a full Pulumi check is running');
         }
-        return progressing(running, digest);
+        return progressing(name, running, digest);
       }
 
       const up = (kind: OperationKind, refresh: boolean, repaired?: string) =>
@@ -214,7 +225,14 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
       let note = '';
       const finished = operations.take(name);
       if (finished) {
-        if (finished.error) throw finished.error;
+        if (finished.error) {
+          if (finished.error instanceof ComponentError) {
+            const { reason, message } = finished.error;
+            lastFailure.set(name, { reason, message, digest: finished.digest });
+          }
+          throw finished.error;
+        }
+        lastFailure.delete(name);
         const result = finished.value as EngineResult;
         applied = result.outputs;
         note = await lockNotice(ctx, result.locks);
@@ -234,6 +252,12 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
             drifted = NO_DRIFT;
           }
         }
+      }
+      if (!finished && !reported) {
+        // A repair is reported until something newer is known (a spec update, a check, new drift): the condition
+        // keeps saying what was repaired, not only the Event.
+        const previous = ctx.department.status?.conditions?.find((c) => c.type === RUNTIME_DRIFTED);
+        if (previous?.reason === Reason.DriftRemediated) drifted = { ...NO_DRIFT, ...pick(previous) };
       }
       if (!applied) {
         // No update on record (a new Department, or one from before status.runtime): the stack's own outputs
@@ -288,6 +312,7 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
       }
       operations.forget(name);
       lastFullCheck.delete(name);
+      lastFailure.delete(name);
       reportedDrift.delete(name);
       const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
       const retain = ctx.department.spec.deletionPolicy === 'Retain';

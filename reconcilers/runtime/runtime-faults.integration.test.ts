@@ -51,6 +51,11 @@ describe('runtime component under faults', () => {
       const down = await failure('rt-railway-down');
       expect(down.reason).toBe(Reason.RailwayUnavailable);
       expect(down.message).toMatch(/^Railway is unavailable \(HTTP 503 on [\w, -]+\); retrying$/);
+      // The retry that the failure's requeue starts keeps naming the cause instead of showing Provisioning.
+      const retrying = await runtime.apply(await bed.context('rt-railway-down'));
+      expect(retrying.condition).toMatchObject({ status: 'False', reason: Reason.RailwayUnavailable });
+      expect(retrying.condition.message).toBe(down.message);
+      expect((await failure('rt-railway-down')).reason).toBe(Reason.RailwayUnavailable);
     } finally {
       bed.railway.faults.errorRate = 0;
     }

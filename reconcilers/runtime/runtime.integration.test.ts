@@ -137,6 +137,12 @@ describe('runtime component', () => {
     expect(result.condition.status).toBe('True');
     expect(bed.railway.state.servicesOf(projectId).map((s) => s.name)).toEqual(['voice-agent']);
     expect(bed.recorded.events.map((e) => e.reason)).toContain(Reason.DriftRemediated);
+    // The next reconcile (nothing new) still says what was repaired.
+    expect(drifted(await converge('rt-create'))).toMatchObject({
+      status: 'False',
+      reason: Reason.DriftRemediated,
+      message: drifted(result)?.message,
+    });
   });
 
   it('only reports a deleted service when driftPolicy is Report', async () => {
