@@ -63,6 +63,7 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
     // (AGENT_HEALTH_CA_FILE), and the suite's departments deploy the stub agent image (departments.ts), which
     // answers the agent's health contract without a voice agent process each.
     const railway = await startLocalRailway(kubeConfigOf(platform.kubeconfig), {
+      logRequests: true, // case 3 counts the calls made while Railway fails
       agents: { runDir: platform.runDir, watchdog: platform.watchdog, platformSecretData: {}, log },
     });
     platform.onStop(() => railway.server.stop());

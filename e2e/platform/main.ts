@@ -79,7 +79,8 @@ try {
   // one), so it starts beside n8n rather than after the controller: the two slowest starts overlap.
   const gatewayStart = startGateway(platform, ports.gateway, tree);
   gatewayStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
-  const n8n = await startN8n({
+  // n8n boots (the slowest start) while LiveKit and the local Railway start.
+  const n8nStart = startN8n({
     runDir: platform.runDir,
     databaseUrl: platform.databaseUrl,
     watchdog: platform.watchdog,
@@ -88,8 +89,7 @@ try {
     // Restart n8n when its readiness keeps failing (it has stayed down after its database sessions were killed).
     supervise: {},
   });
-  platform.onStop(n8n.stop);
-  log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
+  n8nStart.catch(() => {}); // awaited below
   const adminConfig = new KubeConfig();
   adminConfig.loadFromFile(platform.kubeconfig);
   // Department agents (issue 11): livekit-server, provider stand-ins, and Railway running the agent image.
@@ -110,6 +110,11 @@ try {
   log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL} (runs the agent image as processes)`);
   const pulumi = await ensurePulumiCli();
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const n8n = await n8nStart;
+  platform.onStop(n8n.stop);
+  log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
+  // After n8n, not beside it on the kept API key: measured, that made the start slower on 2 cores (the
+  // controller's first reconciles compete with n8n's boot), 17-30 s to local.env against 16-18 s.
   const controller = await startController(
     platform,
     {

@@ -16,6 +16,8 @@ export interface LocalRailway {
 
 export interface LocalRailwayOptions {
   port?: number;
+  /** Keep every request in the server's requestLog (tests that count calls); off for a long-running platform. */
+  logRequests?: boolean;
   /** Keep the server's projects and services in this file across runs (`npm start`'s kept state). */
   stateFile?: string;
   /** Run deployments of the agent image as processes (see runner.ts). */
@@ -64,7 +66,7 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
     port: opts.port ?? 0,
     token,
     runner,
-    countOnly: true,
+    countOnly: !opts.logRequests,
     ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
   });
   // Benchmarks make Railway as slow as the real one (FEDERATION_RAILWAY_LATENCY_MS, e.g. 150 per call).

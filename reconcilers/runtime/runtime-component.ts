@@ -249,7 +249,7 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
             await ctx.events.event('Warning', Reason.DriftDetected, `Railway differs: ${result.reported}`);
           } else {
             reportedDrift.delete(name);
-            drifted = NO_DRIFT;
+            if (!result.repaired) drifted = NO_DRIFT; // a check that repaired says so (above)
           }
         }
       }

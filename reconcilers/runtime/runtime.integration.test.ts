@@ -175,7 +175,9 @@ describe('runtime component', () => {
     await bed.patchSpec('rt-check', { runtime: { driftPolicy: 'Remediate' } });
     await bed.requestReconcile('rt-check', 'check-2');
     const repaired = await converge('rt-check');
-    expect(drifted(repaired)).toMatchObject({ status: 'False' });
+    // The full check found the missing domain and, under Remediate, repaired it in the same run: it says so.
+    expect(drifted(repaired)).toMatchObject({ status: 'False', reason: Reason.DriftRemediated });
+    expect(drifted(repaired)?.message).toMatch(/Domain/);
     expect(bed.railway.state.domainsOf(service?.id ?? '')).toHaveLength(1);
   });
 

@@ -85,12 +85,24 @@ export async function drift(fp: FaultPlatform, report: CaseReport): Promise<void
     intervalMs: 500,
     describe: () => `the Railway service was not repaired${engineActivity(fp)}`,
   });
+  // The requested reconcile runs a full check, which repairs in the same engine run: the Department stays Active
+  // meanwhile, and the Event and condition come when that run ends.
+  await waitFor(
+    async () => {
+      const d = await getDepartment(fp, dept);
+      const runtimeDrifted = d && condition(d, 'RuntimeDrifted');
+      return runtimeDrifted?.status === 'False' && runtimeDrifted.reason === 'DriftRemediated';
+    },
+    {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      describe: () => `RuntimeDrifted never said DriftRemediated${engineActivity(fp)}`,
+    },
+  );
   await waitActive(fp, [dept], 120_000);
   report.figures['Railway service repaired in'] = `${seconds(Date.now() - deleted)} s`;
   events = await eventsOf(fp, dept);
   expect(events.map((e) => e.reason)).toContain('DriftRemediated');
-  const d = await getDepartment(fp, dept);
-  expect(d && condition(d, 'RuntimeDrifted')).toMatchObject({ status: 'False', reason: 'DriftRemediated' });
   expect(await healthOf(fp, [dept])).toEqual([]);
 
   // A dropped tenant table: its data is gone, but the table comes back (or the Department says it cannot).

@@ -64,6 +64,7 @@ export async function railwayFailing(fp: FaultPlatform, report: CaseReport): Pro
   expect(unavailable.every((m) => /^Railway is unavailable \(HTTP 503 on [\w, -]+\); retrying$/.test(m))).toBe(true);
   expect(limited).toHaveLength(2);
   expect(limited.every((m) => /^Railway is rate-limiting us \(HTTP 429 on [\w, -]+\); retrying$/.test(m))).toBe(true);
+  expect(calls).toBeGreaterThan(0); // counted, not just unrecorded
   expect(calls).toBeLessThan(MAX_CALLS_WHILE_FAILING);
   expect(await healthOf(fp, depts)).toEqual([]);
   await deleteAndExpectNoOrphans(fp, depts);
