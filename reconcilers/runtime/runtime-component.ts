@@ -44,8 +44,6 @@ const NO_DRIFT: ExtraCondition = {
   message: 'Railway matches the declared runtime',
 };
 
-const pick = ({ reason, message }: { reason: string; message?: string }) => ({ reason, message: message ?? '' });
-
 const PROGRESS: Record<OperationKind, string> = {
   create: 'creating the Railway project, service and domain',
   update: 'updating the Railway service',
@@ -257,7 +255,9 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
         // A repair is reported until something newer is known (a spec update, a check, new drift): the condition
         // keeps saying what was repaired, not only the Event.
         const previous = ctx.department.status?.conditions?.find((c) => c.type === RUNTIME_DRIFTED);
-        if (previous?.reason === Reason.DriftRemediated) drifted = { ...NO_DRIFT, ...pick(previous) };
+        if (previous?.reason === Reason.DriftRemediated) {
+          drifted = { ...NO_DRIFT, reason: previous.reason, message: previous.message ?? '' };
+        }
       }
       if (!applied) {
         // No update on record (a new Department, or one from before status.runtime): the stack's own outputs
