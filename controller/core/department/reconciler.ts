@@ -32,6 +32,12 @@ export class ComponentsFailedError extends Error {}
 /** Reconciles one Department: finalizer, components in dependency order, conditions, phase, Events. */
 export class DepartmentReconciler {
   private readonly components: Component[];
+  /**
+   * Departments whose finalizer this reconciler removed, by name → uid, until the informer shows them gone. A
+   * pass queued while the finalizer was being removed can run on the cached copy from before (the DELETED event
+   * has not arrived yet); without this it would run every component's delete (a Pulumi destroy) a second time.
+   */
+  private readonly released = new Map<string, string>();
 
   constructor(private readonly deps: DepartmentReconcilerDeps) {
     this.components = sortComponents(deps.components);
@@ -39,6 +45,8 @@ export class DepartmentReconciler {
 
   async reconcile(name: string, signal: AbortSignal): Promise<ReconcileResult> {
     let dept = this.deps.get(name);
+    const released = this.released.get(name);
+    if (released !== undefined && released !== dept?.metadata.uid) this.released.delete(name);
     if (!dept) return {};
     const log = this.deps.log.child({ department: name });
     const context = (dependencies: ComponentContext['dependencies']): ComponentContext => ({
@@ -170,6 +178,7 @@ export class DepartmentReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     if (!dept.metadata.finalizers?.includes(FINALIZER)) return {};
+    if (this.released.get(dept.metadata.name) === dept.metadata.uid) return {};
     // Shown at once: the components' deletes can take minutes (a Pulumi destroy), and until they finish the
     // Department must not go on looking Active and Ready.
     const current = await this.startDeprovisioning(dept);
@@ -216,6 +225,7 @@ export class DepartmentReconciler {
       },
       FIELD_MANAGER,
     );
+    this.released.set(dept.metadata.name, dept.metadata.uid);
     log.info('deprovisioned', { deletionPolicy: dept.spec.deletionPolicy });
     await this.recorder(dept).event(
       'Normal',
