@@ -47,11 +47,15 @@ function binariesFromEnv(): ControlPlaneBinaries | undefined {
 export async function withBuildLock<T>(fn: () => Promise<T>, kind = 'go'): Promise<T> {
   const dir = join(cacheDir(), 'bin');
   await mkdir(dir, { recursive: true });
-  const release = await lockfile.lock(dir, {
+  // One lock target per kind: proper-lockfile keeps its own locks by target path, so two kinds locking the same
+  // directory in one process (prepare runs the Go builds beside the n8n install) would release each other's.
+  const name = kind === 'go' ? '.build' : `.build-${kind}`;
+  const release = await lockfile.lock(join(dir, name), {
+    realpath: false,
     stale: 60_000,
     update: 10_000,
     retries: { retries: 1000, minTimeout: 1000, maxTimeout: 5000 },
-    lockfilePath: join(dir, kind === 'go' ? '.build.lock' : `.build-${kind}.lock`),
+    lockfilePath: join(dir, `${name}.lock`),
   });
   try {
     return await fn();
