@@ -8,6 +8,7 @@ import PQueue from 'p-queue';
 import { type EngineEnvOptions, engineEnv } from './engine-env.ts';
 import { guardedCliRoot } from './engine-processes/private-cli.ts';
 import { sweepStaleEngines } from './engine-processes/sweep.ts';
+import { EngineTimeoutError } from './engine-timeout.ts';
 import { digestInputs, type RuntimeInputs, runtimeProgram } from './program.ts';
 import { isStale, parseStackLocks, processAlive, type StackLock } from './stack-lock.ts';
 import { removeStackLeftovers } from './state-cleanup.ts';
@@ -30,6 +31,12 @@ export interface RuntimeStacksOptions extends Pick<EngineEnvOptions, 'pulumiHome
   concurrency?: number;
   /** A lock held by another host counts as stale after this long (default 15 min). */
   staleLockAfterMs?: number;
+  /**
+   * An engine run still going after this long is stopped (default 15 min; a normal run takes seconds): the CLI
+   * gets SIGINT to cancel, and its guard SIGKILLs its process group if it has not ended 20 s later. The stack lock
+   * it leaves is stale (its pid is gone) and is cleared by the next run.
+   */
+  operationTimeoutMs?: number;
 }
 
 export interface RuntimeOutputs {
@@ -88,8 +95,9 @@ export class RuntimeStacks {
     creds: StackCredentials,
     opts: { refresh?: boolean } = {},
   ): Promise<StackRun<RuntimeOutputs>> {
-    return this.run(inputs, creds, async (stack) => {
-      const result = await stack.up({ refresh: opts.refresh ?? true });
+    return this.run(inputs, creds, async (stack, signal) => {
+      signal.throwIfAborted(); // a signal aborted before the command starts would never reach it
+      const result = await stack.up({ refresh: opts.refresh ?? true, signal });
       return toOutputs(result.outputs);
     });
   }
@@ -101,19 +109,21 @@ export class RuntimeStacks {
    */
   converge(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs>> {
     const digest = this.digest(inputs, creds);
-    return this.run(inputs, creds, async (stack) => {
+    return this.run(inputs, creds, async (stack, signal) => {
       const outs = await stack.outputs();
       if (outs.projectId && toOutputs(outs).inputsDigest === digest) return toOutputs(outs);
-      const result = await stack.up({ refresh: Boolean(outs.projectId) });
+      signal.throwIfAborted();
+      const result = await stack.up({ refresh: Boolean(outs.projectId), signal });
       return toOutputs(result.outputs);
     });
   }
 
   /** Refresh and preview without changing state: what differs between Railway and the inputs. */
   drift(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<Drift>> {
-    return this.run(inputs, creds, async (stack) => {
+    return this.run(inputs, creds, async (stack, signal) => {
       const differences: string[] = [];
-      await stack.preview({ refresh: true, onEvent: (e) => collectDifference(e, differences) });
+      signal.throwIfAborted();
+      await stack.preview({ refresh: true, signal, onEvent: (e) => collectDifference(e, differences) });
       return { differences };
     });
   }
@@ -123,8 +133,9 @@ export class RuntimeStacks {
    * of it there (its last checkpoint, backups and history), so that a deleted department leaves no state.
    */
   remove(inputs: RuntimeInputs, creds: StackCredentials, retain: boolean): Promise<StackRun<void>> {
-    return this.run(inputs, creds, async (stack) => {
-      if (!retain) await stack.destroy();
+    return this.run(inputs, creds, async (stack, signal) => {
+      signal.throwIfAborted();
+      if (!retain) await stack.destroy({ signal });
       await stack.workspace.removeStack(stack.name, { force: retain });
       await removeStackLeftovers(this.options.backendUrl, PULUMI_PROJECT, stack.name);
       await rm(this.workDir(inputs.department), { recursive: true, force: true });
@@ -141,7 +152,7 @@ export class RuntimeStacks {
   private run<T>(
     inputs: RuntimeInputs,
     creds: StackCredentials,
-    op: (stack: Stack) => Promise<T>,
+    op: (stack: Stack, signal: AbortSignal) => Promise<T>,
   ): Promise<StackRun<T>> {
     const previous = this.perStack.get(inputs.department) ?? Promise.resolve();
     const next = previous
@@ -158,16 +169,19 @@ export class RuntimeStacks {
   private async runLocked<T>(
     inputs: RuntimeInputs,
     creds: StackCredentials,
-    op: (stack: Stack) => Promise<T>,
+    op: (stack: Stack, signal: AbortSignal) => Promise<T>,
   ): Promise<StackRun<T>> {
     const started = Date.now();
+    const timeoutMs = this.options.operationTimeoutMs ?? 15 * 60_000;
+    const deadline = AbortSignal.timeout(timeoutMs);
     try {
       const clearedLocks: StackLock[] = [];
       const stack = await this.stack(inputs, creds);
       for (;;) {
         try {
-          return { value: await op(stack), clearedLocks };
+          return { value: await op(stack, deadline), clearedLocks };
         } catch (e) {
+          if (deadline.aborted) throw new EngineTimeoutError(timeoutMs);
           const locks = parseStackLocks(e instanceof Error ? e.message : '');
           if (locks?.length) await endOrphanedHolders(locks);
           const staleAfter = this.options.staleLockAfterMs ?? 15 * 60_000;

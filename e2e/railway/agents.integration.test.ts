@@ -93,6 +93,7 @@ beforeAll(async () => {
     concurrency: 2,
     pollMs: 500,
     fullCheckMs: 24 * 3_600_000,
+    operationTimeoutMs: 15 * 60_000,
     gatewayUrl: gateway.url,
     cli: await ensurePulumiCli(),
   };

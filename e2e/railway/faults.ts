@@ -12,6 +12,8 @@ export class RailwayFaults {
   latencyMs = 0;
   /** Deployment progression: ms per status step (QUEUED -> BUILDING -> DEPLOYING -> SUCCESS). */
   deploymentStepMs = 0;
+  /** Requests are held open, never answered and never applied (a Railway that hangs). */
+  hang = false;
   /** Fraction (0..1) of requests answered 503, for storms. */
   errorRate = 0;
   /** Fraction (0..1) of requests answered 429 with Retry-After: 1. */
@@ -31,6 +33,7 @@ export class RailwayFaults {
 
   reset(): void {
     this.latencyMs = 0;
+    this.hang = false;
     this.deploymentStepMs = 0;
     this.errorRate = 0;
     this.rateLimitRate = 0;

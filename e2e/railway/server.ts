@@ -86,6 +86,7 @@ export async function startRailwayServer(options: RailwayServerOptions = {}): Pr
       send(status, payload, headers);
     };
 
+    if (faults.hang) return; // held until the client gives up
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';

@@ -94,7 +94,11 @@ export async function departmentContext(
   };
 }
 
-export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: string): Promise<RuntimeTestbed> {
+export async function startRuntimeTestbed(
+  kubeconfigPath: string,
+  databaseUrl: string,
+  options: { operationTimeoutMs?: number } = {},
+): Promise<RuntimeTestbed> {
   const suffix = randomBytes(4).toString('hex');
   const stateDb = `pulumi_state_${suffix}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
@@ -140,6 +144,7 @@ export async function startRuntimeTestbed(kubeconfigPath: string, databaseUrl: s
     concurrency: 4,
     pollMs: 200,
     fullCheckMs: 24 * 3_600_000,
+    operationTimeoutMs: options.operationTimeoutMs ?? 15 * 60_000,
     n8nWebhookBaseUrl: 'https://n8n.example.com/webhook',
     gatewayUrl: 'https://gateway.example.com',
     cli,

@@ -15,6 +15,11 @@ import { fileURLToPath } from 'node:url';
 
 const POLL_MS = 500;
 const GRACE_MS = 3000;
+/**
+ * How long the command may take to end after a forwarded SIGINT or SIGTERM before its group is SIGKILLed
+ * (FEDERATION_ENGINE_STOP_GRACE_MS, default 20 s).
+ */
+const STOP_GRACE_MS = Number(process.env.FEDERATION_ENGINE_STOP_GRACE_MS) || 20_000;
 
 /** Whether the process named by an owner token (`<pid>@<start time>` or `<pid>`) is gone. */
 function ownerGone(token) {
@@ -57,7 +62,17 @@ function signalGroup(pgid, signal) {
 function runGuarded(command, args) {
   const child = spawn(command, args, { stdio: 'inherit', detached: true });
   const forward = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const signal of forward) process.on(signal, () => signalGroup(child.pid, signal));
+  let stopping = false;
+  for (const signal of forward) {
+    process.on(signal, () => {
+      signalGroup(child.pid, signal);
+      // A cancelled engine run (the Automation API's abort sends SIGINT) waits for its in-flight provider calls;
+      // one that never ends would hold the stack, so the group is killed after the grace period.
+      if (stopping) return;
+      stopping = true;
+      setTimeout(() => signalGroup(child.pid, 'SIGKILL'), STOP_GRACE_MS);
+    });
+  }
   child.on('error', (error) => {
     process.stderr.write(`guard: could not start ${command}: ${error.message}\n`);
     process.exit(127);

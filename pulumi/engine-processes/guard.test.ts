@@ -92,6 +92,23 @@ describe('engine process guard', { timeout: 30_000 }, () => {
     expect(await exitOf(guard)).toEqual({ code: 42, signal: null });
   });
 
+  it('kills its command’s group when the command is still running after the stop grace period', async () => {
+    const marker = `guard-${randomBytes(6).toString('hex')}`;
+    // An engine that does not end on SIGINT (it waits for a provider call that never returns).
+    const guard = spawn(process.execPath, [GUARD, 'sh', '-c', 'trap "" INT; sleep 300 & wait'], {
+      env: { ...process.env, GUARD_TEST: marker, FEDERATION_ENGINE_STOP_GRACE_MS: '500' },
+      stdio: 'ignore',
+    });
+    started.push(guard);
+    await waitFor(async () => processesMentioning(marker).length >= 3, {
+      timeoutMs: 10_000,
+      describe: () => 'the command did not start',
+    });
+    guard.kill('SIGINT');
+    expect(await exitOf(guard)).toEqual({ code: null, signal: 'SIGKILL' });
+    await gone(marker, 3000);
+  });
+
   it('runs its command with the standard streams it was given', async () => {
     const guard = spawn(process.execPath, [GUARD, 'sh', '-c', 'read line; echo "got $line"; echo oops >&2'], {
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from './client.ts';
+import { parseRetryAfter, RailwayClient } from './client.ts';
 
 describe('parseRetryAfter', () => {
   it('reads seconds', () => {
@@ -14,5 +16,34 @@ describe('parseRetryAfter', () => {
   it('ignores what it cannot read', () => {
     expect(parseRetryAfter(null)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('RailwayClient request timeout', () => {
+  it('gives up on an attempt Railway never answers, retries, and names the timeout', async () => {
+    let requests = 0;
+    const server = createServer(() => {
+      requests++; // never answered
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const client = new RailwayClient({
+        url: `http://127.0.0.1:${port}/graphql/v2`,
+        token: 't',
+        maxAttempts: 2,
+        baseDelayMs: 10,
+        requestTimeoutMs: 200,
+      });
+      const started = Date.now();
+      await expect(client.request('projects', {})).rejects.toThrow(
+        'Railway projects: network error (no answer within 0.2 s)',
+      );
+      expect(requests).toBe(2);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

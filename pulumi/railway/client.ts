@@ -11,6 +11,12 @@ export interface RailwayClientOptions {
   baseDelayMs?: number;
   /** Upper bound of one backoff delay, also of an honoured Retry-After (default 30 s). */
   maxDelayMs?: number;
+  /**
+   * How long one attempt may wait for Railway's answer before it counts as a network error and is retried
+   * (default 30 s). Without it a request Railway never answers would hold the engine run for fetch's own 5-minute
+   * timeouts on every attempt.
+   */
+  requestTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -40,11 +46,13 @@ export class RailwayClient {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(private readonly options: RailwayClientOptions) {
     this.maxAttempts = options.maxAttempts ?? 8;
     this.baseDelayMs = options.baseDelayMs ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
   async request<T>(name: OperationName, variables: Record<string, unknown>): Promise<T> {
@@ -65,17 +73,20 @@ export class RailwayClient {
     name: string,
     body: string,
   ): Promise<{ kind: 'done'; data: T } | { kind: 'retry'; error: Error; retryAfterMs?: number }> {
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
     let res: Response;
     try {
       res = await fetch(this.options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
         body,
-        signal: this.options.signal,
+        signal,
       });
     } catch (cause) {
       if (this.options.signal?.aborted) throw cause;
-      return { kind: 'retry', error: new Error(`Railway ${name}: network error`, { cause }) };
+      const detail = timeout.aborted ? ` (no answer within ${this.requestTimeoutMs / 1000} s)` : '';
+      return { kind: 'retry', error: new Error(`Railway ${name}: network error${detail}`, { cause }) };
     }
     if (res.status === 429 || res.status >= 500) {
       await res.body?.cancel();
@@ -85,7 +96,14 @@ export class RailwayClient {
         retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
       };
     }
-    const payload = (await res.json().catch(() => ({}))) as GraphQLResponse<T>;
+    const read = (await res.json().catch(() => undefined)) as GraphQLResponse<T> | undefined;
+    if (read === undefined && timeout.aborted && !this.options.signal?.aborted) {
+      const error = new Error(
+        `Railway ${name}: network error (answer cut off after ${this.requestTimeoutMs / 1000} s)`,
+      );
+      return { kind: 'retry', error };
+    }
+    const payload = read ?? {};
     if (payload.errors?.length || !res.ok || !payload.data) {
       const messages = payload.errors?.map((e) => e.message) ?? [`HTTP ${res.status}`];
       throw new RailwayApiError(name, messages, res.status);

@@ -23,6 +23,8 @@ export const Reason = {
   RailwayRequestFailed: 'RailwayRequestFailed',
   /** Another update holds the stack. */
   StackLocked: 'StackLocked',
+  /** An engine run went on past RUNTIME_OPERATION_TIMEOUT_MS and was stopped. */
+  EngineTimedOut: 'EngineTimedOut',
   /** Any other engine failure. */
   EngineFailed: 'EngineFailed',
   /** A Pulumi run (create, update, repair, full check) is in progress. */

@@ -46,6 +46,15 @@ export const runtimeEnv = z.object({
     .int()
     .min(60_000)
     .default(24 * 3_600_000),
+  /**
+   * An engine run (update, check, destroy) still going after this long is stopped and retried with backoff; a
+   * normal one takes seconds.
+   */
+  RUNTIME_OPERATION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(15 * 60_000),
   /** `<n8n>/webhook`; the agent gets `<this>/<department>` unless the workflows component says otherwise. */
   N8N_WEBHOOK_BASE_URL: z.string().optional(),
   GATEWAY_URL: z.string().optional(),
@@ -61,6 +70,8 @@ export interface RuntimeConfig {
   pollMs: number;
   /** See RUNTIME_FULL_CHECK_MS. */
   fullCheckMs: number;
+  /** See RUNTIME_OPERATION_TIMEOUT_MS. */
+  operationTimeoutMs: number;
   n8nWebhookBaseUrl?: string | undefined;
   gatewayUrl?: string | undefined;
   cli: PulumiCliLocation;
@@ -87,6 +98,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv, cliOverride?: Pulum
     concurrency: e.RUNTIME_CONCURRENCY,
     pollMs: e.RUNTIME_POLL_MS,
     fullCheckMs: e.RUNTIME_FULL_CHECK_MS,
+    operationTimeoutMs: e.RUNTIME_OPERATION_TIMEOUT_MS,
     n8nWebhookBaseUrl: e.N8N_WEBHOOK_BASE_URL,
     gatewayUrl: e.GATEWAY_URL,
     cli,

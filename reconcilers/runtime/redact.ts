@@ -1,3 +1,4 @@
+import { EngineTimeoutError } from '../../pulumi/engine-timeout.ts';
 import { Reason } from './conditions.ts';
 
 /** Replaces every secret value (and the password of any URL) in a message with ****. */
@@ -43,10 +44,13 @@ function listed(failures: Map<string, string>, keep: (detail: string) => boolean
  * The cause of an engine failure, from the engine's multi-line output (or of a failed Railway call the component
  * makes itself, whose message has the same shape): Railway answering 429 is
  * `RailwayRateLimited`, 5xx or unreachable `RailwayUnavailable`, any other refusal `RailwayRequestFailed` (with
- * Railway's message); a stack held by another update `StackLocked`; anything else `EngineFailed` with the
+ * Railway's message); a stack held by another update `StackLocked`; a run stopped at its deadline `EngineTimedOut`; anything else `EngineFailed` with the
  * engine's first error line. The message is one line, redacted.
  */
 export function classifyEngineFailure(error: unknown, secretValues: string[]): EngineFailureCause {
+  if (error instanceof EngineTimeoutError) {
+    return { reason: Reason.EngineTimedOut, message: `Pulumi: ${error.message}; retrying` };
+  }
   const text = error instanceof Error ? error.message : String(error);
   const railway = new Map<string, string>();
   for (const m of text.matchAll(RAILWAY_FAILED)) railway.set(m[1] as string, (m[2] as string).trim());

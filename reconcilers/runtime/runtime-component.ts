@@ -69,6 +69,7 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     workRoot: config.workRoot,
     railwayUrl: config.railwayUrl,
     concurrency: config.concurrency,
+    operationTimeoutMs: config.operationTimeoutMs,
   });
   const operations = new Operations<EngineResult>();
   /** When each department last had a full engine check; spread over the interval so they do not come together. */

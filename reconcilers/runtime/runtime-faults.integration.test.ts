@@ -2,6 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ComponentError } from '../../controller/core/component.ts';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../../e2e/support/runtime.ts';
+import { waitFor } from '../../e2e/testenv/wait.ts';
+import { ownedProcesses, ownerToken } from '../../pulumi/engine-processes/owner.ts';
 import { Reason } from './conditions.ts';
 import { createRuntimeComponent, type RuntimeComponent } from './runtime-component.ts';
 
@@ -82,6 +84,45 @@ describe('runtime component under faults', () => {
     } finally {
       bed.railway.faults.reset();
     }
+  });
+
+  it('stops an engine run that hangs at its deadline, names it EngineTimedOut, and converges after', async () => {
+    // The guard's grace after the Automation API's SIGINT, shortened for the test (the engine runs as our child).
+    process.env.FEDERATION_ENGINE_STOP_GRACE_MS = '2000';
+    // Long enough that the engine has surely started its `up` under a loaded machine: the hang is met in flight.
+    const hurried = createRuntimeComponent({ ...bed.config, operationTimeoutMs: 15_000 });
+    await bed.department('rt-engine-hang');
+    bed.railway.faults.hang = true;
+    const heldFrom = bed.railway.requestLog.length;
+    const started = Date.now();
+    try {
+      const error = await bed.settle(hurried, 'rt-engine-hang').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ComponentError);
+      expect(error).toMatchObject({
+        reason: Reason.EngineTimedOut,
+        message: 'Pulumi: the engine run did not finish within 15 s and was stopped; retrying',
+      });
+      // Cancelled (SIGINT) and, if it did not end within the grace period, killed with its group.
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(bed.railway.requestLog.length).toBeGreaterThan(heldFrom); // the engine met the hang in flight
+      const mine = ownerToken();
+      await waitFor(async () => ownedProcesses().every((p) => p.owner !== mine), {
+        timeoutMs: 5_000,
+        describe: () => `engine processes left: ${JSON.stringify(ownedProcesses().filter((p) => p.owner === mine))}`,
+      });
+    } finally {
+      bed.railway.faults.hang = false;
+      delete process.env.FEDERATION_ENGINE_STOP_GRACE_MS;
+    }
+    // The next run (with the default deadline: a loaded machine may take more than 5 s for a real one) converges,
+    // clearing the lock a killed run left, and the project held back by the hang is made once.
+    const result = await bed.settle(runtime, 'rt-engine-hang');
+    expect(result.condition).toMatchObject({ status: 'True' });
+    const projects = [...bed.railway.state.projects.values()].filter((p) => p.name === 'aio-rt-engine-hang-prod');
+    expect(projects).toHaveLength(1);
   });
 
   it('removes every row of a deleted stack from the state table: checkpoint, backups and history', async () => {
