@@ -70,26 +70,39 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  platform = await startPlatform({ installCrds: true, applyExamples: true, dataDir, log });
+  // n8n boots (the slowest start) as soon as Postgres is up: beside the API server, the CRDs, LiveKit and Railway.
+  let n8nStart: ReturnType<typeof startN8n> | undefined;
+  const n8nDir = join(dataDir, 'secrets', 'n8n');
+  let portsChosen: Promise<Record<'n8n' | 'railway' | 'gateway', number>> | undefined;
+  platform = await startPlatform({
+    installCrds: true,
+    applyExamples: true,
+    dataDir,
+    log,
+    onPostgres: ({ databaseUrl, runDir, watchdog, state }) => {
+      portsChosen = (state as NonNullable<typeof state>).ports(['n8n', 'railway', 'gateway'] as const);
+      n8nStart = (async () => {
+        const { n8n: port } = await (portsChosen as NonNullable<typeof portsChosen>);
+        return startN8n({
+          runDir,
+          databaseUrl,
+          watchdog,
+          log,
+          persist: { dir: n8nDir, port },
+          // Restart n8n when its readiness keeps failing (it has stayed down after its database sessions were killed).
+          supervise: {},
+        });
+      })();
+      n8nStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
+    },
+  });
   await copyFile(platform.kubeconfig, kubeconfig);
   await chmod(kubeconfig, 0o600);
-  const kept = platform.state as NonNullable<typeof platform.state>;
-  const ports = await kept.ports(['n8n', 'railway', 'gateway'] as const);
+  const ports = await (portsChosen as NonNullable<typeof portsChosen>);
   // The gateway needs only its database Secret (kept from the last run, or written by the controller on a first
   // one), so it starts beside n8n rather than after the controller: the two slowest starts overlap.
   const gatewayStart = startGateway(platform, ports.gateway, tree);
   gatewayStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
-  // n8n boots (the slowest start) while LiveKit and the local Railway start.
-  const n8nStart = startN8n({
-    runDir: platform.runDir,
-    databaseUrl: platform.databaseUrl,
-    watchdog: platform.watchdog,
-    log,
-    persist: { dir: kept.path('secrets', 'n8n'), port: ports.n8n },
-    // Restart n8n when its readiness keeps failing (it has stayed down after its database sessions were killed).
-    supervise: {},
-  });
-  n8nStart.catch(() => {}); // awaited below
   const adminConfig = new KubeConfig();
   adminConfig.loadFromFile(platform.kubeconfig);
   // Department agents (issue 11): livekit-server, provider stand-ins, and Railway running the agent image.
@@ -98,7 +111,7 @@ try {
   log(`livekit-server ${agents.livekit.url}; provider stand-ins at ${agents.providers.url}`);
   const railway = await startLocalRailway(adminConfig, {
     port: ports.railway,
-    stateFile: kept.path('secrets', 'railway.json'),
+    stateFile: join(dataDir, 'secrets', 'railway.json'),
     agents: {
       runDir: platform.runDir,
       watchdog: platform.watchdog,
@@ -110,11 +123,11 @@ try {
   log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL} (runs the agent image as processes)`);
   const pulumi = await ensurePulumiCli();
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-  const n8n = await n8nStart;
+  const n8n = await (n8nStart as NonNullable<typeof n8nStart>);
   platform.onStop(n8n.stop);
   log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
-  // After n8n, not beside it on the kept API key: measured, that made the start slower on 2 cores (the
-  // controller's first reconciles compete with n8n's boot), 17-30 s to local.env against 16-18 s.
+  // After n8n, not beside it on the kept API key: measured twice, that made the start slower on 2 cores (the
+  // controller's first reconciles compete with n8n's boot): 22-26 s to local.env against 19-21 s.
   const controller = await startController(
     platform,
     {

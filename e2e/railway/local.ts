@@ -60,6 +60,7 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
       // One process per session instead of a warm one per agent: the local platform shares a few cores.
       // FEDERATION_RUN_DIR: the launcher's leak check finds every process whose environment names the run dir.
       env: { AGENT_IDLE_PROCESSES: '0', FEDERATION_RUN_DIR: opts.agents.runDir },
+      nice: 10,
     });
   }
   const server = await startRailwayServer({

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '../testenv/managed-process.ts';
 import { freePort } from '../testenv/ports.ts';
@@ -27,6 +28,11 @@ export interface AgentRunnerOptions {
   healthTimeoutMs?: number;
   /** Added to every process's environment (under the service's variables). */
   env?: Record<string, string>;
+  /**
+   * Scheduling niceness of each agent process (and of what it starts): the local platform runs the agents below
+   * its own servers, so that agents brought back at start do not slow the start down on a few cores.
+   */
+  nice?: number;
 }
 
 interface Instance {
@@ -151,6 +157,13 @@ export class AgentRunner {
         HOST: '127.0.0.1',
       },
     );
+    if (this.opts.nice) {
+      try {
+        setPriority(proc.pid, this.opts.nice);
+      } catch {
+        // not allowed here (or gone already): it runs at the normal priority
+      }
+    }
     instance.process = proc;
     instance.port = port;
     void proc.exitPromise.then((code) => this.exited(instance, proc, code));

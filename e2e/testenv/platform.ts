@@ -23,6 +23,11 @@ export interface PlatformOptions {
   /** Keep etcd's and Postgres' data, certificates, credentials and ports here across runs (`.federation/data`). */
   dataDir?: string;
   log?: (line: string) => void;
+  /**
+   * Called as soon as Postgres is up, before the API server may be (npm start boots n8n, which needs only its
+   * database, while the control plane comes up and the CRDs are applied).
+   */
+  onPostgres?: (ready: { databaseUrl: string; runDir: string; watchdog: Watchdog; state?: PlatformState }) => void;
 }
 
 export interface Platform {
@@ -64,10 +69,15 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const extra: ManagedProcess[] = [];
   const stoppers: (() => Promise<void>)[] = [];
   const started = Date.now();
-  const [cp, db] = await Promise.allSettled([
-    startControlPlane(runDir, watchdog, state),
-    opts.postgres === false ? noPostgres() : startPostgres(runDir, watchdog, state),
-  ]);
+  const postgres = opts.postgres === false ? noPostgres() : startPostgres(runDir, watchdog, state);
+  const onPostgres = opts.onPostgres;
+  if (onPostgres) {
+    postgres.then(
+      (db) => onPostgres({ databaseUrl: db.url, runDir, watchdog, ...(state ? { state } : {}) }),
+      () => {}, // reported below
+    );
+  }
+  const [cp, db] = await Promise.allSettled([startControlPlane(runDir, watchdog, state), postgres]);
   const stopAll = async () => {
     await Promise.all(extra.map((p) => p.stop()));
     for (const stop of stoppers.reverse()) await stop();
