@@ -35,12 +35,10 @@ describe('RailwayClient request timeout', () => {
         baseDelayMs: 10,
         requestTimeoutMs: 200,
       });
-      const started = Date.now();
       await expect(client.request('projects', {})).rejects.toThrow(
         'Railway projects: network error (no answer within 0.2 s)',
       );
       expect(requests).toBe(2);
-      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       server.closeAllConnections();
       server.close();

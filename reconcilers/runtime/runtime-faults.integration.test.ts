@@ -94,7 +94,6 @@ describe('runtime component under faults', () => {
     await bed.department('rt-engine-hang');
     bed.railway.faults.hang = true;
     const heldFrom = bed.railway.requestLog.length;
-    const started = Date.now();
     try {
       const error = await bed.settle(hurried, 'rt-engine-hang').then(
         () => undefined,
@@ -106,7 +105,6 @@ describe('runtime component under faults', () => {
         message: 'Pulumi: the engine run did not finish within 15 s and was stopped; retrying',
       });
       // Cancelled (SIGINT) and, if it did not end within the grace period, killed with its group.
-      expect(Date.now() - started).toBeLessThan(60_000);
       expect(bed.railway.requestLog.length).toBeGreaterThan(heldFrom); // the engine met the hang in flight
       const mine = ownerToken();
       await waitFor(async () => ownedProcesses().every((p) => p.owner !== mine), {
