@@ -96,7 +96,6 @@ export class RuntimeStacks {
     opts: { refresh?: boolean } = {},
   ): Promise<StackRun<RuntimeOutputs>> {
     return this.run(inputs, creds, async (stack, signal) => {
-      signal.throwIfAborted(); // a signal aborted before the command starts would never reach it
       const result = await stack.up({ refresh: opts.refresh ?? true, signal });
       return toOutputs(result.outputs);
     });
@@ -112,7 +111,7 @@ export class RuntimeStacks {
     return this.run(inputs, creds, async (stack, signal) => {
       const outs = await stack.outputs();
       if (outs.projectId && toOutputs(outs).inputsDigest === digest) return toOutputs(outs);
-      signal.throwIfAborted();
+      signal.throwIfAborted(); // the deadline may have passed while the outputs were read
       const result = await stack.up({ refresh: Boolean(outs.projectId), signal });
       return toOutputs(result.outputs);
     });
@@ -122,7 +121,6 @@ export class RuntimeStacks {
   drift(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<Drift>> {
     return this.run(inputs, creds, async (stack, signal) => {
       const differences: string[] = [];
-      signal.throwIfAborted();
       await stack.preview({ refresh: true, signal, onEvent: (e) => collectDifference(e, differences) });
       return { differences };
     });
@@ -134,7 +132,6 @@ export class RuntimeStacks {
    */
   remove(inputs: RuntimeInputs, creds: StackCredentials, retain: boolean): Promise<StackRun<void>> {
     return this.run(inputs, creds, async (stack, signal) => {
-      signal.throwIfAborted();
       if (!retain) await stack.destroy({ signal });
       await stack.workspace.removeStack(stack.name, { force: retain });
       await removeStackLeftovers(this.options.backendUrl, PULUMI_PROJECT, stack.name);
@@ -179,6 +176,8 @@ export class RuntimeStacks {
       const stack = await this.stack(inputs, creds);
       for (;;) {
         try {
+          // A signal aborted before the engine command starts would never reach it (the stack setup can be slow).
+          deadline.throwIfAborted();
           return { value: await op(stack, deadline), clearedLocks };
         } catch (e) {
           if (deadline.aborted) throw new EngineTimeoutError(timeoutMs);
