@@ -44,4 +44,30 @@ describe('RailwayClient request timeout', () => {
       server.close();
     }
   });
+  it('retries an answer cut off mid-body at the timeout as a network error', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":'); // the rest never comes
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const client = new RailwayClient({
+        url: `http://127.0.0.1:${port}/graphql/v2`,
+        token: 't',
+        maxAttempts: 2,
+        baseDelayMs: 10,
+        requestTimeoutMs: 200,
+      });
+      await expect(client.request('projects', {})).rejects.toThrow(
+        'Railway projects: network error (answer cut off after 0.2 s)',
+      );
+      expect(requests).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });
