@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { withBuildLock } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { createN8nDatabase, dropN8nDatabase, type N8nDatabase } from './n8n-database.ts';
@@ -59,6 +60,40 @@ export const N8N_EXCLUDED_NODES = [
   '@n8n/n8n-nodes-langchain.toolWorkflow',
   '@n8n/n8n-nodes-langchain.mcpClientTool',
 ];
+
+/** Where a kept n8n (persist.dir) lists the modules it loaded, for the next start's read-ahead. */
+export function n8nModuleList(persistDir: string): string {
+  return join(persistDir, 'modules.txt');
+}
+
+/**
+ * Reads the modules a kept n8n loaded last time ahead of it, in a child process with 16 reads in flight (about
+ * 1 s for 31 MB here): n8n reads them one by one, and this machine's page cache does not keep them between
+ * runs. Nothing happens without a list (a first start).
+ */
+export function prefetchN8nModules(persistDir: string): void {
+  const list = n8nModuleList(persistDir);
+  if (!existsSync(list)) return;
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./prefetch.mjs', import.meta.url)), list], {
+    stdio: 'ignore',
+    env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+  });
+  child.on('error', () => {});
+  child.unref();
+}
+
+/**
+ * Skips n8n's rewrite of its editor UI on every start while the kept rewrite is still current, and lists the
+ * modules n8n loaded (see the file).
+ */
+const N8N_PRELOAD = fileURLToPath(new URL('./n8n-preload.cjs', import.meta.url));
+
+/**
+ * n8n modules none of this platform's workflows or its controller use: each costs start time (0.9 s together on
+ * 2 cores). Kept: community-packages (the security audit's nodes report reads it), and the two that stay off
+ * unlicensed.
+ */
+export const N8N_DISABLED_MODULES = ['insights', 'mcp', 'data-table', 'breaking-changes'];
 
 // xlsx 1.x points at a tarball outside the registry; isolated-vm 6 needs Node 22.
 const PACKAGE_JSON = {
@@ -154,6 +189,8 @@ export interface StartN8nOptions {
   env?: Record<string, string>;
   /** Restart n8n when its readiness keeps failing (see N8nSupervisor); off when unset. */
   supervise?: SuperviseOptions;
+  /** Called once the n8n process is spawned, before it serves (npm start loads its own modules only then). */
+  onSpawned?: () => void;
   /**
    * Keep n8n's state across runs (`npm start`): its database and role are kept, its user folder, encryption key,
    * owner and API key live in `dir` (0700), and it listens on `port` again.
@@ -201,13 +238,19 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<RunningN8n> 
   await mkdir(userFolder, { recursive: true, mode: 0o700 });
   const started = Date.now();
   // One environment for every start: a restarted n8n keeps its port, database and encryption key.
-  const env = { ...n8nEnv({ port, userFolder, url, database, encryptionKey: kept?.encryptionKey }), ...opts.env };
+  const env = {
+    ...n8nEnv({ port, userFolder, url, database, encryptionKey: kept?.encryptionKey }),
+    ...(opts.persist ? { FEDERATION_N8N_MODULE_LIST: n8nModuleList(opts.persist.dir) } : {}),
+    ...opts.env,
+  };
   const logFile = join(runDir, `n8n-${port}.log`);
   const target = {
-    start: () => new ManagedProcess('n8n', process.execPath, [bin, 'start'], logFile, watchdog, env),
+    start: () =>
+      new ManagedProcess('n8n', process.execPath, ['--require', N8N_PRELOAD, bin, 'start'], logFile, watchdog, env),
     waitReady: (server: ManagedProcess) => waitUntilServing(url, server),
   };
   const server = target.start();
+  opts.onSpawned?.();
   let supervisor: N8nSupervisor | undefined;
   const stop = async () => {
     await (supervisor ? supervisor.stop(15_000) : server.stop(15_000));
@@ -285,6 +328,7 @@ function n8nEnv(o: {
     DB_POSTGRESDB_PASSWORD: db.password,
     NODES_EXCLUDE: JSON.stringify(N8N_EXCLUDED_NODES),
     N8N_PYTHON_ENABLED: 'false',
+    N8N_DISABLED_MODULES: N8N_DISABLED_MODULES.join(','),
     // The security audit, the workflows component's one way to list credentials, reads this many days of executions.
     N8N_SECURITY_AUDIT_DAYS_ABANDONED_WORKFLOW: '1',
     // No network here: nothing may phone home or wait on it.
