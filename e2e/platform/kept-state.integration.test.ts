@@ -42,6 +42,12 @@ async function departmentsAt(platform: LaunchedPlatform) {
   return out.trim().split('\n').sort();
 }
 
+/** Every deployment the local Railway server ever made: a restart that redeployed an agent adds one. */
+function railwayDeployments(stateDir: string): string[] {
+  const saved = JSON.parse(readFileSync(join(stateDir, 'data', 'secrets', 'railway.json'), 'utf8'));
+  return (saved.deployments as [string, unknown][]).map(([id]) => id).sort();
+}
+
 function railwayProjects(stateDir: string): string[] {
   const saved = JSON.parse(readFileSync(join(stateDir, 'data', 'secrets', 'railway.json'), 'utf8'));
   return (saved.projects as [string, { name: string }][]).map(([id, p]) => `${p.name}:${id}`).sort();
@@ -79,6 +85,23 @@ async function n8nWorkflowIds(platform: LaunchedPlatform): Promise<string[]> {
   return ids;
 }
 
+/** Every example Department Ready (its agent answered healthy since this controller started), within 2 min. */
+async function waitForAllReady(platform: LaunchedPlatform): Promise<void> {
+  let last = '';
+  await waitFor(
+    async () => {
+      last = await kubectlOk(platform.kubeconfig, [
+        'get',
+        'dept',
+        '-o',
+        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}',
+      ]);
+      return last.trim() === 'True True True';
+    },
+    { timeoutMs: 120_000, intervalMs: 1_000, describe: () => `not all Ready (${last}):\n${platform.output()}` },
+  );
+}
+
 const flags = `${pg.escapeIdentifier(tenantSchemaFor('hr'))}.feature_flags`;
 
 describe('npm start keeps its state (like a kind cluster)', { timeout: 1_500_000 }, () => {
@@ -105,6 +128,16 @@ describe('npm start keeps its state (like a kind cluster)', { timeout: 1_500_000
     await db.end();
     const projects = railwayProjects(first.stateDir);
     expect(projects).toHaveLength(3);
+    const deployments = railwayDeployments(first.stateDir);
+    // What makes the next start quick (n8n-preload.cjs): the editor UI's rewrite is stamped, and the modules n8n
+    // loaded are listed for the read-ahead.
+    const n8nDir = join(first.stateDir, 'data', 'secrets', 'n8n');
+    expect(readFileSync(join(n8nDir, 'user', '.cache', 'n8n', 'public', '.federation-generated'), 'utf8')).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+    const modules = readFileSync(join(n8nDir, 'modules.txt'), 'utf8').split('\n').filter(Boolean);
+    expect(modules.length).toBeGreaterThan(1000);
+    expect(modules.some((m) => m.endsWith(join('n8n', 'dist', 'commands', 'start.js')))).toBe(true);
 
     // Secrets on disk are for this account only (issue #14: the run and state directories were world-readable).
     expect(readableByOthers(first.stateDir)).toEqual([]);
@@ -122,6 +155,11 @@ describe('npm start keeps its state (like a kind cluster)', { timeout: 1_500_000
       expect(await departmentsAt(next), `after ${stop}`).toEqual(before);
       expect(await n8nWorkflowIds(next), `after ${stop}`).toEqual(workflows);
       expect(railwayProjects(next.stateDir), `after ${stop}`).toEqual(projects);
+      await waitForAllReady(next);
+      // LiveKit and the provider stand-ins keep their addresses and key, so the agents Railway brings back still
+      // work and none is redeployed (each start used to redeploy all three).
+      expect(next.env.LIVEKIT_URL, `after ${stop}`).toBe(first.env.LIVEKIT_URL);
+      expect(railwayDeployments(next.stateDir), `after ${stop}`).toEqual(deployments);
       const again = new pg.Client({ connectionString: next.env.DATABASE_URL });
       await again.connect();
       const rows = await again.query(`SELECT enabled FROM ${flags} WHERE flag_key = 'kept-across-restarts'`);

@@ -27,6 +27,12 @@ export interface LocalRailwayOptions {
     /** Added to the platform Secret: LiveKit's URL and keys, provider keys and endpoints. */
     platformSecretData: Record<string, string>;
     log?: (line: string) => void;
+    /**
+     * Agents a kept state brings back start only once this settles (npm start: once the platform is up). Their
+     * six Node processes, reading modules and models from disk, doubled the boot of n8n (8 s to 16 s on 2 cores)
+     * or of the controller after it; nice did not help, as they compete for the disk.
+     */
+    resumeAfter?: Promise<unknown>;
   };
 }
 
@@ -60,6 +66,7 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
       // One process per session instead of a warm one per agent: the local platform shares a few cores.
       // FEDERATION_RUN_DIR: the launcher's leak check finds every process whose environment names the run dir.
       env: { AGENT_IDLE_PROCESSES: '0', FEDERATION_RUN_DIR: opts.agents.runDir },
+      // Agents run below the platform's own servers, which share the same few cores.
       nice: 10,
     });
   }
@@ -73,7 +80,7 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
   // Benchmarks make Railway as slow as the real one (FEDERATION_RAILWAY_LATENCY_MS, e.g. 150 per call).
   server.faults.latencyMs = Number(process.env.FEDERATION_RAILWAY_LATENCY_MS ?? 0);
   // A kept state (npm start) has services whose agents ran last time: the runner brings them back.
-  if (runner && opts.stateFile) await runner.resume(server.state);
+  if (runner && opts.stateFile) await runner.resume(server.state, opts.agents?.resumeAfter);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const namespace = 'federation-system';
   const name = 'runtime-platform';

@@ -86,12 +86,24 @@ export class AgentRunner {
    * After a restart from kept state: each agent service's edge listens again on the port its domain names, and
    * its latest successful deployment runs again (Railway keeps containers running across our restarts).
    */
-  async resume(state: RailwayState): Promise<void> {
+  async resume(state: RailwayState, processesAfter?: Promise<unknown>): Promise<void> {
     for (const domain of state.domains.values()) {
       const port = Number(/^127\.0\.0\.1:(\d+)$/.exec(domain.domain)?.[1]);
       if (port && !this.edges.has(domain.serviceId))
         this.edges.set(domain.serviceId, ServiceEdge.start(this.opts.cert, port));
     }
+    if (processesAfter) {
+      // The processes come back later (npm start: once n8n serves): the edges keep their ports meanwhile.
+      void processesAfter.then(
+        () => this.resumeProcesses(state),
+        () => {},
+      );
+      return;
+    }
+    this.resumeProcesses(state);
+  }
+
+  private resumeProcesses(state: RailwayState): void {
     for (const service of state.services.values()) {
       const latest = state.latestDeployment(service.id);
       if (latest && deploymentStatus(latest, 0) === 'SUCCESS') this.deploy(latest, service);

@@ -73,6 +73,20 @@ export interface StartLivekitOptions {
   /** Where the config and log go; a temporary directory (removed on stop) when unset. */
   runDir?: string;
   watchdog?: Watchdog;
+  /**
+   * The ports and key of a kept platform (`npm start`): agents brought back from kept state find LiveKit where
+   * their variables say, so nothing is redeployed. Free ones and a new key when unset.
+   */
+  kept?: { port: number; tcpPort: number; udpPort: number; apiKey: string; apiSecret: string };
+}
+
+/** Free ports and a new API key and secret for a livekit-server. */
+export async function newLivekitIdentity(): Promise<NonNullable<StartLivekitOptions['kept']>> {
+  const [port, tcpPort, udpPort] = (await freePorts(3)) as [number, number, number];
+  const apiKey = `lk-${randomBytes(6).toString('hex')}`;
+  // livekit-server logs "secret is too short" below 32 characters.
+  const apiSecret = randomBytes(32).toString('base64url');
+  return { port, tcpPort, udpPort, apiKey, apiSecret };
 }
 
 /**
@@ -86,10 +100,7 @@ export async function startLivekit(opts: StartLivekitOptions = {}): Promise<Runn
   const ownWatchdog = opts.watchdog === undefined;
   const watchdog = opts.watchdog ?? new Watchdog();
   if (ownRunDir) watchdog.removeOnExit(runDir);
-  const [port, tcpPort, udpPort] = (await freePorts(3)) as [number, number, number];
-  const apiKey = `lk-${randomBytes(6).toString('hex')}`;
-  // livekit-server logs "secret is too short" below 32 characters.
-  const apiSecret = randomBytes(32).toString('base64url');
+  const { port, tcpPort, udpPort, apiKey, apiSecret } = opts.kept ?? (await newLivekitIdentity());
   const config = join(runDir, `livekit-${port}.yaml`);
   await writeFile(
     config,
