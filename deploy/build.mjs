@@ -9,13 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ASSETS, isPluginLauncher, SHIPPED } from './layout.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 // `--out <dir>` builds somewhere else than dist/ (the production-tree test builds into a temporary directory).
 const outFlag = process.argv.indexOf('--out');
 const out = outFlag === -1 ? join(root, 'dist') : resolve(process.argv[outFlag + 1] ?? 'dist');
-const SHIPPED = ['crds', 'controller', 'reconcilers', 'pulumi', 'gateway'];
-const ASSETS = new Set(['.sql', '.json', '.graphql', '.mjs']);
 
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });
@@ -33,7 +32,7 @@ function copyAssets(dir) {
     if (statSync(path).isDirectory()) {
       if (name === 'node_modules') continue;
       copyAssets(path);
-    } else if (ASSETS.has(extname(name)) || /\/bin\/pulumi-resource-[a-z]+$/.test(path)) {
+    } else if (ASSETS.has(extname(name)) || isPluginLauncher(path)) {
       cpSync(path, join(out, relative(root, path)), { preserveTimestamps: true });
       copied++;
     }

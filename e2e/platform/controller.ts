@@ -1,18 +1,22 @@
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlOk } from '../testenv/kubectl.ts';
-import { type Platform, REPO_ROOT } from '../testenv/platform.ts';
+import type { Platform } from '../testenv/platform.ts';
 import { freePort } from '../testenv/ports.ts';
 import { type ProductionTree, UNPRIVILEGED } from '../testenv/production-tree.ts';
 import { controllerKubeconfig } from '../testenv/service-account.ts';
 import { waitFor } from '../testenv/wait.ts';
+import { LOCAL_BUILD } from './local-build.ts';
 
-/** How a deployable runs: from the sources through tsx (development), or from a production tree as in its image. */
+/**
+ * How a deployable runs: from the checkout's local build (LOCAL_BUILD, which the caller brings up to date with
+ * transpileLocalBuild first), or from a production tree as in its image.
+ */
 export function entryPoint(
   tree: ProductionTree | undefined,
   module: 'controller/main' | 'gateway/main',
 ): { args: string[]; user?: { uid: number; gid: number } } {
-  if (!tree) return { args: ['--import', 'tsx', join(REPO_ROOT, `${module}.ts`)] };
+  if (!tree) return { args: [join(LOCAL_BUILD, `${module}.js`)] };
   return { args: [join(tree.root, 'dist', `${module}.js`)], user: UNPRIVILEGED };
 }
 
@@ -22,13 +26,19 @@ export function handTo(file: string, tree: ProductionTree | undefined): string {
   return file;
 }
 
+/** The controller's ServiceAccount kubeconfig in the run dir (npm start writes it while n8n boots). */
+export function writeControllerKubeconfig(platform: Platform): Promise<string> {
+  return controllerKubeconfig(platform.kubeconfig, join(platform.runDir, 'controller.kubeconfig'));
+}
+
 /** Runs the controller as its RBAC-bound ServiceAccount against the local API server. */
 export async function startController(
   platform: Platform,
   env: Record<string, string>,
   tree?: ProductionTree,
+  kubeconfigFile?: Promise<string>,
 ): Promise<{ metricsUrl: string }> {
-  const kubeconfig = await controllerKubeconfig(platform.kubeconfig, join(platform.runDir, 'controller.kubeconfig'));
+  const kubeconfig = await (kubeconfigFile ?? writeControllerKubeconfig(platform));
   const port = await freePort();
   const { args, user } = entryPoint(tree, 'controller/main');
   const proc = platform.startProcess(

@@ -5,18 +5,32 @@
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import { startAgentDependencies } from '../railway/agent-dependencies.ts';
-import { startLocalRailway } from '../railway/local.ts';
 import { PLATFORM_ARTIFACTS } from '../testenv/artifacts.ts';
-import { startN8n } from '../testenv/n8n.ts';
+import { prefetchN8nModules, startN8n } from '../testenv/n8n.ts';
 import { type Platform, REPO_ROOT, startPlatform } from '../testenv/platform.ts';
 import { prepareAll } from '../testenv/prepare-all.ts';
 import { productionTreeAt } from '../testenv/production-tree.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
-import { startController, storeN8nSecret } from './controller.ts';
-import { startGateway } from './gateway.ts';
-import { examplePhases, printSummary } from './summary.ts';
+import { transpileLocalBuild } from './local-build.ts';
+
+// The rest loads once n8n is spawned (or the platform is up without it): @kubernetes/client-node alone takes 2 s
+// through tsx on 2 cores, and loading it earlier held up Postgres' callback and so n8n, the start's longest step.
+let loading: ReturnType<typeof load> | undefined;
+function load() {
+  return Promise.all([
+    import('@kubernetes/client-node'),
+    import('../railway/agent-dependencies.ts'),
+    import('../railway/local.ts'),
+    import('./controller.ts'),
+    import('./gateway.ts'),
+    import('./summary.ts'),
+  ]);
+}
+function theRest(): NonNullable<typeof loading> {
+  loading ??= load();
+  loading.catch(() => {}); // awaited below
+  return loading;
+}
 
 const { values: flags } = parseArgs({
   options: { 'production-tree': { type: 'string' }, fresh: { type: 'boolean', default: false } },
@@ -51,8 +65,19 @@ if (flags.fresh) {
   log(`--fresh: removing the kept state in ${dataDir}`);
   await rm(dataDir, { recursive: true, force: true });
 }
+const n8nDir = join(dataDir, 'secrets', 'n8n');
+// n8n's modules are read ahead while the rest comes up (n8n.ts: prefetchN8nModules).
+prefetchN8nModules(n8nDir);
+// The controller and the gateway run from the checkout's local build (a production tree brings its own).
+const localBuild = tree ? Promise.resolve() : transpileLocalBuild(log);
+localBuild.catch(() => {}); // awaited below
 
 let platform: Platform | undefined;
+// Settles once local.env is written: the agents a kept state brings back start then (see startLocalRailway).
+let markReady = () => {};
+const platformReady = new Promise<void>((resolve) => {
+  markReady = resolve;
+});
 let stopping = false;
 async function shutdown(signal: string, code = 0): Promise<void> {
   if (stopping) return;
@@ -72,7 +97,6 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 try {
   // n8n boots (the slowest start) as soon as Postgres is up: beside the API server, the CRDs, LiveKit and Railway.
   let n8nStart: ReturnType<typeof startN8n> | undefined;
-  const n8nDir = join(dataDir, 'secrets', 'n8n');
   let portsChosen: Promise<Record<'n8n' | 'railway' | 'gateway', number>> | undefined;
   platform = await startPlatform({
     installCrds: true,
@@ -91,22 +115,41 @@ try {
           persist: { dir: n8nDir, port },
           // Restart n8n when its readiness keeps failing (it has stayed down after its database sessions were killed).
           supervise: {},
+          onSpawned: theRest,
         });
       })();
       n8nStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
     },
   });
+  const up = platform;
   await copyFile(platform.kubeconfig, kubeconfig);
   await chmod(kubeconfig, 0o600);
   const ports = await (portsChosen as NonNullable<typeof portsChosen>);
+  const [
+    { KubeConfig },
+    { startAgentDependencies },
+    { startLocalRailway },
+    { startController, storeN8nSecret, writeControllerKubeconfig },
+    { startGateway },
+    { examplePhases, printSummary },
+  ] = await theRest();
+  await localBuild;
   // The gateway needs only its database Secret (kept from the last run, or written by the controller on a first
-  // one), so it starts beside n8n rather than after the controller: the two slowest starts overlap.
+  // one), so it starts beside n8n rather than after the controller: the two slowest starts overlap. The
+  // controller's ServiceAccount kubeconfig is written meanwhile too, so that it starts as soon as n8n serves.
   const gatewayStart = startGateway(platform, ports.gateway, tree);
   gatewayStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
+  const controllerKubeconfig = writeControllerKubeconfig(platform);
+  controllerKubeconfig.catch(() => {}); // awaited below
   const adminConfig = new KubeConfig();
   adminConfig.loadFromFile(platform.kubeconfig);
   // Department agents (issue 11): livekit-server, provider stand-ins, and Railway running the agent image.
-  const agents = await startAgentDependencies({ runDir: platform.runDir, watchdog: platform.watchdog, log });
+  const agents = await startAgentDependencies({
+    runDir: platform.runDir,
+    watchdog: platform.watchdog,
+    log,
+    ...(up.state ? { state: up.state } : {}),
+  });
   platform.onStop(agents.stop);
   log(`livekit-server ${agents.livekit.url}; provider stand-ins at ${agents.providers.url}`);
   const railway = await startLocalRailway(adminConfig, {
@@ -117,6 +160,7 @@ try {
       watchdog: platform.watchdog,
       platformSecretData: agents.platformSecretData,
       log,
+      resumeAfter: platformReady,
     },
   });
   platform.onStop(() => railway.server.stop());
@@ -128,22 +172,25 @@ try {
   log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
   // After n8n, not beside it on the kept API key: measured twice, that made the start slower on 2 cores (the
   // controller's first reconciles compete with n8n's boot): 22-26 s to local.env against 19-21 s.
-  const controller = await startController(
-    platform,
-    {
-      GATEWAY_URL: gatewayUrl,
-      ...(tree ? {} : { PULUMI_CLI_ROOT: pulumi.root, PULUMI_HOME: pulumi.pulumiHome }),
-      N8N_URL: n8n.url,
-      N8N_API_KEY: n8n.apiKey,
-      N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
-      ...railway.env,
-      ...(tree ? {} : { RUNTIME_WORK_DIR: join(dataDir, 'pulumi') }),
-      // Agents are probed every 15 s here (the seed's 5 minutes in a cluster).
-      AGENT_HEALTH_INTERVAL: '15s',
-    },
-    tree,
-  );
-  await storeN8nSecret(platform.kubeconfig, n8n);
+  const [controller] = await Promise.all([
+    startController(
+      platform,
+      {
+        GATEWAY_URL: gatewayUrl,
+        ...(tree ? {} : { PULUMI_CLI_ROOT: pulumi.root, PULUMI_HOME: pulumi.pulumiHome }),
+        N8N_URL: n8n.url,
+        N8N_API_KEY: n8n.apiKey,
+        N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
+        ...railway.env,
+        ...(tree ? {} : { RUNTIME_WORK_DIR: join(dataDir, 'pulumi') }),
+        // Agents are probed every 15 s here (the seed's 5 minutes in a cluster).
+        AGENT_HEALTH_INTERVAL: '15s',
+      },
+      tree,
+      controllerKubeconfig,
+    ),
+    storeN8nSecret(platform.kubeconfig, n8n),
+  ]);
   log(
     `controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`,
   );
@@ -169,6 +216,7 @@ try {
     { mode: 0o600 },
   );
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (local.env written)`);
+  markReady();
   const rel = kubeconfig.startsWith(process.cwd()) ? relative(process.cwd(), kubeconfig) : kubeconfig;
   printSummary(log, {
     components: [
