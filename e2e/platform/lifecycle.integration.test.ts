@@ -75,8 +75,10 @@ describe('npm start (the local platform launcher)', () => {
       describe: () => `no summary with kubectl hints in: ${platform.output()}`,
     });
     await expectAgentsRunning(platform.kubeconfig, platform.env, platform.runDir);
-    expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('controller/main.ts'))).toBe(true);
-    expect(processesMentioning(platform.runDir).some((p) => p.cmdline.includes('gateway/main.ts'))).toBe(true);
+    // Both run on plain Node from the checkout's local build (e2e/platform/local-build.ts), not through tsx.
+    const ours = processesMentioning(platform.runDir).map((p) => p.cmdline);
+    expect(ours.some((c) => c.endsWith('.federation/build/controller/main.js'))).toBe(true);
+    expect(ours.some((c) => c.endsWith('.federation/build/gateway/main.js'))).toBe(true);
 
     // The gateway runs too, and the agent token the controller minted for hr works through the example grant.
     expect((await fetch(`${platform.gatewayUrl}/readyz`)).status).toBe(200);
