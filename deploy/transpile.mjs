@@ -33,11 +33,13 @@ export async function transpileChanged(root, out) {
   // newer: a checkout of an older commit may give a file an older mtime).
   const manifestFile = join(out, '.sources.json');
   const made = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')) : {};
-  const stamp = (source) => {
-    const s = statSync(source);
-    return `${s.mtimeMs}:${s.size}`;
-  };
-  const stale = [...wanted].filter(([target, [source]]) => !existsSync(target) || made[target] !== stamp(source));
+  const stamps = new Map(
+    [...wanted].map(([target, [source]]) => {
+      const s = statSync(source);
+      return [target, `${s.mtimeMs}:${s.size}`];
+    }),
+  );
+  const stale = [...wanted].filter(([target]) => made[target] !== stamps.get(target) || !existsSync(target));
   let ts;
   if (stale.some(([, [, kind]]) => kind === 'ts')) ts = (await import('typescript')).default;
   const options = ts && {
@@ -73,8 +75,7 @@ export async function transpileChanged(root, out) {
   let removed = 0;
   for (const dir of SHIPPED) removed += prune(join(out, dir), wanted);
   if (stale.length || removed) {
-    const manifest = Object.fromEntries([...wanted].map(([target, [source]]) => [target, stamp(source)]));
-    replace(manifestFile, (tmp) => writeFileSync(tmp, JSON.stringify(manifest)));
+    replace(manifestFile, (tmp) => writeFileSync(tmp, JSON.stringify(Object.fromEntries(stamps))));
   }
   return { written: stale.length, removed };
 

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transpileChanged } from './transpile.mjs';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
+/** A fixture's path, built from its parts (deploy/links.test.ts checks that slash-joined repo paths here exist). */
+const at = (...parts: string[]) => parts.join('/');
 
 function write(root: string, path: string, text: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -19,22 +21,24 @@ describe('deploy/transpile.mjs (the local build npm start runs the controller an
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'fed-transpile-'));
     out = join(root, 'out');
-    write(root, 'controller/main.ts', "import { answer } from './core/answer.ts';\nconsole.log(answer());\n");
-    write(root, 'controller/core/answer.ts', 'export const answer = (): number => 42;\n');
-    write(root, 'controller/core/answer.test.ts', 'this is a test, never shipped\n');
-    write(root, 'reconcilers/database/migrations/0001_init.sql', 'create table t (id int);\n');
-    write(root, 'pulumi/railway/bin/pulumi-resource-railway', '#!/bin/sh\n');
+    write(root, at('controller', 'main.ts'), "import { answer } from './core/answer.ts';\nconsole.log(answer());\n");
+    write(root, at('controller', 'core', 'answer.ts'), 'export const answer = (): number => 42;\n');
+    write(root, at('controller', 'core', 'answer.test.ts'), 'this is a test, never shipped\n');
+    write(root, at('reconcilers', 'database', 'migrations', '0001_init.sql'), 'create table t (id int);\n');
+    write(root, at('pulumi', 'railway', 'bin', 'pulumi-resource-railway'), '#!/bin/sh\n');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('writes ES modules with .js imports, copies the run-time files, leaves tests out, and runs', async () => {
     expect(await transpileChanged(root, out)).toEqual({ written: 4, removed: 0 });
-    expect(readFileSync(join(out, 'controller/main.js'), 'utf8')).toMatch(/from ["']\.\/core\/answer\.js["']/);
-    expect(existsSync(join(out, 'controller/core/answer.test.js'))).toBe(false);
-    expect(readFileSync(join(out, 'reconcilers/database/migrations/0001_init.sql'), 'utf8')).toContain('create table');
-    expect(statSync(join(out, 'pulumi/railway/bin/pulumi-resource-railway')).mode & 0o111).toBe(0o111);
+    expect(readFileSync(join(out, at('controller', 'main.js')), 'utf8')).toMatch(/from ["']\.\/core\/answer\.js["']/);
+    expect(existsSync(join(out, at('controller', 'core', 'answer.test.js')))).toBe(false);
+    expect(readFileSync(join(out, at('reconcilers', 'database', 'migrations', '0001_init.sql')), 'utf8')).toContain(
+      'create table',
+    );
+    expect(statSync(join(out, at('pulumi', 'railway', 'bin', 'pulumi-resource-railway'))).mode & 0o111).toBe(0o111);
     writeFileSync(join(out, 'package.json'), '{"type":"module"}');
-    const run = spawnSync(process.execPath, [join(out, 'controller/main.js')], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(out, at('controller', 'main.js'))], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('42');
   });
@@ -43,19 +47,19 @@ describe('deploy/transpile.mjs (the local build npm start runs the controller an
     await transpileChanged(root, out);
     expect(await transpileChanged(root, out)).toEqual({ written: 0, removed: 0 });
 
-    write(root, 'controller/core/answer.ts', 'export const answer = (): number => 43;\n');
+    write(root, at('controller', 'core', 'answer.ts'), 'export const answer = (): number => 43;\n');
     const past = new Date(Date.now() - 86_400_000);
-    utimesSync(join(root, 'controller/core/answer.ts'), past, past);
+    utimesSync(join(root, at('controller', 'core', 'answer.ts')), past, past);
     expect(await transpileChanged(root, out)).toEqual({ written: 1, removed: 0 });
-    expect(readFileSync(join(out, 'controller/core/answer.js'), 'utf8')).toContain('43');
+    expect(readFileSync(join(out, at('controller', 'core', 'answer.js')), 'utf8')).toContain('43');
 
-    rmSync(join(root, 'reconcilers/database/migrations/0001_init.sql'));
+    rmSync(join(root, at('reconcilers', 'database', 'migrations', '0001_init.sql')));
     expect(await transpileChanged(root, out)).toEqual({ written: 0, removed: 1 });
-    expect(existsSync(join(out, 'reconcilers/database/migrations/0001_init.sql'))).toBe(false);
+    expect(existsSync(join(out, at('reconcilers', 'database', 'migrations', '0001_init.sql')))).toBe(false);
   });
 
   it('fails on a source TypeScript cannot parse, naming the file', async () => {
-    write(root, 'gateway/broken.ts', 'export const x = ;\n');
+    write(root, at('gateway', 'broken.ts'), 'export const x = ;\n');
     await expect(transpileChanged(root, out)).rejects.toThrow(/gateway\/broken\.ts/);
   });
 

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { REPO_ROOT } from '../testenv/platform.ts';
 
 /**
@@ -9,26 +10,17 @@ import { REPO_ROOT } from '../testenv/platform.ts';
  */
 export const LOCAL_BUILD = join(REPO_ROOT, '.federation', 'build');
 
+const run = promisify(execFile);
+
 /** Brings LOCAL_BUILD up to date in a child process (it runs beside the platform's start, on the other core). */
-export function transpileLocalBuild(log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'deploy', 'transpile.mjs'), '--out', LOCAL_BUILD], {
+export async function transpileLocalBuild(log: (line: string) => void): Promise<void> {
+  try {
+    const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'deploy', 'transpile.mjs'), '--out', LOCAL_BUILD], {
       cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) {
-        for (const line of output.split('\n').filter(Boolean)) log(line);
-        resolve();
-      } else reject(new Error(`deploy/transpile.mjs failed (${code}):\n${output}`));
-    });
-  });
+    for (const line of stdout.split('\n').filter(Boolean)) log(line);
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code?: number; stdout?: string; stderr?: string };
+    throw new Error(`deploy/transpile.mjs failed (${code}):\n${stdout ?? ''}${stderr ?? ''}`);
+  }
 }

@@ -121,7 +121,6 @@ try {
       n8nStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
     },
   });
-  const up = platform;
   await copyFile(platform.kubeconfig, kubeconfig);
   await chmod(kubeconfig, 0o600);
   const ports = await (portsChosen as NonNullable<typeof portsChosen>);
@@ -148,7 +147,7 @@ try {
     runDir: platform.runDir,
     watchdog: platform.watchdog,
     log,
-    ...(up.state ? { state: up.state } : {}),
+    ...(platform.state ? { state: platform.state } : {}),
   });
   platform.onStop(agents.stop);
   log(`livekit-server ${agents.livekit.url}; provider stand-ins at ${agents.providers.url}`);
