@@ -6,11 +6,11 @@ import { freePort } from '../testenv/ports.ts';
 import { type ProductionTree, UNPRIVILEGED } from '../testenv/production-tree.ts';
 import { controllerKubeconfig } from '../testenv/service-account.ts';
 import { waitFor } from '../testenv/wait.ts';
-import { LOCAL_BUILD } from './local-build.ts';
+import { ensureLocalBuild, LOCAL_BUILD } from './local-build.ts';
 
 /**
- * How a deployable runs: from the checkout's local build (LOCAL_BUILD, which the caller brings up to date with
- * transpileLocalBuild first), or from a production tree as in its image.
+ * How a deployable runs: from the checkout's local build (LOCAL_BUILD, brought up to date by ensureLocalBuild,
+ * which startController and startGateway wait for), or from a production tree as in its image.
  */
 export function entryPoint(
   tree: ProductionTree | undefined,
@@ -39,6 +39,7 @@ export async function startController(
   kubeconfigFile?: Promise<string>,
 ): Promise<{ metricsUrl: string }> {
   const kubeconfig = await (kubeconfigFile ?? writeControllerKubeconfig(platform));
+  if (!tree) await ensureLocalBuild();
   const port = await freePort();
   const { args, user } = entryPoint(tree, 'controller/main');
   const proc = platform.startProcess(

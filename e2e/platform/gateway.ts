@@ -8,6 +8,7 @@ import type { ProductionTree } from '../testenv/production-tree.ts';
 import { gatewayKubeconfig } from '../testenv/service-account.ts';
 import { waitFor } from '../testenv/wait.ts';
 import { entryPoint, handTo } from './controller.ts';
+import { ensureLocalBuild } from './local-build.ts';
 
 /**
  * The gateway on the local platform, set up as in a cluster: the controller's leader creates the gateway's
@@ -32,6 +33,7 @@ export async function startGateway(platform: Platform, port: number, tree?: Prod
     kube.close();
   }
   const kubeconfig = await gatewayKubeconfig(platform.kubeconfig, join(platform.runDir, 'gateway.kubeconfig'));
+  if (!tree) await ensureLocalBuild();
   const { args, user } = entryPoint(tree, 'gateway/main');
   const proc = platform.startProcess(
     'gateway',

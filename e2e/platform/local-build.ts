@@ -12,8 +12,18 @@ export const LOCAL_BUILD = join(REPO_ROOT, '.federation', 'build');
 
 const run = promisify(execFile);
 
-/** Brings LOCAL_BUILD up to date in a child process (it runs beside the platform's start, on the other core). */
-export async function transpileLocalBuild(log: (line: string) => void): Promise<void> {
+let built: Promise<void> | undefined;
+
+/**
+ * Brings LOCAL_BUILD up to date once per process (a child process: npm start runs it beside the platform's start,
+ * on the other core); startController and startGateway wait for it, so every caller runs a current build.
+ */
+export function ensureLocalBuild(log: (line: string) => void = () => {}): Promise<void> {
+  built ??= transpileLocalBuild(log);
+  return built;
+}
+
+async function transpileLocalBuild(log: (line: string) => void): Promise<void> {
   try {
     const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'deploy', 'transpile.mjs'), '--out', LOCAL_BUILD], {
       cwd: REPO_ROOT,

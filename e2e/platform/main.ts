@@ -11,7 +11,7 @@ import { type Platform, REPO_ROOT, startPlatform } from '../testenv/platform.ts'
 import { prepareAll } from '../testenv/prepare-all.ts';
 import { productionTreeAt } from '../testenv/production-tree.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
-import { transpileLocalBuild } from './local-build.ts';
+import { ensureLocalBuild } from './local-build.ts';
 
 // The rest loads once n8n is spawned (or the platform is up without it): @kubernetes/client-node alone takes 2 s
 // through tsx on 2 cores, and loading it earlier held up Postgres' callback and so n8n, the start's longest step.
@@ -68,9 +68,9 @@ if (flags.fresh) {
 const n8nDir = join(dataDir, 'secrets', 'n8n');
 // n8n's modules are read ahead while the rest comes up (n8n.ts: prefetchN8nModules).
 prefetchN8nModules(n8nDir);
-// The controller and the gateway run from the checkout's local build (a production tree brings its own).
-const localBuild = tree ? Promise.resolve() : transpileLocalBuild(log);
-localBuild.catch(() => {}); // awaited below
+// The controller and the gateway run from the checkout's local build (a production tree brings its own): it is
+// brought up to date now, beside the platform's start; startController and startGateway wait for it.
+if (!tree) ensureLocalBuild(log).catch(() => {}); // a failure is reported when they wait for it
 
 let platform: Platform | undefined;
 // Settles once local.env is written: the agents a kept state brings back start then (see startLocalRailway).
@@ -132,7 +132,6 @@ try {
     { startGateway },
     { examplePhases, printSummary },
   ] = await theRest();
-  await localBuild;
   // The gateway needs only its database Secret (kept from the last run, or written by the controller on a first
   // one), so it starts beside n8n rather than after the controller: the two slowest starts overlap. The
   // controller's ServiceAccount kubeconfig is written meanwhile too, so that it starts as soon as n8n serves.
