@@ -7,7 +7,6 @@ import pg from 'pg';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { startController, storeN8nSecret } from '../platform/controller.ts';
 import { startGateway } from '../platform/gateway.ts';
-import { LOCAL_BUILD } from '../platform/local-build.ts';
 import { type LocalRailway, startLocalRailway } from '../railway/local.ts';
 import { adminClient } from '../testenv/admin-client.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
@@ -95,7 +94,7 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
       const { metricsUrl } = await startController(platform, { ...env, ...extra });
       const port = new URL(metricsUrl).port;
       const [proc] = processesMentioning(`METRICS_PORT=${port}`).filter((p) =>
-        p.cmdline.endsWith(join(LOCAL_BUILD, 'controller', 'main.js')),
+        p.cmdline.includes('controller/main.ts'),
       );
       if (!proc) throw new Error(`no controller process with METRICS_PORT=${port}`);
       const running = { pid: proc.pid, metricsUrl };

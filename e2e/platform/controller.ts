@@ -1,7 +1,7 @@
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlOk } from '../testenv/kubectl.ts';
-import type { Platform } from '../testenv/platform.ts';
+import { type Platform, REPO_ROOT } from '../testenv/platform.ts';
 import { freePort } from '../testenv/ports.ts';
 import { type ProductionTree, UNPRIVILEGED } from '../testenv/production-tree.ts';
 import { controllerKubeconfig } from '../testenv/service-account.ts';
@@ -9,14 +9,17 @@ import { waitFor } from '../testenv/wait.ts';
 import { ensureLocalBuild, LOCAL_BUILD } from './local-build.ts';
 
 /**
- * How a deployable runs: from the checkout's local build (LOCAL_BUILD, brought up to date by ensureLocalBuild,
- * which startController and startGateway wait for), or from a production tree as in its image.
+ * How a deployable runs: from a production tree as in its image; from the checkout's local build (LOCAL_BUILD,
+ * brought up to date by ensureLocalBuild) when `localBuild` is set, as npm start runs it; otherwise from the
+ * sources through tsx (the fault suite, whose engine-process checks expect the plugin run from source).
  */
 export function entryPoint(
   tree: ProductionTree | undefined,
   module: 'controller/main' | 'gateway/main',
+  localBuild = false,
 ): { args: string[]; user?: { uid: number; gid: number } } {
-  if (!tree) return { args: [join(LOCAL_BUILD, `${module}.js`)] };
+  if (!tree && localBuild) return { args: [join(LOCAL_BUILD, `${module}.js`)] };
+  if (!tree) return { args: ['--import', 'tsx', join(REPO_ROOT, `${module}.ts`)] };
   return { args: [join(tree.root, 'dist', `${module}.js`)], user: UNPRIVILEGED };
 }
 
@@ -37,11 +40,12 @@ export async function startController(
   env: Record<string, string>,
   tree?: ProductionTree,
   kubeconfigFile?: Promise<string>,
+  localBuild = false,
 ): Promise<{ metricsUrl: string }> {
   const kubeconfig = await (kubeconfigFile ?? writeControllerKubeconfig(platform));
-  if (!tree) await ensureLocalBuild();
+  if (!tree && localBuild) await ensureLocalBuild();
   const port = await freePort();
-  const { args, user } = entryPoint(tree, 'controller/main');
+  const { args, user } = entryPoint(tree, 'controller/main', localBuild);
   const proc = platform.startProcess(
     'controller',
     process.execPath,

@@ -15,7 +15,12 @@ import { ensureLocalBuild } from './local-build.ts';
  * database role and Secret federation-system/gateway-database; the gateway runs as its own process with that
  * role and its own ServiceAccount, never as admin.
  */
-export async function startGateway(platform: Platform, port: number, tree?: ProductionTree): Promise<{ url: string }> {
+export async function startGateway(
+  platform: Platform,
+  port: number,
+  tree?: ProductionTree,
+  localBuild = false,
+): Promise<{ url: string }> {
   const admin = new KubeConfig();
   admin.loadFromFile(platform.kubeconfig);
   const kube = new RestClient(admin);
@@ -33,8 +38,8 @@ export async function startGateway(platform: Platform, port: number, tree?: Prod
     kube.close();
   }
   const kubeconfig = await gatewayKubeconfig(platform.kubeconfig, join(platform.runDir, 'gateway.kubeconfig'));
-  if (!tree) await ensureLocalBuild();
-  const { args, user } = entryPoint(tree, 'gateway/main');
+  if (!tree && localBuild) await ensureLocalBuild();
+  const { args, user } = entryPoint(tree, 'gateway/main', localBuild);
   const proc = platform.startProcess(
     'gateway',
     process.execPath,

@@ -135,7 +135,7 @@ try {
   // The gateway needs only its database Secret (kept from the last run, or written by the controller on a first
   // one), so it starts beside n8n rather than after the controller: the two slowest starts overlap. The
   // controller's ServiceAccount kubeconfig is written meanwhile too, so that it starts as soon as n8n serves.
-  const gatewayStart = startGateway(platform, ports.gateway, tree);
+  const gatewayStart = startGateway(platform, ports.gateway, tree, true);
   gatewayStart.catch(() => {}); // awaited below; a failure before then is reported there, not as unhandled
   const controllerKubeconfig = writeControllerKubeconfig(platform);
   controllerKubeconfig.catch(() => {}); // awaited below
@@ -186,6 +186,7 @@ try {
       },
       tree,
       controllerKubeconfig,
+      true,
     ),
     storeN8nSecret(platform.kubeconfig, n8n),
   ]);
