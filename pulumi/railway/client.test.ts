@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter, RailwayClient } from './client.ts';
@@ -21,53 +21,42 @@ describe('parseRetryAfter', () => {
 
 describe('RailwayClient request timeout', () => {
   it('gives up on an attempt Railway never answers, retries, and names the timeout', async () => {
-    let requests = 0;
-    const server = createServer(() => {
-      requests++; // never answered
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    try {
-      const client = new RailwayClient({
-        url: `http://127.0.0.1:${port}/graphql/v2`,
-        token: 't',
-        maxAttempts: 2,
-        baseDelayMs: 10,
-        requestTimeoutMs: 200,
-      });
-      await expect(client.request('projects', {})).rejects.toThrow(
-        'Railway projects: network error (no answer within 0.2 s)',
-      );
-      expect(requests).toBe(2);
-    } finally {
-      server.closeAllConnections();
-      server.close();
-    }
+    const requests = await attemptsAgainst(
+      () => {}, // never answered
+      'Railway projects: network error (no answer within 0.2 s)',
+    );
+    expect(requests).toBe(2);
   });
   it('retries an answer cut off mid-body at the timeout as a network error', async () => {
-    let requests = 0;
-    const server = createServer((_req, res) => {
-      requests++;
+    const requests = await attemptsAgainst((res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"data":'); // the rest never comes
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    try {
-      const client = new RailwayClient({
-        url: `http://127.0.0.1:${port}/graphql/v2`,
-        token: 't',
-        maxAttempts: 2,
-        baseDelayMs: 10,
-        requestTimeoutMs: 200,
-      });
-      await expect(client.request('projects', {})).rejects.toThrow(
-        'Railway projects: network error (answer cut off after 0.2 s)',
-      );
-      expect(requests).toBe(2);
-    } finally {
-      server.closeAllConnections();
-      server.close();
-    }
+    }, 'Railway projects: network error (answer cut off after 0.2 s)');
+    expect(requests).toBe(2);
   });
 });
+
+/** Requests `projects` (2 attempts, 200 ms each) from a server answering with `answer`; how many requests came. */
+async function attemptsAgainst(answer: (res: ServerResponse) => void, error: string): Promise<number> {
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    answer(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const client = new RailwayClient({
+      url: `http://127.0.0.1:${port}/graphql/v2`,
+      token: 't',
+      maxAttempts: 2,
+      baseDelayMs: 10,
+      requestTimeoutMs: 200,
+    });
+    await expect(client.request('projects', {})).rejects.toThrow(error);
+    return requests;
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
