@@ -1,17 +1,6 @@
-import { createHmac } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
+import type { RuntimeInputs } from './inputs.ts';
 import { Domain, Project, Service } from './railway/resources.ts';
-
-/** Everything the stack of one department is built from. */
-export interface RuntimeInputs {
-  department: string;
-  displayName: string;
-  image: string;
-  replicas: number;
-  region?: string | undefined;
-  /** Environment of the voice agent; every value is stored as a Pulumi secret. */
-  env: Record<string, string>;
-}
 
 // The SDK records the JavaScript call site of every resource registration (file URLs of this install) in the
 // stack's state; that ties state to one install directory and says nothing a user needs. Record none.
@@ -56,16 +45,4 @@ export function runtimeProgram(inputs: RuntimeInputs, inputsDigest: string): pul
       inputsDigest,
     };
   };
-}
-
-/**
- * A keyed digest of the inputs, kept as a stack output so a resync can tell "inputs changed" (up) from
- * "nothing changed" (refresh and preview). Keyed with the state passphrase, so it reveals nothing of the secrets.
- */
-export function digestInputs(inputs: RuntimeInputs, key: string): string {
-  const sorted = {
-    ...inputs,
-    env: Object.fromEntries(Object.entries(inputs.env).sort(([a], [b]) => a.localeCompare(b))),
-  };
-  return createHmac('sha256', key).update(JSON.stringify(sorted)).digest('hex');
 }

@@ -3,17 +3,16 @@ import { mkdir, rm } from 'node:fs/promises';
 import { hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import PQueue from 'p-queue';
 import { type EngineEnvOptions, engineEnv } from './engine-env.ts';
 import { guardedCliRoot } from './engine-processes/private-cli.ts';
 import { sweepStaleEngines } from './engine-processes/sweep.ts';
 import { EngineTimeoutError } from './engine-timeout.ts';
-import { digestInputs, type RuntimeInputs, runtimeProgram } from './program.ts';
+import { digestInputs, type RuntimeInputs } from './inputs.ts';
 import { isStale, parseStackLocks, processAlive, type StackLock } from './stack-lock.ts';
 import { removeStackLeftovers } from './state-cleanup.ts';
 
-const { LocalWorkspace, PulumiCommand } = pulumi.automation;
 type Stack = pulumi.automation.Stack;
 type EngineEvent = pulumi.automation.EngineEvent;
 
@@ -65,6 +64,16 @@ export interface StackRun<T> {
 export interface Drift {
   /** One line per resource that differs, e.g. "voice-agent (railway:Service) create". */
   differences: string[];
+}
+
+/**
+ * The Pulumi SDK and the program, loaded at the first engine run: the SDK takes about 1 s to load on 2 cores, and
+ * a controller whose stacks are all up to date (a restart) compares input digests without it.
+ */
+let engineModules: Promise<[typeof import('@pulumi/pulumi'), typeof import('./program.ts')]> | undefined;
+function loadEngine(): NonNullable<typeof engineModules> {
+  engineModules ??= Promise.all([import('@pulumi/pulumi'), import('./program.ts')]);
+  return engineModules;
 }
 
 /** Pulumi stacks of the department runtimes: one stack and one workspace directory per department. */
@@ -198,11 +207,14 @@ export class RuntimeStacks {
   private async stack(inputs: RuntimeInputs, creds: StackCredentials): Promise<Stack> {
     const o = this.options;
     // The CLI runs under a guard from a private root, so that it never outlives this controller.
-    this.command ??= guardedCliRoot(o.cliRoot, join(o.workRoot, '.engine')).then((root) => PulumiCommand.get({ root }));
+    const [{ automation }, { runtimeProgram }] = await loadEngine();
+    this.command ??= guardedCliRoot(o.cliRoot, join(o.workRoot, '.engine')).then((root) =>
+      automation.PulumiCommand.get({ root }),
+    );
     const workDir = this.workDir(inputs.department);
     await mkdir(workDir, { recursive: true });
     if (o.backendUrl.startsWith('file://')) await mkdir(new URL(o.backendUrl).pathname, { recursive: true });
-    return LocalWorkspace.createOrSelectStack(
+    return automation.LocalWorkspace.createOrSelectStack(
       {
         stackName: inputs.department,
         projectName: PULUMI_PROJECT,

@@ -8,7 +8,7 @@ import { type RailwayServer, startRailwayServer } from '../e2e/railway/server.ts
 import { REPO_ROOT } from '../e2e/testenv/platform.ts';
 import { installProductionTree, type ProductionTree } from '../e2e/testenv/production-tree.ts';
 import { ensurePulumiCli } from '../e2e/testenv/pulumi-cli.ts';
-import type { RuntimeInputs } from './program.ts';
+import type { RuntimeInputs } from './inputs.ts';
 
 const DRIVER = join(REPO_ROOT, 'e2e/support/stack-driver.mjs');
 

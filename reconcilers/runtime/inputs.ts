@@ -3,7 +3,7 @@ import { readSecretData } from '../../controller/platform/kube/secrets.ts';
 import { AGENT_PORT } from '../../crds/agent.ts';
 import type { DepartmentSpec } from '../../crds/department.ts';
 import { DATABASE_SECRET, GATEWAY_TOKEN_SECRET as GATEWAY_SECRET, N8N_WEBHOOK_SECRET } from '../../crds/secrets.ts';
-import type { RuntimeInputs } from '../../pulumi/program.ts';
+import type { RuntimeInputs } from '../../pulumi/inputs.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { PlatformSecret } from './secrets.ts';
 

@@ -1,5 +1,5 @@
 import { AGENT_HEALTH_PATH } from '../../crds/agent.ts';
-import type { RuntimeInputs } from '../../pulumi/program.ts';
+import type { RuntimeInputs } from '../../pulumi/inputs.ts';
 import type { RailwayApi } from '../../pulumi/railway/api.ts';
 
 /** Where the last update put the department's service (from Department.status, see crds/department.ts). */
