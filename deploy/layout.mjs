@@ -4,8 +4,17 @@
 /** The folders compiled into dist/ (tests and tools inside them are left out). */
 export const SHIPPED = ['crds', 'controller', 'reconcilers', 'pulumi', 'gateway'];
 
-/** Files the code reads at run time by path: SQL migrations and journal, workflow templates, GraphQL, .mjs. */
-export const ASSETS = new Set(['.sql', '.json', '.graphql', '.mjs']);
+/**
+ * The local platform's build (deploy/transpile.mjs): the shipped folders and e2e/, whose launcher (npm start) runs
+ * from it too. e2e/'s tests and tools are transpiled with it but never run from it.
+ */
+export const LOCAL_BUILD_FOLDERS = [...SHIPPED, 'e2e'];
+
+/**
+ * Files the code reads at run time by path: SQL migrations and journal, workflow templates, GraphQL, .mjs (and in
+ * e2e/, the .cjs preload n8n runs with).
+ */
+export const ASSETS = new Set(['.sql', '.json', '.graphql', '.mjs', '.cjs']);
 
 /** Sources of tsconfig.build.json's "exclude": tests and build-time tools. */
 export function isExcludedSource(relativePath) {

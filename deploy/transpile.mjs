@@ -1,8 +1,8 @@
-// The local platform's build of the shipped folders (`npm start` runs the controller and the gateway from it):
-// the same tree as `npm run build`'s dist/, but each file is transpiled on its own (TypeScript's transpileModule,
-// no type check) and only when its source is newer than its output, so an unchanged checkout costs a walk of
-// the tree (about 30 ms) instead of a 15-30 s tsc run, and the processes start without tsx's loader
-// (about 1 s less each on 2 cores). `npm run build` stays the production build; tsc checks the types in CI.
+// The local platform's build (`npm start` runs its launcher, the controller and the gateway from it): the shipped
+// folders in the same tree as `npm run build`'s dist/, and e2e/ beside them. Each file is transpiled on its own
+// (TypeScript's transpileModule, no type check) and only when its source changed, so an unchanged checkout costs
+// a walk of the tree (about 30 ms) instead of a 15-30 s tsc run, and the processes start without tsx's loader
+// (1-3 s of CPU less each on 2 cores). `npm run build` stays the production build; tsc checks the types in CI.
 //
 //   node deploy/transpile.mjs --out <dir>
 import {
@@ -20,15 +20,15 @@ import {
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
-import { ASSETS, isExcludedSource, isPluginLauncher, SHIPPED } from './layout.mjs';
+import { ASSETS, isExcludedSource, isPluginLauncher, LOCAL_BUILD_FOLDERS } from './layout.mjs';
 
 /**
- * Brings `out` up to date with the shipped sources under `root`; returns how many files it wrote and removed.
+ * Brings `out` up to date with the sources of LOCAL_BUILD_FOLDERS under `root`; returns how many files it wrote and removed.
  * Outputs whose source is gone are removed, so a deleted module cannot be imported from a stale build.
  */
 export async function transpileChanged(root, out) {
   const wanted = new Map(); // output path -> [source path, kind]
-  for (const dir of SHIPPED) if (existsSync(join(root, dir))) collect(root, join(root, dir), wanted);
+  for (const dir of LOCAL_BUILD_FOLDERS) if (existsSync(join(root, dir))) collect(root, join(root, dir), wanted);
   // A source is rebuilt when its size or mtime differs from the one its output was made from (not only when it is
   // newer: a checkout of an older commit may give a file an older mtime).
   const manifestFile = join(out, '.sources.json');
@@ -73,7 +73,7 @@ export async function transpileChanged(root, out) {
     }
   }
   let removed = 0;
-  for (const dir of SHIPPED) removed += prune(join(out, dir), wanted);
+  for (const dir of LOCAL_BUILD_FOLDERS) removed += prune(join(out, dir), wanted);
   if (stale.length || removed) {
     replace(manifestFile, (tmp) => writeFileSync(tmp, JSON.stringify(Object.fromEntries(stamps))));
   }
@@ -117,16 +117,12 @@ function prune(dir, wanted) {
   return removed;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const outFlag = process.argv.indexOf('--out');
-  if (outFlag === -1 || !process.argv[outFlag + 1]) {
-    console.error('usage: node deploy/transpile.mjs --out <dir>');
-    process.exit(2);
-  }
-  const root = fileURLToPath(new URL('../', import.meta.url));
-  const out = resolve(process.argv[outFlag + 1]);
+/**
+ * transpileChanged under a lock, reporting what it did through `log`: two platforms started from one checkout (the
+ * tests do) share the build, so one transpiles and the other waits.
+ */
+export async function transpileLocked(root, out, log = (line) => console.log(line)) {
   mkdirSync(out, { recursive: true });
-  // Two platforms started from one checkout (the tests do) share the build: one transpiles, the other waits.
   const release = await lockfile.lock(out, {
     realpath: false,
     stale: 30_000,
@@ -138,11 +134,18 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const started = Date.now();
     const { written, removed } = await transpileChanged(root, out);
     if (written || removed) {
-      console.log(
-        `[transpile] ${written} written, ${removed} removed in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      );
+      log(`[transpile] ${written} written, ${removed} removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {
     await release();
   }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outFlag = process.argv.indexOf('--out');
+  if (outFlag === -1 || !process.argv[outFlag + 1]) {
+    console.error('usage: node deploy/transpile.mjs --out <dir>');
+    process.exit(2);
+  }
+  await transpileLocked(fileURLToPath(new URL('../', import.meta.url)), resolve(process.argv[outFlag + 1]));
 }

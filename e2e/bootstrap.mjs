@@ -18,14 +18,26 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 
 const [mode, ...rest] = process.argv.slice(2);
 const commands = {
-  platform: [process.execPath, ['--import', 'tsx', 'e2e/platform/main.ts', ...rest]],
-  test: [process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...rest]],
+  // The launcher runs from the checkout's local build (e2e/platform/launcher.mjs).
+  platform: async () => {
+    const { launcherArgs } = await import('./platform/launcher.mjs');
+    try {
+      return [
+        process.execPath,
+        [...(await launcherArgs(root, (line) => console.log(`[federation] ${line}`))), ...rest],
+      ];
+    } catch (error) {
+      console.error(`[federation] ${error.message}`);
+      process.exit(1);
+    }
+  },
+  test: async () => [process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...rest]],
 };
-const command = commands[mode];
-if (!command) {
+if (!commands[mode]) {
   console.error(`usage: bootstrap.mjs ${Object.keys(commands).join('|')}`);
   process.exit(2);
 }
+const command = await commands[mode]();
 const child = spawn(command[0], command[1], { cwd: root, stdio: 'inherit' });
 // Ctrl-C reaches the child through the terminal's process group; SIGTERM is passed on explicitly.
 process.on('SIGINT', () => {});

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../testenv/platform.ts';
 
@@ -12,7 +13,10 @@ export const LOCAL_BUILD = join(REPO_ROOT, '.federation', 'build');
 
 const run = promisify(execFile);
 
-let built: Promise<void> | undefined;
+/** The launcher runs from LOCAL_BUILD (e2e/platform/launcher.mjs) once it was brought up to date before it started. */
+const runningFromLocalBuild = fileURLToPath(import.meta.url).startsWith(`${LOCAL_BUILD}/`);
+
+let built: Promise<void> | undefined = runningFromLocalBuild ? Promise.resolve() : undefined;
 
 /**
  * Brings LOCAL_BUILD up to date once per process (a child process: npm start runs it beside the platform's start,

@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../testenv/repo-root.ts';
 import { waitFor } from '../testenv/wait.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Test support (not a test): `gateway/main.ts` as its own OS process, as a replica runs in a cluster. */
 export async function gatewayProcess(
@@ -11,7 +9,7 @@ export async function gatewayProcess(
   env: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env: {
       ...process.env,
       GATEWAY_DATABASE_URL: databaseUrl,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launcherArgs } from '../platform/launcher.mjs';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { REPO_ROOT } from '../testenv/platform.ts';
 import { waitFor } from '../testenv/wait.ts';
@@ -21,7 +22,9 @@ export async function launchPlatform(
 ): Promise<LaunchedPlatform> {
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'federation-state-'));
   const cwd = opts.cwd ?? REPO_ROOT;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'e2e/platform/main.ts', ...(opts.args ?? [])], {
+  // As npm start runs it (e2e/bootstrap.mjs): from the local build of the checkout it runs in.
+  const launcher = await launcherArgs(cwd, () => {});
+  const child = spawn(process.execPath, [...launcher, ...(opts.args ?? [])], {
     cwd,
     env: { ...process.env, FEDERATION_STATE_DIR: stateDir, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,15 +1,15 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { kubectlOk } from './kubectl.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { type Postgres, startPostgres } from './postgres.ts';
+import { REPO_ROOT } from './repo-root.ts';
 import { PlatformState } from './state.ts';
 import { Watchdog } from './watchdog.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { REPO_ROOT };
 export const CRD_FILES = ['departments.federation.synrg.io.yaml', 'crossdepartmentgrants.federation.synrg.io.yaml'].map(
   (f) => join(REPO_ROOT, 'crds', f),
 );

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { withBuildLock } from './binaries.ts';
 import { buildOutput, run } from './go-build.ts';
+import { REPO_ROOT } from './repo-root.ts';
 import { cacheDir } from './versions.ts';
 
 /** The recipe the controller image builds the CLI from (deploy/images/Dockerfile): the tests run the same engine. */
-const RECIPE_DIR = fileURLToPath(new URL('../../deploy/images/pulumi/', import.meta.url));
+const RECIPE_DIR = join(REPO_ROOT, 'deploy', 'images', 'pulumi');
 
 /** The engine version, from the recipe; at least the installed @pulumi/pulumi so the Automation API accepts it. */
 export const PULUMI_VERSION = /github\.com\/pulumi\/pulumi\/pkg\/v3 (v[\d.]+)/.exec(
