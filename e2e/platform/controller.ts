@@ -65,7 +65,9 @@ export async function startController(
   const base = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok, {
     timeoutMs: 60_000,
-    describe: () => `the controller did not become ready:\n${proc.logTail()}`,
+    gone: () => !proc.running,
+    describe: () =>
+      `the controller ${proc.running ? 'did not become ready' : 'exited before it was ready'}:\n${proc.logTail()}`,
   });
   return { metricsUrl: `${base}/metrics` };
 }

@@ -56,7 +56,9 @@ export async function startGateway(
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/readyz`)).ok, {
     timeoutMs: 60_000,
-    describe: () => `the gateway did not become ready:\n${proc.logTail()}`,
+    gone: () => !proc.running,
+    describe: () =>
+      `the gateway ${proc.running ? 'did not become ready' : 'exited before it was ready'}:\n${proc.logTail()}`,
   });
   return { url };
 }
