@@ -27,14 +27,20 @@ describe('deploy/transpile.mjs (the local build npm start runs the controller an
     write(root, at('reconcilers', 'database', 'migrations', '0001_init.sql'), 'create table t (id int);\n');
     write(root, at('pulumi', 'railway', 'bin', 'pulumi-resource-railway'), '#!/bin/sh\n');
     // e2e/ too: npm start's launcher runs from the same build, with the .cjs preload it hands n8n.
-    write(root, at('e2e', 'platform', 'main.ts'), "import { answer } from '../../controller/core/answer.ts';\nanswer();\n");
+    write(
+      root,
+      at('e2e', 'platform', 'main.ts'),
+      "import { answer } from '../../controller/core/answer.ts';\nanswer();\n",
+    );
     write(root, at('e2e', 'testenv', 'preload.cjs'), 'module.exports = {};\n');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('writes ES modules with .js imports, copies the run-time files, leaves tests out, and runs', async () => {
     expect(await transpileChanged(root, out)).toEqual({ written: 6, removed: 0 });
-    expect(readFileSync(join(out, at('e2e', 'platform', 'main.js')), 'utf8')).toContain('../../controller/core/answer.js');
+    expect(readFileSync(join(out, at('e2e', 'platform', 'main.js')), 'utf8')).toContain(
+      '../../controller/core/answer.js',
+    );
     expect(existsSync(join(out, at('e2e', 'testenv', 'preload.cjs')))).toBe(true);
     expect(readFileSync(join(out, at('controller', 'main.js')), 'utf8')).toMatch(/from ["']\.\/core\/answer\.js["']/);
     expect(existsSync(join(out, at('controller', 'core', 'answer.test.js')))).toBe(false);
