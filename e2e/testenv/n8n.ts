@@ -371,6 +371,17 @@ async function saveIdentity(identity: KeptIdentity): Promise<void> {
   await writeFile(file, JSON.stringify(rest), { mode: 0o600 });
 }
 
+/**
+ * The API key a kept n8n (persist dir) will most likely answer with: the kept one while its scopes are today's.
+ * startN8n still probes it once n8n serves, and makes a new one when n8n refuses it.
+ */
+export async function keptN8nApiKey(persistDir: string): Promise<string | undefined> {
+  const file = join(persistDir, 'identity.json');
+  if (!existsSync(file)) return undefined;
+  const kept = JSON.parse(await readFile(file, 'utf8')) as Omit<KeptIdentity, 'file'>;
+  return JSON.stringify(kept.scopes) === JSON.stringify(N8N_API_SCOPES) ? kept.apiKey : undefined;
+}
+
 /** The kept API key while n8n accepts it with today's scopes; otherwise the owner logs in (or is set up) for a new one. */
 async function keptApiKey(url: string, kept: KeptIdentity): Promise<string> {
   const sameScopes = JSON.stringify(kept.scopes) === JSON.stringify(N8N_API_SCOPES);
@@ -381,6 +392,21 @@ async function keptApiKey(url: string, kept: KeptIdentity): Promise<string> {
   const { apiKey, password } = await createOwnerAndApiKey(url, kept.password);
   await saveIdentity({ ...kept, apiKey, password, scopes: [...N8N_API_SCOPES] });
   return apiKey;
+}
+
+const API_KEY_LABEL = 'federation-controller';
+
+async function deleteApiKeys(url: string, cookie: string, label: string): Promise<void> {
+  const listed = await fetch(`${url}/rest/api-keys`, { headers: { cookie } });
+  if (!listed.ok) throw new Error(`n8n API key listing failed: ${listed.status} ${await listed.text()}`);
+  const { data = [] } = (await listed.json()) as { data?: { id: string; label: string }[] };
+  for (const key of data.filter((k) => k.label === label)) {
+    const deleted = await fetch(`${url}/rest/api-keys/${encodeURIComponent(key.id)}`, {
+      method: 'DELETE',
+      headers: { cookie },
+    });
+    if (!deleted.ok) throw new Error(`n8n API key deletion failed: ${deleted.status} ${await deleted.text()}`);
+  }
 }
 
 /**
@@ -403,10 +429,12 @@ async function createOwnerAndApiKey(
     .filter((c) => c?.startsWith('n8n-auth='))
     .join('; ');
   if (!cookie) throw new Error('n8n owner setup returned no session cookie');
+  // A kept owner's key that n8n refused (or whose scopes changed) is replaced: n8n allows one key per label.
+  if (ownerPassword) await deleteApiKeys(url, cookie, API_KEY_LABEL);
   const created = await fetch(`${url}/rest/api-keys`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify({ label: 'federation-controller', scopes: N8N_API_SCOPES, expiresAt: null }),
+    body: JSON.stringify({ label: API_KEY_LABEL, scopes: N8N_API_SCOPES, expiresAt: null }),
   });
   if (!created.ok) throw new Error(`n8n API key creation failed: ${created.status} ${await created.text()}`);
   const body = (await created.json()) as { data?: { rawApiKey?: string } };
