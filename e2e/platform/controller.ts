@@ -1,6 +1,5 @@
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
-import { type KubeApi, paths } from '../../controller/core/kube-api.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { type Platform, REPO_ROOT } from '../testenv/platform.ts';
 import { freePort } from '../testenv/ports.ts';
@@ -42,7 +41,7 @@ export async function startController(
   tree?: ProductionTree,
   kubeconfigFile?: Promise<string>,
   localBuild = false,
-): Promise<{ metricsUrl: string; stop: () => Promise<void> }> {
+): Promise<{ metricsUrl: string }> {
   const kubeconfig = await (kubeconfigFile ?? writeControllerKubeconfig(platform));
   if (!tree && localBuild) await ensureLocalBuild();
   const port = await freePort();
@@ -70,7 +69,7 @@ export async function startController(
     describe: () =>
       `the controller ${proc.running ? 'did not become ready' : 'exited before it was ready'}:\n${proc.logTail()}`,
   });
-  return { metricsUrl: `${base}/metrics`, stop: () => proc.stop() };
+  return { metricsUrl: `${base}/metrics` };
 }
 
 /** Keeps n8n's API key in a platform Secret, where an in-cluster controller would read it from. */
@@ -83,37 +82,4 @@ export async function storeN8nSecret(adminKubeconfig: string, n8n: { url: string
     stringData: { url: n8n.url, apiKey: n8n.apiKey },
   };
   await kubectlOk(adminKubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify(manifest));
-}
-
-/** Who holds the controller's leader Lease while npm start waits for n8n (see holdControllerLease). */
-export const LAUNCHER_LEASE_HOLDER = 'npm-start (n8n is starting)';
-const LEASE = { namespace: 'federation-system', name: 'federation-controller' };
-
-/**
- * npm start takes the controller's leader Lease before it starts the controller beside n8n's boot: the controller
- * loads, syncs its caches and is ready, but reconciles nothing (as a standby replica) until releaseControllerLease,
- * once n8n serves. Taken over from any holder: the controller of an earlier run is gone, a SIGKILLed one too.
- */
-export async function holdControllerLease(kube: KubeApi): Promise<void> {
-  const now = new Date().toISOString().replace('Z', '000Z');
-  await kube.apply(
-    paths.lease(LEASE.namespace, LEASE.name),
-    {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: LEASE,
-      // A minute: a launcher that dies holding it does not hold the controller of the next run for long.
-      spec: { holderIdentity: LAUNCHER_LEASE_HOLDER, leaseDurationSeconds: 60, acquireTime: now, renewTime: now },
-    },
-    'federation-npm-start',
-  );
-}
-
-/** Hands the Lease back (holder cleared, as a leader releasing it does): the controller takes it at its next try. */
-export async function releaseControllerLease(kube: KubeApi): Promise<void> {
-  await kube.mergePatch(
-    paths.lease(LEASE.namespace, LEASE.name),
-    { spec: { holderIdentity: null, leaseDurationSeconds: 1, acquireTime: null } },
-    'federation-npm-start',
-  );
 }

@@ -57,7 +57,7 @@ function railwayProjects(stateDir: string): string[] {
  * The workflow ids n8n itself holds (read with the API key the platform keeps), not what the status says. n8n is
  * supervised and may be between restarts on a busy machine, so its API gets a minute to answer.
  */
-async function n8nWorkflowIds(platform: LaunchedPlatform, when = 'first start'): Promise<string[]> {
+async function n8nWorkflowIds(platform: LaunchedPlatform): Promise<string[]> {
   const identity = JSON.parse(
     readFileSync(join(platform.stateDir, 'data', 'secrets', 'n8n', 'identity.json'), 'utf8'),
   ) as { apiKey: string };
@@ -79,8 +79,7 @@ async function n8nWorkflowIds(platform: LaunchedPlatform, when = 'first start'):
     {
       timeoutMs: 60_000,
       intervalMs: 1_000,
-      describe: () =>
-        `n8n at ${platform.env.N8N_URL} did not list its workflows ${when} (${last}):\n${platform.output()}`,
+      describe: () => `n8n at ${platform.env.N8N_URL} did not list its workflows (${last}):\n${platform.output()}`,
     },
   );
   return ids;
@@ -154,7 +153,7 @@ describe('npm start keeps its state (like a kind cluster)', { timeout: 1_500_000
       launched.push(next);
       await waitForExamplesActive(next);
       expect(await departmentsAt(next), `after ${stop}`).toEqual(before);
-      expect(await n8nWorkflowIds(next, `after ${stop}`), `after ${stop}`).toEqual(workflows);
+      expect(await n8nWorkflowIds(next), `after ${stop}`).toEqual(workflows);
       expect(railwayProjects(next.stateDir), `after ${stop}`).toEqual(projects);
       await waitForAllReady(next);
       // LiveKit and the provider stand-ins keep their addresses and key, so the agents Railway brings back still

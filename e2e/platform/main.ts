@@ -6,7 +6,7 @@ import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PLATFORM_ARTIFACTS } from '../testenv/artifacts.ts';
-import { keptN8nApiKey, prefetchN8nModules, startN8n } from '../testenv/n8n.ts';
+import { prefetchN8nModules, startN8n } from '../testenv/n8n.ts';
 import { type Platform, REPO_ROOT, startPlatform } from '../testenv/platform.ts';
 import { prepareAll } from '../testenv/prepare-all.ts';
 import { productionTreeAt } from '../testenv/production-tree.ts';
@@ -19,7 +19,6 @@ let loading: ReturnType<typeof load> | undefined;
 function load() {
   return Promise.all([
     import('@kubernetes/client-node'),
-    import('../../controller/platform/kube/rest-client.ts'),
     import('../railway/agent-dependencies.ts'),
     import('../railway/local.ts'),
     import('./controller.ts'),
@@ -127,10 +126,9 @@ try {
   const ports = await (portsChosen as NonNullable<typeof portsChosen>);
   const [
     { KubeConfig },
-    { RestClient },
     { startAgentDependencies },
     { startLocalRailway },
-    { holdControllerLease, releaseControllerLease, startController, storeN8nSecret, writeControllerKubeconfig },
+    { startController, storeN8nSecret, writeControllerKubeconfig },
     { startGateway },
     { examplePhases, printSummary },
   ] = await theRest();
@@ -167,54 +165,31 @@ try {
   log(`local Railway-compatible API at ${railway.env.RAILWAY_API_URL} (runs the agent image as processes)`);
   const pulumi = await ensurePulumiCli();
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-  const n8nUrl = `http://127.0.0.1:${ports.n8n}`;
-  const controllerWith = (n8nApiKey: string) =>
+  const n8n = await (n8nStart as NonNullable<typeof n8nStart>);
+  platform.onStop(n8n.stop);
+  log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
+  // After n8n, not beside it on the kept API key: measured twice, that made the start slower on 2 cores (the
+  // controller's first reconciles compete with n8n's boot): 22-26 s to local.env against 19-21 s.
+  const [controller] = await Promise.all([
     startController(
-      platform as Platform,
+      platform,
       {
         GATEWAY_URL: gatewayUrl,
         ...(tree ? {} : { PULUMI_CLI_ROOT: pulumi.root, PULUMI_HOME: pulumi.pulumiHome }),
-        N8N_URL: n8nUrl,
-        N8N_API_KEY: n8nApiKey,
-        N8N_WEBHOOK_BASE_URL: `${n8nUrl}/webhook`,
+        N8N_URL: n8n.url,
+        N8N_API_KEY: n8n.apiKey,
+        N8N_WEBHOOK_BASE_URL: `${n8n.url}/webhook`,
         ...railway.env,
         ...(tree ? {} : { RUNTIME_WORK_DIR: join(dataDir, 'pulumi') }),
         // Agents are probed every 15 s here (the seed's 5 minutes in a cluster).
         AGENT_HEALTH_INTERVAL: '15s',
-        // Takes the Lease within half a second of npm start handing it back (below); 2 s in a cluster.
-        RETRY_PERIOD: '500ms',
       },
       tree,
       controllerKubeconfig,
       true,
-    );
-  // With a kept state the controller starts now, beside n8n's boot, on n8n's kept API key: its start (loading,
-  // caches) overlaps n8n's, the start's longest step. npm start holds its leader Lease meanwhile, so that it
-  // reconciles nothing against an n8n that does not answer yet (started reconciling beside n8n, it made the
-  // start slower and failed the workflows until n8n served); the Lease is handed back once n8n serves.
-  const kube = new RestClient(adminConfig);
-  platform.onStop(async () => kube.close());
-  const keptKey = await keptN8nApiKey(n8nDir);
-  let early: ReturnType<typeof controllerWith> | undefined;
-  if (keptKey) {
-    await holdControllerLease(kube);
-    early = controllerWith(keptKey);
-    early.catch(() => {}); // awaited below
-  }
-  const n8n = await (n8nStart as NonNullable<typeof n8nStart>);
-  platform.onStop(n8n.stop);
-  log(`n8n ${n8n.url} ready (owner ${n8n.ownerEmail})`);
-  let controller: Awaited<ReturnType<typeof controllerWith>>;
-  if (early && n8n.apiKey === keptKey) {
-    [controller] = await Promise.all([early, releaseControllerLease(kube), storeN8nSecret(platform.kubeconfig, n8n)]);
-  } else {
-    // n8n refused the kept key (and made a new one): the controller started on it is replaced.
-    if (early) {
-      await (await early.catch(() => undefined))?.stop();
-      await releaseControllerLease(kube);
-    }
-    [controller] = await Promise.all([controllerWith(n8n.apiKey), storeN8nSecret(platform.kubeconfig, n8n)]);
-  }
+    ),
+    storeN8nSecret(platform.kubeconfig, n8n),
+  ]);
   log(
     `controller running as ServiceAccount federation-system/federation-controller (metrics ${controller.metricsUrl})`,
   );
