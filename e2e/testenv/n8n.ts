@@ -371,17 +371,6 @@ async function saveIdentity(identity: KeptIdentity): Promise<void> {
   await writeFile(file, JSON.stringify(rest), { mode: 0o600 });
 }
 
-/**
- * The API key a kept n8n (persist dir) will most likely answer with: the kept one while its scopes are today's.
- * startN8n still probes it once n8n serves, and makes a new one when n8n refuses it.
- */
-export async function keptN8nApiKey(persistDir: string): Promise<string | undefined> {
-  const file = join(persistDir, 'identity.json');
-  if (!existsSync(file)) return undefined;
-  const kept = JSON.parse(await readFile(file, 'utf8')) as Omit<KeptIdentity, 'file'>;
-  return JSON.stringify(kept.scopes) === JSON.stringify(N8N_API_SCOPES) ? kept.apiKey : undefined;
-}
-
 /** The kept API key while n8n accepts it with today's scopes; otherwise the owner logs in (or is set up) for a new one. */
 async function keptApiKey(url: string, kept: KeptIdentity): Promise<string> {
   const sameScopes = JSON.stringify(kept.scopes) === JSON.stringify(N8N_API_SCOPES);
