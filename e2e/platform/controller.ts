@@ -1,6 +1,7 @@
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlOk } from '../testenv/kubectl.ts';
+import type { ManagedProcess } from '../testenv/managed-process.ts';
 import { type Platform, REPO_ROOT } from '../testenv/platform.ts';
 import { freePort } from '../testenv/ports.ts';
 import { type ProductionTree, UNPRIVILEGED } from '../testenv/production-tree.ts';
@@ -63,13 +64,18 @@ export async function startController(
     user,
   );
   const base = `http://127.0.0.1:${port}`;
+  await waitUntilReady('controller', proc, base);
+  return { metricsUrl: `${base}/metrics` };
+}
+
+/** Waits for `<base>/readyz`; gives up at once, with the process's last log lines, when the process exits. */
+export async function waitUntilReady(name: string, proc: ManagedProcess, base: string): Promise<void> {
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok, {
     timeoutMs: 60_000,
     gone: () => !proc.running,
     describe: () =>
-      `the controller ${proc.running ? 'did not become ready' : 'exited before it was ready'}:\n${proc.logTail()}`,
+      `the ${name} ${proc.running ? 'did not become ready' : 'exited before it was ready'}:\n${proc.logTail()}`,
   });
-  return { metricsUrl: `${base}/metrics` };
 }
 
 /** Keeps n8n's API key in a platform Secret, where an in-cluster controller would read it from. */

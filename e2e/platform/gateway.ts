@@ -7,7 +7,7 @@ import type { Platform } from '../testenv/platform.ts';
 import type { ProductionTree } from '../testenv/production-tree.ts';
 import { gatewayKubeconfig } from '../testenv/service-account.ts';
 import { waitFor } from '../testenv/wait.ts';
-import { entryPoint, handTo } from './controller.ts';
+import { entryPoint, handTo, waitUntilReady } from './controller.ts';
 import { ensureLocalBuild } from './local-build.ts';
 
 /**
@@ -54,11 +54,6 @@ export async function startGateway(
     user,
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/readyz`)).ok, {
-    timeoutMs: 60_000,
-    gone: () => !proc.running,
-    describe: () =>
-      `the gateway ${proc.running ? 'did not become ready' : 'exited before it was ready'}:\n${proc.logTail()}`,
-  });
+  await waitUntilReady('gateway', proc, url);
   return { url };
 }
