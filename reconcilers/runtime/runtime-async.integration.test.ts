@@ -58,15 +58,28 @@ describe('runtime component as a tracked operation', () => {
       expect(condition(first, 'Ready')?.status).toBe('False');
       expect(runtime.operations.get(NAME)?.done).toBe(false);
 
-      const current = await read();
-      await custom().replaceClusterCustomObject({
-        ...GROUP,
-        name: NAME,
-        body: {
-          ...current,
-          spec: { ...current.spec, displayName: 'Renamed', runtime: { image: 'registry.railway.app/aio-agent:9.9.9' } },
-        },
-      });
+      // The controller writes the object too (its finalizer): a replace from a stale read is retried on 409.
+      let current = await read();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await custom().replaceClusterCustomObject({
+            ...GROUP,
+            name: NAME,
+            body: {
+              ...current,
+              spec: {
+                ...current.spec,
+                displayName: 'Renamed',
+                runtime: { image: 'registry.railway.app/aio-agent:9.9.9' },
+              },
+            },
+          });
+          break;
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409 || attempt === 5) throw err;
+          current = await read();
+        }
+      }
       const generation = (current.metadata.generation ?? 0) + 1;
       const acknowledged = await until(
         (d) =>
