@@ -18,7 +18,7 @@ describe('kubectl', () => {
     expect(uncaught).toEqual([]);
   });
 
-  it('gives kubectl no input when there is none to give', async () => {
+  it('runs a command that takes no input', async () => {
     const result = await kubectl('/nonexistent/kubeconfig', ['version', '--client']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Client Version/);

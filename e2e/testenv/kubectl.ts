@@ -9,9 +9,7 @@ export interface KubectlResult {
 /** Runs kubectl against a kubeconfig; never throws on a non-zero exit (callers assert on it). */
 export function kubectl(kubeconfig: string, args: string[], stdin?: string): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], {
-      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -22,12 +20,11 @@ export function kubectl(kubeconfig: string, args: string[], stdin?: string): Pro
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    if (stdin !== undefined && child.stdin) {
-      // kubectl may exit (a refused flag, a dead apiserver) before it reads its input; the write then fails
-      // with EPIPE, which is not this call's error: the exit code and stderr say what went wrong.
-      child.stdin.on('error', () => {});
-      child.stdin.end(stdin);
-    }
+    // kubectl may exit (a refused flag, a dead apiserver, a command that reads no input) before it reads its
+    // input; the write then fails with EPIPE, which is not this call's error: the exit code and stderr say
+    // what went wrong.
+    child.stdin.on('error', () => {});
+    child.stdin.end(stdin ?? '');
   });
 }
 
