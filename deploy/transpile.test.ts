@@ -74,6 +74,24 @@ describe('deploy/transpile.mjs (the local build npm start runs the controller an
     await expect(transpileChanged(root, out)).rejects.toThrow(/gateway\/broken\.ts/);
   });
 
+  it('as a command, refuses to run without --out <dir>, with its usage and exit code 2, writing nothing', () => {
+    for (const args of [[], ['--out']]) {
+      const run = spawnSync(process.execPath, [join(REPO, 'deploy/transpile.mjs'), ...args], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('usage: node deploy/transpile.mjs --out <dir>');
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('as a command, builds into --out', () => {
+    const run = spawnSync(process.execPath, [join(REPO, 'deploy/transpile.mjs'), '--out', out], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(existsSync(join(out, 'controller', 'main.js'))).toBe(true);
+  }, 120_000);
+
   it('emits what tsc emits for the shipped tree (the production build), file for file', async () => {
     const tsc = mkdtempSync(join(tmpdir(), 'fed-tsc-'));
     const local = mkdtempSync(join(tmpdir(), 'fed-local-'));
