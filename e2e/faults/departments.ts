@@ -3,6 +3,8 @@ import type { DepartmentObject } from '../../controller/core/component.ts';
 import { isNotFound, paths } from '../../controller/core/kube-api.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { DEPARTMENT_LABEL, FINALIZER, RECONCILE_REQUEST_ANNOTATION, tenantSchemaFor } from '../../crds/names.ts';
+import { CREDENTIAL_KINDS } from '../../reconcilers/workflows/credentials.ts';
+import { WORKFLOW_TEMPLATES } from '../../reconcilers/workflows/templates.ts';
 import { condition, departmentManifest } from '../testenv/admin-client.ts';
 import { waitFor } from '../testenv/wait.ts';
 import { runningEngineProcesses } from './engine-processes.ts';
@@ -12,8 +14,13 @@ import { type FaultPlatform, OAUTH_NAMESPACE, OAUTH_SECRET } from './platform.ts
 /** Tools every suite department enables: a Postgres and a Google Drive credential, two workflows. */
 export const TOOLS = ['database', 'google_drive'] as const;
 export const SEEDED_ROWS = 3;
-/** The n8n credentials those tools need (sorted), and the header credential that guards their webhooks. */
-const CREDENTIAL_KINDS = ['Google Drive', 'PostgreSQL', 'Webhook auth'];
+/**
+ * The labels of the n8n credentials those tools' workflows reference (the header credential that guards their
+ * webhooks among them), sorted: one credential of each is what the suite checks for.
+ */
+const CREDENTIAL_LABELS = [...new Set(TOOLS.flatMap((tool) => WORKFLOW_TEMPLATES[tool].credentials))]
+  .map((kind) => CREDENTIAL_KINDS[kind].label)
+  .sort();
 export const STUB_AGENT_IMAGE = 'registry.example/federation-stub-agent:1';
 
 /** Every department a case created, so that a failed case's are deleted before the next case starts. */
@@ -188,8 +195,8 @@ export function healthProblems(name: string, inv: Inventory): string[] {
   // Credentials are named "<department> · <kind> · <id>": one of each kind the tools need, and the webhook's.
   const kinds = inv.credentials.map((c) => c.split(' · ')[1]).sort();
   check(
-    JSON.stringify(kinds) === JSON.stringify(CREDENTIAL_KINDS),
-    `[#18 item 1, n8n credentials] credentials ${JSON.stringify(inv.credentials)} (want one of each: ${CREDENTIAL_KINDS.join(', ')})`,
+    JSON.stringify(kinds) === JSON.stringify(CREDENTIAL_LABELS),
+    `[#18 item 1, n8n credentials] credentials ${JSON.stringify(inv.credentials)} (want one of each: ${CREDENTIAL_LABELS.join(', ')})`,
   );
   check(inv.railwayProjects === 1, `${inv.railwayProjects} Railway projects`);
   check(inv.railwayServices === 1, `${inv.railwayServices} Railway services`);
