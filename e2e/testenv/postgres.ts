@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,7 +75,7 @@ export async function startPostgres(runDir: string, watchdog: Watchdog, state?: 
         );
       });
   if (!initialized) state?.write('secrets/postgres.json', credentials);
-  removeStalePidFile(dataDir);
+  removeStaleLockFiles(dataDir);
 
   const port = state ? (await state.ports(['postgres'] as const)).postgres : await freePort();
   const server = new ManagedProcess(
@@ -152,16 +152,31 @@ async function initdb(
   return { user, password };
 }
 
-/** A postmaster.pid left by a SIGKILLed run whose process is gone (or is no postgres) would stop the start. */
-function removeStalePidFile(dataDir: string): void {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  let alive = false;
+/** Whether `pid` is a running postgres: a zombie (exited, its parent has not waited yet) or another program is not. */
+function isRunningPostgres(pid: number): boolean {
   try {
-    alive = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
   } catch {
-    alive = false;
+    return false;
   }
-  if (!alive) rmSync(pidFile, { force: true });
+}
+
+/**
+ * The lock files a SIGKILLed run's postmaster left in its data directory (postmaster.pid, and the socket lock
+ * `.s.PGSQL.<port>.lock` beside its socket, which lives there too) stop the next start while their PID exists,
+ * and Postgres counts a zombie as existing: after a SIGKILL the orphaned postmaster stays one until PID 1 reaps
+ * it, and a start then failed with 'lock file ".s.PGSQL.<port>.lock" already exists'. Those whose PID is no
+ * running postgres are removed (with the socket); a running one's are left for Postgres to refuse.
+ */
+export function removeStaleLockFiles(dataDir: string): void {
+  if (!existsSync(dataDir)) return;
+  const locks = readdirSync(dataDir).filter((f) => f === 'postmaster.pid' || /^\.s\.PGSQL\.\d+\.lock$/.test(f));
+  for (const lock of locks) {
+    const pid = Number(readFileSync(join(dataDir, lock), 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0 && isRunningPostgres(pid)) continue;
+    rmSync(join(dataDir, lock), { force: true });
+    if (lock !== 'postmaster.pid') rmSync(join(dataDir, lock.replace(/\.lock$/, '')), { force: true });
+  }
 }
