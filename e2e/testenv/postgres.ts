@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { ManagedProcess } from './managed-process.ts';
 import { freePort } from './ports.ts';
+import { readProc } from './processes.ts';
 import type { PlatformState } from './state.ts';
 import { waitFor } from './wait.ts';
 import type { Watchdog } from './watchdog.ts';
@@ -152,17 +153,6 @@ async function initdb(
   return { user, password };
 }
 
-/** Whether `pid` is a running postgres: a zombie (exited, its parent has not waited yet) or another program is not. */
-function isRunningPostgres(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The lock files a SIGKILLed run's postmaster left in its data directory (postmaster.pid, and the socket lock
  * `.s.PGSQL.<port>.lock` beside its socket, which lives there too) stop the next start while their PID exists,
@@ -175,7 +165,7 @@ export function removeStaleLockFiles(dataDir: string): void {
   const locks = readdirSync(dataDir).filter((f) => f === 'postmaster.pid' || /^\.s\.PGSQL\.\d+\.lock$/.test(f));
   for (const lock of locks) {
     const pid = Number(readFileSync(join(dataDir, lock), 'utf8').split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0 && isRunningPostgres(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && readProc(pid)?.cmdline.includes('postgres')) continue;
     rmSync(join(dataDir, lock), { force: true });
     if (lock !== 'postmaster.pid') rmSync(join(dataDir, lock.replace(/\.lock$/, '')), { force: true });
   }

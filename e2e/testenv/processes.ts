@@ -8,7 +8,8 @@ interface Proc {
   environ: string;
 }
 
-function readProc(pid: number): Proc | undefined {
+/** The process `pid` while it runs: undefined once it is gone or a zombie (exited, not yet waited for). */
+export function readProc(pid: number): Proc | undefined {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
