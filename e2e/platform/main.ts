@@ -2,7 +2,7 @@
 //   npm start                     keeps its state in .federation/data (departments, tenant data, workflows survive)
 //   npm start -- --fresh          starts from nothing (removes .federation/data first)
 //   npm start -- --production-tree <dir>   runs the controller and the gateway from a production install
-import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PLATFORM_ARTIFACTS } from '../testenv/artifacts.ts';
@@ -11,6 +11,7 @@ import { type Platform, REPO_ROOT, startPlatform } from '../testenv/platform.ts'
 import { prepareAll } from '../testenv/prepare-all.ts';
 import { productionTreeAt } from '../testenv/production-tree.ts';
 import { ensurePulumiCli } from '../testenv/pulumi-cli.ts';
+import { writeWhole } from '../testenv/write-whole.ts';
 import { ensureLocalBuild } from './local-build.ts';
 
 // The rest loads once n8n is spawned (or the platform is up without it): @kubernetes/client-node alone takes 2 s
@@ -196,7 +197,8 @@ try {
   const gateway = await gatewayStart;
   log(`gateway ${gateway.url} (ServiceAccount federation-system/federation-gateway, database role federation_gateway)`);
 
-  await writeFile(
+  // Whole or not at all: scripts (and the tests) read local.env as soon as it exists.
+  await writeWhole(
     localEnv,
     [
       `KUBECONFIG=${kubeconfig}`,
@@ -212,7 +214,6 @@ try {
       `LIVEKIT_API_KEYS_SECRET=${railway.env.RUNTIME_PLATFORM_SECRET}`,
       '',
     ].join('\n'),
-    { mode: 0o600 },
   );
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (local.env written)`);
   markReady();

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeWholeSync } from '../testenv/write-whole.ts';
 import { RailwayState } from './state.ts';
 
 const MAPS = ['projects', 'services', 'variables', 'domains', 'deployments'] as const;
@@ -15,6 +16,5 @@ export function loadSnapshot(file: string): RailwayState {
 /** Written after every mutation, atomically (a SIGKILL mid-write leaves the previous snapshot). */
 export function saveSnapshot(state: RailwayState, file: string): void {
   const saved = Object.fromEntries(MAPS.map((name) => [name, [...state[name].entries()]]));
-  writeFileSync(`${file}.tmp`, JSON.stringify(saved), { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeWholeSync(file, JSON.stringify(saved));
 }
