@@ -51,6 +51,26 @@ const invalid: [string, object, RegExp][] = [
   ['unknown llm provider', department('legal', { ...validSpec, llm: { provider: 'llama' } }), /spec\.llm\.provider/],
   ['unknown stt provider', department('legal', { ...validSpec, stt: { provider: 'whisper' } }), /spec\.stt\.provider/],
   ['unknown tts provider', department('legal', { ...validSpec, tts: { provider: 'espeak' } }), /spec\.tts\.provider/],
+  // Providers the voice agent cannot run (crds/providers.ts): the API server refuses them, not the agent at start.
+  ...(
+    [
+      ['llm', 'anthropic'],
+      ['stt', 'assemblyai'],
+      ['stt', 'google'],
+      ['stt', 'azure'],
+      ['tts', 'elevenlabs'],
+      ['tts', 'azure'],
+    ] as const
+  ).map(([kind, provider]): [string, object, RegExp] => [
+    `${kind} provider ${provider} the agent cannot run`,
+    department('legal', { ...validSpec, [kind]: { provider } }),
+    new RegExp(`spec\\.${kind}\\.provider`),
+  ]),
+  [
+    'openai tts with a voice OpenAI does not have',
+    department('legal', { ...validSpec, tts: { provider: 'openai' } }),
+    /spec\.tts\.voice/,
+  ],
   ['unknown deletionPolicy', department('legal', { ...validSpec, deletionPolicy: 'Orphan' }), /spec\.deletionPolicy/],
   [
     'googleWorkspace without domain',

@@ -6,6 +6,16 @@ import {
   RESERVED_DEPARTMENT_NAMES,
   RESERVED_DEPARTMENT_PREFIXES,
 } from './names.ts';
+import {
+  DEFAULT_LLM_MODEL,
+  DEFAULT_LLM_PROVIDER,
+  DEFAULT_STT_MODEL,
+  DEFAULT_TTS_VOICE,
+  LLM_PROVIDERS,
+  OPENAI_TTS_VOICES,
+  STT_PROVIDERS,
+  TTS_PROVIDERS,
+} from './providers.ts';
 
 export const TOOLS = [
   'email',
@@ -45,15 +55,21 @@ export const departmentSpec = z
     llm: z
       .object({
         provider: z
-          .enum(['cerebras', 'openai', 'google', 'anthropic'])
-          .default('cerebras')
-          .describe('LLM provider: cerebras (default), openai, google (Gemini) or anthropic.'),
+          .enum(LLM_PROVIDERS)
+          .default(DEFAULT_LLM_PROVIDER)
+          .describe(
+            `LLM provider the voice agent runs: ${LLM_PROVIDERS.join(', ')} (default ${DEFAULT_LLM_PROVIDER}).`,
+          ),
         model: z
           .string()
           .min(1)
           .max(255)
           .optional()
-          .describe('Model name at the provider; the provider’s default when unset.'),
+          .describe(
+            `Model name at the provider; when unset ${Object.entries(DEFAULT_LLM_MODEL)
+              .map(([p, m]) => `${m} (${p})`)
+              .join(', ')}.`,
+          ),
         temperature: z.number().min(0).max(2).default(0.7).describe('Sampling temperature, 0 to 2 (default 0.7).'),
       })
       .optional()
@@ -61,18 +77,40 @@ export const departmentSpec = z
     stt: z
       .object({
         provider: z
-          .enum(['deepgram', 'assemblyai', 'google', 'azure'])
-          .describe('Speech-to-text provider: deepgram, assemblyai, google or azure.'),
-        model: z.string().min(1).max(255).default('nova-3').describe('Speech-to-text model (default nova-3).'),
+          .enum(STT_PROVIDERS)
+          .describe(`Speech-to-text provider the voice agent runs: ${STT_PROVIDERS.join(', ')}.`),
+        model: z
+          .string()
+          .min(1)
+          .max(255)
+          .default(DEFAULT_STT_MODEL)
+          .describe(`Speech-to-text model (default ${DEFAULT_STT_MODEL}).`),
       })
       .optional()
       .describe('Speech-to-text used by the voice agent.'),
     tts: z
       .object({
         provider: z
-          .enum(['cartesia', 'elevenlabs', 'openai', 'azure'])
-          .describe('Text-to-speech provider: cartesia, elevenlabs, openai or azure.'),
-        voice: z.string().min(1).max(255).default('sonic-3').describe('Text-to-speech voice (default sonic-3).'),
+          .enum(TTS_PROVIDERS)
+          .describe(`Text-to-speech provider the voice agent runs: ${TTS_PROVIDERS.join(', ')}.`),
+        voice: z
+          .string()
+          .min(1)
+          .max(255)
+          .default(DEFAULT_TTS_VOICE)
+          .describe(
+            `Text-to-speech voice (default ${DEFAULT_TTS_VOICE}): for cartesia a Cartesia voice id, or a model name (sonic-…) with its default voice; for openai one of ${OPENAI_TTS_VOICES.join(', ')}.`,
+          ),
+      })
+      .meta({
+        'x-kubernetes-validations': [
+          {
+            rule: `self.provider != 'openai' || self.voice in [${OPENAI_TTS_VOICES.map((v) => `'${v}'`).join(', ')}]`,
+            message: `spec.tts.voice must be an OpenAI voice (${OPENAI_TTS_VOICES.join(', ')}) when the provider is openai`,
+            fieldPath: '.voice',
+            reason: 'FieldValueNotSupported',
+          },
+        ],
       })
       .optional()
       .describe('Text-to-speech used by the voice agent.'),

@@ -282,12 +282,12 @@ describe('agents on the local Railway server', () => {
     expect(body.settings).toMatchObject({ llm: { model: 'llama-4-scout' } });
   });
 
-  it('fails the deployment with the agent’s own message when the spec asks for what it cannot serve', async () => {
+  it('fails the deployment with the agent’s own message when the platform lacks the key the spec needs', async () => {
     const current = await department();
     await custom().replaceClusterCustomObject({
       ...GROUP,
       name: dept,
-      body: { ...current, spec: { ...current.spec, llm: { provider: 'anthropic' } } },
+      body: { ...current, spec: { ...current.spec, llm: { provider: 'google' } } },
     });
     const d = await until(
       (x) => condition(x, 'RuntimeReady')?.status === 'False',
@@ -295,8 +295,6 @@ describe('agents on the local Railway server', () => {
       'RuntimeReady did not turn False',
     );
     expect(condition(d, 'RuntimeReady')?.reason).toBe('DeploymentFailed');
-    expect(condition(d, 'RuntimeReady')?.message).toContain(
-      'spec.llm.provider anthropic is not served by this agent image',
-    );
+    expect(condition(d, 'RuntimeReady')?.message).toContain('spec.llm.provider google needs GOOGLE_API_KEY');
   });
 });

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  DEFAULT_LLM_PROVIDER,
+  DEFAULT_STT_MODEL,
+  DEFAULT_STT_PROVIDER,
+  DEFAULT_TTS_PROVIDER,
+  DEFAULT_TTS_VOICE,
+} from '../../../crds/providers.ts';
 
 const positiveMs = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const optionalText = z
@@ -55,13 +62,13 @@ export const agentEnv = z.object({
   /** A mounted Secret key holding the token; re-read whenever it changes (takes precedence over GATEWAY_TOKEN). */
   GATEWAY_TOKEN_FILE: optionalText,
 
-  LLM_PROVIDER: z.string().default('cerebras'),
+  LLM_PROVIDER: z.string().default(DEFAULT_LLM_PROVIDER),
   LLM_MODEL: optionalText,
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
-  STT_PROVIDER: z.string().default('deepgram'),
-  STT_MODEL: z.string().min(1).default('nova-3'),
-  TTS_PROVIDER: z.string().default('cartesia'),
-  TTS_VOICE: z.string().min(1).default('sonic-3'),
+  STT_PROVIDER: z.string().default(DEFAULT_STT_PROVIDER),
+  STT_MODEL: z.string().min(1).default(DEFAULT_STT_MODEL),
+  TTS_PROVIDER: z.string().default(DEFAULT_TTS_PROVIDER),
+  TTS_VOICE: z.string().min(1).default(DEFAULT_TTS_VOICE),
 
   CEREBRAS_API_KEY: optionalText,
   OPENAI_API_KEY: optionalText,

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CARTESIA_DEFAULT_VOICE } from '../../../crds/providers.ts';
 import { parseAgentEnv } from './env.ts';
-import { CARTESIA_DEFAULT_VOICE, resolveSettings } from './settings.ts';
+import { resolveSettings, SERVED } from './settings.ts';
 
 const base = {
   DEPARTMENT_ID: 'hr',
@@ -61,6 +65,40 @@ describe('resolveSettings', () => {
       'spec.tts.voice sonic-3 is not an OpenAI voice',
     );
     expect(settings({ TTS_PROVIDER: 'openai', OPENAI_API_KEY: 'o', TTS_VOICE: 'nova' }).tts.voice).toBe('nova');
+  });
+});
+
+type Schema = { properties?: Record<string, Schema>; enum?: string[] };
+
+/** The provider enums of the Department CRD the API server is given (the generated YAML). */
+function crdProviders(): Record<'llm' | 'stt' | 'tts', string[]> {
+  const file = fileURLToPath(new URL('../../../crds/departments.federation.synrg.io.yaml', import.meta.url));
+  const crd = parse(readFileSync(file, 'utf8'));
+  const spec: Schema = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+  const enumOf = (kind: string) => spec.properties?.[kind]?.properties?.provider?.enum ?? [];
+  return { llm: enumOf('llm'), stt: enumOf('stt'), tts: enumOf('tts') };
+}
+
+describe('the agent and the Department CRD', () => {
+  const allKeys = { OPENAI_API_KEY: 'o', GOOGLE_API_KEY: 'g' };
+
+  it('does accept exactly the providers the CRD admits', () => {
+    const crd = crdProviders();
+    for (const kind of ['llm', 'stt', 'tts'] as const) {
+      expect([...SERVED[kind]].sort(), kind).toEqual([...crd[kind]].sort());
+    }
+  });
+
+  it('does start with every provider the CRD admits', () => {
+    const crd = crdProviders();
+    for (const provider of crd.llm)
+      expect(settings({ ...allKeys, LLM_PROVIDER: provider }).llm.provider).toBe(provider);
+    for (const provider of crd.stt)
+      expect(settings({ ...allKeys, STT_PROVIDER: provider }).stt.provider).toBe(provider);
+    for (const provider of crd.tts) {
+      const voice: Record<string, string> = provider === 'openai' ? { TTS_VOICE: 'alloy' } : {};
+      expect(settings({ ...allKeys, ...voice, TTS_PROVIDER: provider }).tts.provider).toBe(provider);
+    }
   });
 });
 

@@ -1,28 +1,19 @@
 import type { AgentSettings } from '../../../crds/agent.ts';
+import {
+  CARTESIA_DEFAULT_VOICE,
+  CARTESIA_MODEL,
+  DEFAULT_LLM_MODEL,
+  LLM_PROVIDERS,
+  OPENAI_TTS_MODEL,
+  OPENAI_TTS_VOICES,
+  PROVIDER_API_KEY,
+  STT_PROVIDERS,
+  TTS_PROVIDERS,
+} from '../../../crds/providers.ts';
 import { type AgentEnv, ConfigError } from './env.ts';
 
-/** The LLM/STT/TTS the agent can serve, by the provider names the Department's spec uses. */
-export const SERVED = {
-  llm: ['cerebras', 'openai', 'google'],
-  stt: ['deepgram'],
-  tts: ['cartesia', 'openai'],
-} as const;
-
-const DEFAULT_LLM_MODEL: Record<(typeof SERVED.llm)[number], string> = {
-  cerebras: 'llama-3.3-70b',
-  openai: 'gpt-4.1-mini',
-  google: 'gemini-2.5-flash',
-};
-const KEY_OF = {
-  cerebras: 'CEREBRAS_API_KEY',
-  openai: 'OPENAI_API_KEY',
-  google: 'GOOGLE_API_KEY',
-  deepgram: 'DEEPGRAM_API_KEY',
-  cartesia: 'CARTESIA_API_KEY',
-} as const;
-const OPENAI_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer'];
-/** Cartesia's default voice (the plugin's TTSDefaultVoiceId), used when spec.tts.voice names a model. */
-export const CARTESIA_DEFAULT_VOICE = 'f786b574-daa5-4673-aa0c-cbe3e8534c02';
+/** The LLM/STT/TTS the agent can serve: the providers the Department's schema admits (crds/providers.ts). */
+export const SERVED = { llm: LLM_PROVIDERS, stt: STT_PROVIDERS, tts: TTS_PROVIDERS } as const;
 
 function served<K extends keyof typeof SERVED>(kind: K, provider: string): (typeof SERVED)[K][number] {
   const options = SERVED[kind] as readonly string[];
@@ -34,8 +25,8 @@ function served<K extends keyof typeof SERVED>(kind: K, provider: string): (type
   return provider as (typeof SERVED)[K][number];
 }
 
-function requireKey(env: AgentEnv, kind: string, provider: keyof typeof KEY_OF): void {
-  const key = KEY_OF[provider];
+function requireKey(env: AgentEnv, kind: string, provider: keyof typeof PROVIDER_API_KEY): void {
+  const key = PROVIDER_API_KEY[provider];
   if (!env[key]) {
     throw new ConfigError(`spec.${kind}.provider ${provider} needs ${key} (set it in the runtime platform Secret)`);
   }
@@ -56,18 +47,18 @@ export function resolveSettings(env: AgentEnv, tools: string[]): AgentSettings {
   let ttsModel: string;
   let voice: string;
   if (tts === 'openai') {
-    if (!OPENAI_VOICES.includes(env.TTS_VOICE)) {
+    if (!(OPENAI_TTS_VOICES as readonly string[]).includes(env.TTS_VOICE)) {
       throw new ConfigError(
-        `spec.tts.voice ${env.TTS_VOICE} is not an OpenAI voice (one of ${OPENAI_VOICES.join(', ')})`,
+        `spec.tts.voice ${env.TTS_VOICE} is not an OpenAI voice (one of ${OPENAI_TTS_VOICES.join(', ')})`,
       );
     }
-    ttsModel = 'gpt-4o-mini-tts';
+    ttsModel = OPENAI_TTS_MODEL;
     voice = env.TTS_VOICE;
   } else if (/^sonic(-|$)/.test(env.TTS_VOICE)) {
     ttsModel = env.TTS_VOICE;
     voice = CARTESIA_DEFAULT_VOICE;
   } else {
-    ttsModel = 'sonic-3';
+    ttsModel = CARTESIA_MODEL;
     voice = env.TTS_VOICE;
   }
   return {
