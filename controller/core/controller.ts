@@ -18,6 +18,8 @@ export class Controller {
   ) {}
 
   start(): void {
+    this.metrics.maxConcurrentReconciles.set({ controller: this.name }, this.queue.workerCount);
+    this.metrics.activeWorkers.set({ controller: this.name }, 0);
     this.queue.start((key) => this.process(key));
   }
 
@@ -35,6 +37,7 @@ export class Controller {
   private async process(key: string): Promise<void> {
     const end = this.metrics.reconcileTime.startTimer({ controller: this.name });
     const labels = { controller: this.name };
+    this.metrics.activeWorkers.inc(labels);
     try {
       const result = await this.reconciler.reconcile(key, this.abort.signal);
       this.queue.forget(key);
@@ -49,6 +52,7 @@ export class Controller {
       this.metrics.reconcileErrors.inc(labels);
       const message = redactSecrets(err instanceof Error ? err.message : String(err));
       if (err instanceof TerminalError) {
+        this.metrics.terminalReconcileErrors.inc(labels);
         this.queue.forget(key);
         this.log.error('reconcile failed terminally', { key, reason: err.reason, error: message });
       } else {
@@ -56,6 +60,7 @@ export class Controller {
         this.log.warn('reconcile failed, retrying', { key, error: message, retryInMs });
       }
     } finally {
+      this.metrics.activeWorkers.dec(labels);
       end();
     }
   }

@@ -1,5 +1,10 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestThrottle } from './kube-api.ts';
 import type { QueueMetrics } from './queue/work-queue.ts';
+import type { TokenBucket } from './throttle/token-bucket.ts';
+
+/** client-go's buckets for the work queue's durations (10 ns to 10 s, times ten each), with longer reconciles. */
+const WORK_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 30, 60, 300];
 
 /** Metric names follow controller-runtime's, so existing dashboards and alerts work unchanged. */
 export class ControllerMetrics {
@@ -13,6 +18,24 @@ export class ControllerMetrics {
   readonly reconcileErrors = new Counter({
     name: 'controller_runtime_reconcile_errors_total',
     help: 'Total number of reconciliation errors per controller',
+    labelNames: ['controller'],
+    registers: [this.registry],
+  });
+  readonly terminalReconcileErrors = new Counter({
+    name: 'controller_runtime_terminal_reconcile_errors_total',
+    help: 'Total number of terminal reconciliation errors per controller',
+    labelNames: ['controller'],
+    registers: [this.registry],
+  });
+  readonly activeWorkers = new Gauge({
+    name: 'controller_runtime_active_workers',
+    help: 'Number of currently used workers per controller',
+    labelNames: ['controller'],
+    registers: [this.registry],
+  });
+  readonly maxConcurrentReconciles = new Gauge({
+    name: 'controller_runtime_max_concurrent_reconciles',
+    help: 'Maximum number of concurrent reconciles per controller',
     labelNames: ['controller'],
     registers: [this.registry],
   });
@@ -46,6 +69,38 @@ export class ControllerMetrics {
     help: 'How long in seconds an item stays in workqueue before being requested',
     labelNames: ['name'],
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60],
+    registers: [this.registry],
+  });
+  readonly workDuration = new Histogram({
+    name: 'workqueue_work_duration_seconds',
+    help: 'How long in seconds processing an item from workqueue takes',
+    labelNames: ['name'],
+    buckets: WORK_BUCKETS,
+    registers: [this.registry],
+  });
+  /** Per queue: the start times (ms) of the items being worked on now. */
+  private readonly inProgress = new Map<string, () => Iterable<number>>();
+  readonly unfinishedWork: Gauge<'name'> = new Gauge({
+    name: 'workqueue_unfinished_work_seconds',
+    help:
+      'How many seconds of work has been done that is in progress and has not been observed by work_duration. ' +
+      'Large values indicate stuck threads.',
+    labelNames: ['name'],
+    registers: [this.registry],
+    collect: () => this.collectInProgress(this.unfinishedWork, (ages) => ages.reduce((a, b) => a + b, 0)),
+  });
+  readonly longestRunningProcessor: Gauge<'name'> = new Gauge({
+    name: 'workqueue_longest_running_processor_seconds',
+    help: 'How many seconds has the longest running processor for workqueue been running.',
+    labelNames: ['name'],
+    registers: [this.registry],
+    collect: () => this.collectInProgress(this.longestRunningProcessor, (ages) => Math.max(0, ...ages)),
+  });
+  readonly rateLimiterDuration = new Histogram({
+    name: 'rest_client_rate_limiter_duration_seconds',
+    help: 'Client side rate limiter latency in seconds. Broken down by verb and host.',
+    labelNames: ['verb', 'host'],
+    buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
     registers: [this.registry],
   });
   readonly restRequests = new Counter({
@@ -111,7 +166,32 @@ export class ControllerMetrics {
       added: () => this.queueAdds.inc({ name }),
       retried: () => this.queueRetries.inc({ name }),
       waited: (s) => this.queueDuration.observe({ name }, s),
+      worked: (s) => this.workDuration.observe({ name }, s),
+      inProgress: (startedAt) => this.inProgress.set(name, startedAt),
     };
+  }
+
+  /** A RequestThrottle on `bucket` that records every wait, zero included, as client-go does. */
+  throttle(bucket: TokenBucket): RequestThrottle {
+    return async (verb, host, signal) => {
+      const waited = await bucket.wait(signal);
+      this.rateLimiterDuration.observe({ verb, host }, waited);
+    };
+  }
+
+  /**
+   * Node's process and runtime metrics (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, nodejs_heap_*,
+   * ...) on this registry. Once per process: the event-loop and GC monitors it starts live as long as the process.
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  private collectInProgress(gauge: Gauge<'name'>, summarize: (ages: number[]) => number): void {
+    const now = Date.now();
+    for (const [name, startedAt] of this.inProgress) {
+      gauge.set({ name }, summarize(Array.from(startedAt(), (at) => (now - at) / 1000)));
+    }
   }
 }
 

@@ -5,10 +5,15 @@ export interface QueueMetrics {
   depth(n: number): void;
   added(): void;
   retried(): void;
+  /** How long a key waited between being added and being taken by a worker. */
   waited(seconds: number): void;
+  /** How long the handler worked on a key. */
+  worked(seconds: number): void;
+  /** The work in progress, read when the metrics are scraped: the start times (ms) of the keys being worked on. */
+  inProgress(startedAt: () => Iterable<number>): void;
 }
 
-const noMetrics: QueueMetrics = { depth() {}, added() {}, retried() {}, waited() {} };
+const noMetrics: QueueMetrics = { depth() {}, added() {}, retried() {}, waited() {}, worked() {}, inProgress() {} };
 
 export interface WorkQueueOptions {
   workers: number;
@@ -24,7 +29,8 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
-  private readonly processing = new Set<string>();
+  /** The keys being worked on, with the time (ms) each was taken. */
+  private readonly processing = new Map<string, number>();
   private readonly addedAt = new Map<string, number>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly workers: PQueue;
@@ -37,6 +43,7 @@ export class WorkQueue {
     this.workers = new PQueue({ concurrency: opts.workers });
     this.backoff = opts.backoff ?? new ItemBackoff();
     this.metrics = opts.metrics ?? noMetrics;
+    this.metrics.inProgress(() => this.processing.values());
   }
 
   /** Starts handing keys to `handler`; it decides on retries through the queue's methods. */
@@ -98,6 +105,11 @@ export class WorkQueue {
     return this.processing.size;
   }
 
+  /** How many keys are worked on at once at most. */
+  get workerCount(): number {
+    return this.workers.concurrency;
+  }
+
   /** Stops taking work, then waits for in-flight keys up to `deadlineMs`; true when they all finished. */
   async shutdown(deadlineMs: number): Promise<boolean> {
     this.shuttingDown = true;
@@ -116,14 +128,16 @@ export class WorkQueue {
       const key = this.queue.shift() as string;
       this.metrics.depth(this.queue.length);
       this.dirty.delete(key);
-      this.processing.add(key);
+      const taken = Date.now();
+      this.processing.set(key, taken);
       const added = this.addedAt.get(key);
-      if (added !== undefined) this.metrics.waited((Date.now() - added) / 1000);
+      if (added !== undefined) this.metrics.waited((taken - added) / 1000);
       void this.workers.add(async () => {
         try {
           await handler(key);
         } finally {
           this.processing.delete(key);
+          this.metrics.worked((Date.now() - taken) / 1000);
           if (this.dirty.has(key) && !this.shuttingDown) {
             this.queue.push(key);
             this.metrics.depth(this.queue.length);
