@@ -51,6 +51,17 @@ export const controllerConfig = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   METRICS_HOST: z.string().default('0.0.0.0'),
   SHUTDOWN_TIMEOUT: duration('30s'),
+  KUBE_API_QPS: z.coerce
+    .number()
+    .min(0)
+    .default(50)
+    .describe('Sustained API server requests per second (client-side token bucket, like client-go); 0: no limit'),
+  KUBE_API_BURST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe('API server requests admitted at once above KUBE_API_QPS after a quiet spell'),
   BACKOFF_BASE: duration('5ms'),
   BACKOFF_MAX: duration('15m'),
 });

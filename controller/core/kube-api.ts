@@ -27,6 +27,12 @@ export type Query = Record<string, string | number | boolean | undefined>;
 export type RequestObserver = (method: string, code: number, path: string) => void;
 
 /**
+ * Holds a request back until the client-side rate limit admits it (client-go's flowcontrol.RateLimiter); rejects
+ * when `signal` aborts first.
+ */
+export type RequestThrottle = (verb: string, host: string, signal?: AbortSignal) => Promise<void>;
+
+/**
  * The verbs the controller and its components use against the API server; controller/platform/kube implements
  * it. Failures are ApiErrors.
  */

@@ -1,6 +1,6 @@
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, type KubeApi, type RequestObserver } from '../../core/kube-api.ts';
+import { ApiError, type KubeApi, type RequestObserver, type RequestThrottle } from '../../core/kube-api.ts';
 
 export { ApiError, isConflict, isNotFound, type KubeList, type KubeObject, paths } from '../../core/kube-api.ts';
 
@@ -30,6 +30,8 @@ export class RestClient implements KubeApi {
   constructor(
     private readonly kubeConfig: KubeConfig,
     private readonly observe: RequestObserver = () => {},
+    /** The client-side rate limit every request (watches included) waits for; none when undefined. */
+    private readonly throttle?: RequestThrottle,
   ) {}
 
   private async options(): Promise<{ host: string; port: number; opts: RequestOptions }> {
@@ -55,6 +57,7 @@ export class RestClient implements KubeApi {
     const { host, port, opts } = await this.options();
     const method = init.method ?? 'GET';
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    await this.throttle?.(method, host, init.signal);
     return await new Promise((resolve, reject) => {
       const req = httpsRequest(
         {
