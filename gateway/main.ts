@@ -31,6 +31,7 @@ const gateway = await serveGateway({
   unauthenticatedPerMinute: env.UNAUTHENTICATED_PER_MINUTE,
   trustedProxyHops: env.TRUSTED_PROXY_HOPS,
   log,
+  processMetrics: true,
 });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -1,7 +1,16 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export interface MetricsOptions {
+  /**
+   * Also Node's process and runtime metrics (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...): once per
+   * process, as the event-loop and GC monitors they start live as long as the process.
+   */
+  processMetrics?: boolean;
+}
 
 /** The gateway's Prometheus metrics: labels are route patterns and status codes, never ids or tokens. */
-export function createMetrics(registry = new Registry()) {
+export function createMetrics(registry = new Registry(), opts: MetricsOptions = {}) {
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry });
   return {
     registry,
     requests: new Counter({

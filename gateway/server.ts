@@ -33,6 +33,8 @@ export interface ServeOptions {
   /** How often counted rate-limit refusals move into the audit trail (default 15 s). */
   refusalFlushMs?: number;
   log?: Logger;
+  /** Node's process and runtime metrics on /metrics (the gateway process; not in-process test gateways). */
+  processMetrics?: boolean;
 }
 
 export interface RunningGateway {
@@ -63,7 +65,7 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
       admit: admitFrom(directory, PLATFORM_ISSUER),
       oidc: (opts.oidc ?? []).map((o) => createOidcIssuer(o)),
     }),
-    metrics: createMetrics(),
+    metrics: createMetrics(undefined, { processMetrics: opts.processMetrics }),
     limiter,
     limitFor:
       fixed !== undefined ? async () => fixed : departmentLimits({ departments, fallback: DEFAULT_QUERIES_PER_MINUTE }),

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initializeLogger, log } from '@livekit/agents';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { AgentSettings } from '../../crds/agent.ts';
 import type { AgentEnv } from './config/env.ts';
 import { createPool } from './db/pool.ts';
@@ -15,11 +16,14 @@ export async function run(env: AgentEnv, settings: AgentSettings): Promise<void>
   const pool = createPool(env);
   let draining = false;
   let livekit = async () => ({ ok: false, message: 'starting' });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
   const health = await startHealthServer({
     host: env.HOST,
     port: env.PORT,
     settings,
     draining: () => draining,
+    metrics,
     checks: {
       database: databaseCheck(pool, env.DB_SCHEMA),
       gateway: gatewayCheck(env.GATEWAY_URL),
