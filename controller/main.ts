@@ -7,6 +7,7 @@ import { ControllerMetrics } from './core/metrics.ts';
 import { apiThrottle } from './core/throttle/api-throttle.ts';
 import { RestClient } from './platform/kube/rest-client.ts';
 import { createLogger } from './platform/logging/log.ts';
+import { handleFatalErrors } from './platform/process/fatal-errors.ts';
 
 const log = createLogger({ component: 'federation-controller' });
 const config = loadConfig();
@@ -36,15 +37,19 @@ const manager = new Manager({
 });
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(reason: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log.info('shutting down', { signal });
-  const finished = await manager.stop();
-  await platform.close();
+  log.info('shutting down', { reason });
+  const finished = await manager.stop().catch((err: Error) => {
+    log.error('stop failed', { error: err.message });
+    return false;
+  });
+  await platform.close().catch((err: Error) => log.error('closing failed', { error: err.message }));
   log.info('stopped', { inFlightFinished: finished });
-  process.exit(0);
+  process.exit(code);
 }
+handleFatalErrors({ log, shutdown });
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 

@@ -2,6 +2,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { createLogger } from '../controller/platform/logging/log.ts';
+import { handleFatalErrors } from '../controller/platform/process/fatal-errors.ts';
 import { oidcIssuerConfig } from './identity/oidc-issuer.ts';
 import { serveGateway } from './server.ts';
 
@@ -33,9 +34,13 @@ const gateway = await serveGateway({
   log,
   processMetrics: true,
 });
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    log.info('stopping', { signal });
-    void gateway.stop().then(() => process.exit(0));
-  });
+let stopping = false;
+async function shutdown(reason: string, code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('stopping', { reason });
+  await gateway.stop().catch((err: Error) => log.error('stop failed', { error: err.message }));
+  process.exit(code);
 }
+handleFatalErrors({ log, shutdown });
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));

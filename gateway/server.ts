@@ -52,6 +52,7 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
     pool,
     listen: listenClient(opts.databaseUrl),
     onError: (err) => log.warn('department push interrupted; reading the database per request', { error: err.message }),
+    onIgnored: (message) => log.warn(message, { channel: 'federation_gateway' }),
   });
   await directory.start();
   const departments = kubeDepartmentClient(opts.kubeConfig);
