@@ -62,7 +62,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   await chmod(runDir, 0o711);
   const secretsDir = join(runDir, 'secrets');
   await mkdir(secretsDir, { mode: 0o700 });
-  const watchdog = new Watchdog();
+  const watchdog = new Watchdog(opts.dataDir);
   watchdog.removeOnExit(runDir);
   const state = opts.dataDir ? await PlatformState.open(opts.dataDir) : undefined;
 
@@ -78,16 +78,29 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     );
   }
   const [cp, db] = await Promise.allSettled([startControlPlane(runDir, watchdog, state), postgres]);
+  // Every stop is attempted, whatever an earlier one threw; what is still running after them is stopped by its
+  // identity (SIGKILL after a grace period), and only then is a failure reported.
   const stopAll = async () => {
-    await Promise.all(extra.map((p) => p.stop()));
-    for (const stop of stoppers.reverse()) await stop();
+    watchdog.refuseNew();
+    const failures: unknown[] = [];
+    const attempt = (stop: () => Promise<void> | undefined) =>
+      Promise.resolve()
+        .then(stop)
+        .catch((error: unknown) => {
+          failures.push(error);
+        });
+    await Promise.all(extra.map((p) => attempt(() => p.stop())));
+    for (const stop of stoppers.reverse()) await attempt(stop);
     await Promise.all([
-      cp.status === 'fulfilled' ? cp.value.stop() : undefined,
-      db.status === 'fulfilled' ? db.value.stop() : undefined,
+      attempt(() => (cp.status === 'fulfilled' ? cp.value.stop() : undefined)),
+      attempt(() => (db.status === 'fulfilled' ? db.value.stop() : undefined)),
     ]);
+    await attempt(() => watchdog.stopRemaining());
     await rm(runDir, { recursive: true, force: true });
     await state?.close();
     watchdog.dismiss();
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, 'the platform did not stop cleanly');
   };
   if (cp.status === 'rejected' || db.status === 'rejected') {
     await stopAll();

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManagedProcess } from './managed-process.ts';
+import { isRunning, readStat } from './process-identity.mjs';
+import { listProcesses } from './processes.ts';
+import { waitFor } from './wait.ts';
+import { Watchdog } from './watchdog.ts';
+
+/** This process's watchdogs (each a child running watchdog.mjs). */
+function watchdogs() {
+  return listProcesses().filter((p) => p.ppid === process.pid && p.cmdline.includes('watchdog.mjs'));
+}
+
+/** A process started with the pid `pid` (the kernel's next pid set just below it), or undefined after 200 tries. */
+async function spawnWithPid(pid: number): Promise<ChildProcess | undefined> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+    const child = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+    if (child.pid === pid) return child;
+    child.kill('SIGKILL'); // another process took the pid first: try again
+    await new Promise((r) => child.once('exit', r));
+  }
+  return undefined;
+}
+
+describe('Watchdog', () => {
+  const started: ChildProcess[] = [];
+  let dir: string;
+  afterEach(() => {
+    for (const child of started.splice(0)) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops the servers it tracks when its owner goes, but not a stranger that reuses a dead server pid', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fed-watchdog-'));
+    const watchdog = new Watchdog();
+    const live = new ManagedProcess('live', 'sleep', ['600'], join(dir, 'live.log'), watchdog);
+    const dead = new ManagedProcess('dead', 'sleep', ['600'], join(dir, 'dead.log'), watchdog);
+    process.kill(dead.pid, 'SIGKILL'); // gone without an orderly stop: still tracked
+    await dead.exitPromise;
+    const stranger = await spawnWithPid(dead.pid);
+    expect(stranger?.pid, `no process got pid ${dead.pid} again`).toBe(dead.pid);
+    started.push(stranger as ChildProcess);
+    const strangerStart = readStat(dead.pid)?.start as number;
+
+    watchdog.dismiss(); // as when the owner exits: the watchdog stops what it tracks, then exits
+    await live.exitPromise;
+    await waitFor(async () => watchdogs().length === 0, {
+      timeoutMs: 30_000,
+      describe: () => `the watchdog did not exit: ${JSON.stringify(watchdogs())}`,
+    });
+    expect(isRunning({ pid: dead.pid, start: strangerStart })).toBe(true);
+    expect(stranger?.exitCode).toBeNull();
+  });
+});
