@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { stopLeftovers } from './leftovers.ts';
 import { freePorts } from './ports.ts';
-import { processesMentioning } from './processes.ts';
 
 /**
  * The local platform's kept state (`.federation/data/`, like a kind or minikube cluster's): etcd's and Postgres'
@@ -43,7 +43,7 @@ export class PlatformState {
       throw err;
     }
     chmodSync(join(dir, '.lock'), 0o700);
-    await stopOrphans(dir);
+    await stopLeftovers(dir);
     return new PlatformState(dir, release);
   }
 
@@ -79,29 +79,6 @@ export class PlatformState {
   async close(): Promise<void> {
     await this.release().catch(() => undefined);
   }
-}
-
-/**
- * Servers a SIGKILLed run left on this state (its watchdog may still be stopping them: Postgres on its data
- * directory, etcd on its own, n8n on its user folder) are stopped before anything starts on the same data.
- */
-async function stopOrphans(dir: string): Promise<void> {
-  const orphans = () => processesMentioning(dir).filter((p) => p.pid !== process.pid);
-  const signal = (sig: NodeJS.Signals) => {
-    for (const p of orphans()) {
-      try {
-        process.kill(p.pid, sig);
-      } catch {
-        // gone already
-      }
-    }
-  };
-  if (orphans().length === 0) return;
-  signal('SIGTERM');
-  const deadline = Date.now() + 10_000;
-  while (orphans().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  signal('SIGKILL');
-  while (orphans().length > 0) await new Promise((r) => setTimeout(r, 100));
 }
 
 async function isFree(port: number): Promise<boolean> {
