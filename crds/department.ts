@@ -108,7 +108,7 @@ export const departmentSpec = z
             rule: `self.provider != 'openai' || self.voice in [${OPENAI_TTS_VOICES.map((v) => `'${v}'`).join(', ')}]`,
             message: `spec.tts.voice must be an OpenAI voice (${OPENAI_TTS_VOICES.join(', ')}) when the provider is openai`,
             fieldPath: '.voice',
-            reason: 'FieldValueNotSupported',
+            reason: 'FieldValueInvalid',
           },
         ],
       })
