@@ -15,7 +15,7 @@ export interface ThirdPartyCrd {
 
 /**
  * The CRDs deploy/'s overlays use, from their projects' own published manifests, at the newest version the
- * Go module proxy serves: CloudNativePG (Cluster, Database, DatabaseRole), prometheus-operator (ServiceMonitor),
+ * Go module proxy serves: CloudNativePG (Cluster, Database, DatabaseRole), prometheus-operator (ServiceMonitor, PrometheusRule),
  * Gateway API standard channel (Gateway, HTTPRoute) and Argo CD (Application, AppProject).
  */
 export const THIRD_PARTY_CRDS: ThirdPartyCrd[] = [
@@ -24,11 +24,11 @@ export const THIRD_PARTY_CRDS: ThirdPartyCrd[] = [
     version: 'v1.30.1',
     path: `config/crd/bases/postgresql.cnpg.io_${plural}.yaml`,
   })),
-  {
+  ...['servicemonitors', 'prometheusrules'].map((plural) => ({
     module: 'github.com/prometheus-operator/prometheus-operator',
     version: 'v0.85.0',
-    path: 'example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml',
-  },
+    path: `example/prometheus-operator-crd/monitoring.coreos.com_${plural}.yaml`,
+  })),
   ...['gateways', 'httproutes'].map((plural) => ({
     module: 'sigs.k8s.io/gateway-api',
     version: 'v1.6.3',
