@@ -141,7 +141,7 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
       } catch (error) {
         if (error instanceof TenantRefusal || isReservedName(error)) {
           const name = ctx.department.metadata.name;
-          await deleteDatabaseSecret(ctx.kube, ctx.namespace);
+          await deleteDatabaseSecret(ctx.kube, ctx.namespace, ctx.department.metadata.name);
           await refuse(pool, ctx, { department: name }, 'TENANT_CLAIM_REFUSED', error.reason, {
             reason: error.reason,
             message: error.message,
@@ -184,7 +184,7 @@ async function withdrawCredentials(pool: pg.Pool, ctx: ComponentContext, n: Tena
     await client.query(`ALTER ROLE ${ident(n.role)} NOLOGIN`);
     await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [n.role]);
   });
-  await deleteDatabaseSecret(ctx.kube, ctx.namespace);
+  await deleteDatabaseSecret(ctx.kube, ctx.namespace, ctx.department.metadata.name);
 }
 
 function result(

@@ -1,7 +1,7 @@
 import type { DepartmentObject, KubeApi } from '../../controller/core/component.ts';
-import { isConflict, isNotFound, paths } from '../../controller/core/kube-api.ts';
+import { isConflict, paths } from '../../controller/core/kube-api.ts';
 import { generatePassword, isGeneratedPassword } from '../../controller/platform/database/scram.ts';
-import { type KubeSecret, readSecret, secretPath } from '../../controller/platform/kube/secrets.ts';
+import { deleteOwnedSecret, type KubeSecret, readSecret, secretPath } from '../../controller/platform/kube/secrets.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { TenantNames } from '../../crds/names.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
@@ -102,10 +102,6 @@ export async function ensureDatabaseSecret(
   throw new Error(`Secret ${namespace}/${DATABASE_SECRET} kept changing while it was being written`);
 }
 
-export async function deleteDatabaseSecret(kube: KubeApi, namespace: string): Promise<void> {
-  try {
-    await kube.delete(secretPath({ name: DATABASE_SECRET, namespace }));
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+export async function deleteDatabaseSecret(kube: KubeApi, namespace: string, department: string): Promise<void> {
+  await deleteOwnedSecret(kube, { name: DATABASE_SECRET, namespace }, department);
 }

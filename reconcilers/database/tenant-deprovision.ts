@@ -45,6 +45,6 @@ export async function deprovisionTenant(
     await markDeprovisioned(client, n.department);
     return owned;
   });
-  if (policy === 'Delete') await deleteDatabaseSecret(kube, namespace);
+  if (policy === 'Delete') await deleteDatabaseSecret(kube, namespace, n.department);
   return { roleOwned };
 }

@@ -6,6 +6,7 @@ import { DEPARTMENT_LABEL, FIELD_MANAGER, namespaceFor } from '../../crds/names.
 interface Namespace {
   metadata: {
     name: string;
+    uid: string;
     resourceVersion: string;
     labels?: Record<string, string>;
     deletionTimestamp?: string;
@@ -28,21 +29,40 @@ function ownerReference(ctx: ComponentContext) {
   };
 }
 
+/**
+ * A namespace is the department's when the controller created it for this Department: it carries the
+ * department label (set at creation, kept when a Retain deletion lets it outlive its Department), or this
+ * Department's controller reference. Anything else is someone else's: never labelled, written into or deleted.
+ */
+function ownedBy(ns: Namespace, ctx: ComponentContext): boolean {
+  return (
+    ns.metadata.labels?.[DEPARTMENT_LABEL] === ctx.department.metadata.name ||
+    controlledBy(ns, ctx.department.metadata.uid)
+  );
+}
+
+function controlledBy(ns: Namespace, uid: string): boolean {
+  return (ns.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === uid);
+}
+
+async function find(kube: KubeApi, name: string): Promise<Namespace | undefined> {
+  try {
+    return await kube.get<Namespace>(paths.namespace(name));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** The department's namespace `dept-<name>`: labelled, owned by the Department, recreated when deleted. */
 export const namespaceComponent: Component = {
   name: 'namespace',
   conditionType: 'NamespaceReady',
   dependsOn: [],
-
   async apply(ctx) {
     const kube = api(ctx);
     const name = namespaceFor(ctx.department.metadata.name);
-    let ns: Namespace | undefined;
-    try {
-      ns = await kube.get<Namespace>(paths.namespace(name));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    const ns = await find(kube, name);
     const labels = { [DEPARTMENT_LABEL]: ctx.department.metadata.name };
     if (!ns) {
       await kube.create(
@@ -70,11 +90,19 @@ export const namespaceComponent: Component = {
         `namespace ${name} is controlled by ${controller.kind} ${controller.name}`,
       );
     }
+    if (!ownedBy(ns, ctx)) {
+      throw new TerminalError(
+        'NamespaceNotOwned',
+        `namespace ${name} already exists and was not created by federation for this Department; nothing is written ` +
+          `into it. Delete it, choose another Department name, or label it ${DEPARTMENT_LABEL}=${ctx.department.metadata.name} to hand it over`,
+      );
+    }
     if (!controller || ns.metadata.labels?.[DEPARTMENT_LABEL] !== ctx.department.metadata.name) {
       await kube.mergePatch(
         paths.namespace(name),
         {
           metadata: {
+            resourceVersion: ns.metadata.resourceVersion,
             labels,
             ownerReferences: [...(ns.metadata.ownerReferences ?? []), ...(controller ? [] : [ownerReference(ctx)])],
           },
@@ -84,21 +112,34 @@ export const namespaceComponent: Component = {
     }
     return ready(name);
   },
-
   async delete(ctx) {
     const kube = api(ctx);
     const name = namespaceFor(ctx.department.metadata.name);
+    const ns = await find(kube, name);
+    if (!ns) return { condition: { status: 'False', reason: 'Deleted', message: `namespace ${name} deleted` } };
+    if (!controlledBy(ns, ctx.department.metadata.uid)) {
+      return {
+        condition: { status: 'False', reason: 'NamespaceNotOwned', message: `namespace ${name} left as it was` },
+      };
+    }
     if (ctx.department.spec.deletionPolicy === 'Retain') {
-      // Keep the namespace (and the Secrets in it) but let it outlive the Department.
-      try {
-        await kube.mergePatch(paths.namespace(name), { metadata: { ownerReferences: null } }, FIELD_MANAGER);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      // Keep the namespace (and the Secrets in it) but let it outlive the Department: only this Department's
+      // reference goes, anyone else's stays. The resourceVersion makes a concurrent change a conflict, not a loss.
+      const others = (ns.metadata.ownerReferences ?? []).filter((o) => o.uid !== ctx.department.metadata.uid);
+      await kube.mergePatch(
+        paths.namespace(name),
+        { metadata: { resourceVersion: ns.metadata.resourceVersion, ownerReferences: others } },
+        FIELD_MANAGER,
+      );
       return { condition: { status: 'False', reason: 'Retained', message: `namespace ${name} retained` } };
     }
     try {
-      await kube.delete(paths.namespace(name));
+      // The precondition: exactly the namespace checked above, never one recreated under the same name since.
+      await kube.delete(paths.namespace(name), {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        preconditions: { uid: ns.metadata.uid },
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { ComponentContext } from '../../controller/core/component.ts';
-import { isNotFound, paths } from '../../controller/core/kube-api.ts';
-import { decodeSecret, encodeData, type KubeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
+import { paths } from '../../controller/core/kube-api.ts';
+import {
+  decodeSecret,
+  deleteOwnedSecret,
+  encodeData,
+  type KubeSecret,
+  readSecret,
+} from '../../controller/platform/kube/secrets.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 
 /** Secret in dept-<name> listing the n8n credentials this component created for the department. */
@@ -66,11 +72,11 @@ export class CredentialRecord {
   }
 
   static async remove(ctx: ComponentContext): Promise<void> {
-    try {
-      await ctx.kube.delete(`${paths.namespacedSecrets(ctx.namespace)}/${CREDENTIAL_RECORD_SECRET}`);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteOwnedSecret(
+      ctx.kube,
+      { namespace: ctx.namespace, name: CREDENTIAL_RECORD_SECRET },
+      ctx.department.metadata.name,
+    );
   }
 }
 

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ComponentContext } from '../../controller/core/component.ts';
-import { isNotFound, paths } from '../../controller/core/kube-api.ts';
-import { decodeSecret, encodeData, type KubeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
+import { paths } from '../../controller/core/kube-api.ts';
+import {
+  decodeSecret,
+  deleteOwnedSecret,
+  encodeData,
+  type KubeSecret,
+  readSecret,
+} from '../../controller/platform/kube/secrets.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 import { N8N_WEBHOOK_HEADER, N8N_WEBHOOK_SECRET, n8nWebhookSecret } from '../../crds/secrets.ts';
 import { WorkflowsEvent } from './conditions.ts';
@@ -61,11 +67,11 @@ export async function ensureWebhookSecret(ctx: ComponentContext, maxAgeMs: numbe
 }
 
 export async function deleteWebhookSecret(ctx: ComponentContext): Promise<void> {
-  try {
-    await ctx.kube.delete(`${paths.namespacedSecrets(ctx.namespace)}/${N8N_WEBHOOK_SECRET}`);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  await deleteOwnedSecret(
+    ctx.kube,
+    { namespace: ctx.namespace, name: N8N_WEBHOOK_SECRET },
+    ctx.department.metadata.name,
+  );
 }
 
 function versionOf(secret: KubeSecret): string {

@@ -1,4 +1,5 @@
-import { isNotFound, type KubeApi, paths } from '../../core/kube-api.ts';
+import { DEPARTMENT_LABEL } from '../../../crds/names.ts';
+import { isConflict, isNotFound, type KubeApi, paths } from '../../core/kube-api.ts';
 
 export interface SecretRef {
   name: string;
@@ -41,4 +42,25 @@ export async function readSecretData(kube: KubeApi, ref: SecretRef): Promise<Rec
 
 export function encodeData(plain: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+}
+
+/**
+ * Deletes a Secret the controller wrote for `department` (it carries the department label), and nothing else: a
+ * Secret of the same name someone else keeps there is left alone. The uid precondition makes a Secret replaced
+ * between the read and the delete survive too.
+ */
+export async function deleteOwnedSecret(kube: KubeApi, ref: SecretRef, department: string): Promise<boolean> {
+  const secret = await readSecret(kube, ref);
+  if (secret?.metadata.labels?.[DEPARTMENT_LABEL] !== department) return false;
+  try {
+    await kube.delete(secretPath(ref), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: { uid: secret.metadata.uid },
+    });
+    return true;
+  } catch (err) {
+    if (isNotFound(err) || isConflict(err)) return false;
+    throw err;
+  }
 }

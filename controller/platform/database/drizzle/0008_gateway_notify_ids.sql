@@ -4,8 +4,9 @@
 CREATE OR REPLACE FUNCTION "federation"."notify_gateway"() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_TABLE_NAME = 'departments' AND TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status THEN
-    RETURN NULL;
+  IF TG_TABLE_NAME = 'departments' AND TG_OP = 'UPDATE' THEN
+    -- Nested: OLD.status exists only on departments, and plpgsql does not short-circuit field references.
+    IF OLD.status IS NOT DISTINCT FROM NEW.status THEN RETURN NULL; END IF;
   END IF;
   PERFORM pg_notify('federation_gateway',
     CASE WHEN TG_OP = 'DELETE' THEN OLD.department_id ELSE NEW.department_id END);
