@@ -11,6 +11,8 @@ export interface GoBuild {
   toolsImport: string;
   pkg: string;
   ldflags?: string;
+  /** Build tags (e.g. Prometheus' remove_all_sd, leaving out the cloud service-discovery SDKs). */
+  tags?: string[];
   output: string;
 }
 
@@ -62,6 +64,7 @@ export async function buildGoBinary(b: GoBuild): Promise<void> {
     const partial = `${b.output}.partial`;
     const args = ['build', '-o', partial];
     if (b.ldflags) args.push('-ldflags', b.ldflags);
+    if (b.tags?.length) args.push('-tags', b.tags.join(','));
     await go([...args, b.pkg], b.workDir, b.label);
     await rename(partial, b.output);
     buildOutput.write(`[${b.label}] built in ${Math.round((Date.now() - started) / 1000)} s\n`);

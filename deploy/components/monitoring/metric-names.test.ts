@@ -48,7 +48,7 @@ async function registeredNames(): Promise<{ names: Set<string>; defaults: boolea
     collectDefaultMetrics({ register: registry });
     for (const metric of await registry.getMetricsAsJSON()) {
       names.add(metric.name);
-      for (const suffix of SUFFIXES[metric.type === 'histogram' ? 'Histogram' : ''] ?? [])
+      for (const suffix of SUFFIXES[String(metric.type) === 'histogram' ? 'Histogram' : ''] ?? [])
         names.add(metric.name + suffix);
     }
   }
