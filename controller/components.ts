@@ -19,7 +19,7 @@ import type { GrantSyncer } from './core/grant/reconciler.ts';
 import type { KubeApi } from './core/kube-api.ts';
 import type { Logger } from './core/logger.ts';
 import type { LeaderTask } from './core/manager.ts';
-import { writeDigest } from './platform/database/audit-chain.ts';
+import { ANCHOR_INTERVAL_MS, auditAnchor, writeDigest } from './platform/database/audit-chain.ts';
 import { migrateFederation } from './platform/database/federation-migrate.ts';
 import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
 import { createPool } from './platform/database/pool.ts';
@@ -153,6 +153,8 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
     { name: 'gateway-database', everyMs: 10 * MINUTE, run: () => ensureGatewayDatabase({ adminPool: pool, kube }) },
     // The audit chains' heads, hourly, into a ConfigMap per day: tamper evidence outside the database.
     { name: 'audit-digest', everyMs: 60 * MINUTE, run: () => writeDigest(pool, kube) },
+    // The latest heads within seconds of each audited write: the window for an unnoticed tail rewrite.
+    { name: 'audit-anchor', everyMs: ANCHOR_INTERVAL_MS, run: auditAnchor(pool, kube) },
   );
   const dashboardBase = (env.RAILWAY_DASHBOARD_URL ?? 'https://railway.com').replace(/\/+$/, '');
   return {

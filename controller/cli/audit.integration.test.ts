@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, kubeConfigFrom, type TestDatabase } from '../../e2e/support/database.ts';
 import { ensureNamespace } from '../../e2e/support/gateway.ts';
-import { writeDigest } from '../platform/database/audit-chain.ts';
+import { auditAnchor, writeDigest } from '../platform/database/audit-chain.ts';
 import { RestClient } from '../platform/kube/rest-client.ts';
 
 const exec = promisify(execFile);
@@ -142,6 +142,38 @@ describe('federation audit verify', () => {
       const run = await verify(db, '--digest-namespace', namespace);
       expect(run.code).toBe(1);
       expect(run.out).toMatch(/query:hr#\d #3: row (differs from the digest|recorded in a digest is missing)/);
+    } finally {
+      kube.close();
+    }
+  });
+
+  it('does find the newest row deleted and its head recomputed, from the anchor written seconds after it', async () => {
+    const db = await fresh();
+    await seed(db);
+    const kube = new RestClient(kubeConfigFrom(inject('kubeconfig')));
+    try {
+      await auditAnchor(db.pool, kube, { namespace })();
+      expect((await verify(db, '--digest-namespace', namespace)).code).toBe(0);
+      // A superuser removes the newest query row and moves the chain's head back onto the row before it.
+      const { rows } = await db.pool.query<{ chain: string; seq: string }>(
+        "SELECT chain, chain_seq::text AS seq FROM federation.cross_dept_audit WHERE chain LIKE 'query:hr#%' ORDER BY chain_seq DESC LIMIT 1",
+      );
+      const newest = rows[0] as { chain: string; seq: string };
+      await db.pool.query('DELETE FROM federation.cross_dept_audit WHERE chain = $1 AND chain_seq = $2', [
+        newest.chain,
+        newest.seq,
+      ]);
+      await db.pool.query(
+        `UPDATE federation.audit_chain_heads h SET seq = h.seq - 1, head = h.prev,
+                prev = coalesce((SELECT a.prev_hash FROM federation.cross_dept_audit a
+                                  WHERE a.chain = h.chain AND a.chain_seq = h.seq - 1), h.prev)
+          WHERE h.chain = $1`,
+        [newest.chain],
+      );
+      expect((await verify(db, '--no-digests')).code).toBe(0); // every link inside the database matches
+      const run = await verify(db, '--digest-namespace', namespace);
+      expect(run.code).toBe(1);
+      expect(run.out).toContain(`${newest.chain} #${newest.seq}: row recorded in a digest is missing`);
     } finally {
       kube.close();
     }

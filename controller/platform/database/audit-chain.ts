@@ -121,7 +121,45 @@ export async function writeDigest(
   return heads;
 }
 
-/** Every head recorded in the digest ConfigMaps (all days), for checkDigests. */
+/** The ConfigMap holding the chains' latest heads, rewritten within seconds of every audited write. */
+export const ANCHOR_NAME = 'federation-audit-anchor';
+/** How often the leader compares the heads with the anchor: the window in which a tail row can be rewritten unnoticed. */
+export const ANCHOR_INTERVAL_MS = 10_000;
+
+/**
+ * Anchors the chains' current heads outside the database: ConfigMap `federation-audit-anchor` (labelled like the
+ * daily digests, so `federation audit verify` checks it with them) is rewritten whenever a head moved since the last
+ * run. A superuser who deletes or rewrites the newest rows and recomputes the heads is caught once an anchor
+ * covers them, ANCHOR_INTERVAL_MS later at most, instead of at the next hourly digest.
+ */
+export function auditAnchor(db: Queryable, kube: KubeApi, opts: { namespace?: string } = {}): () => Promise<void> {
+  const namespace = opts.namespace ?? DIGEST_NAMESPACE;
+  const path = `/api/v1/namespaces/${namespace}/configmaps`;
+  let anchored: string | undefined;
+  return async function anchor() {
+    const heads = JSON.stringify(await chainHeads(db));
+    if (heads === anchored) return;
+    const data = { heads: JSON.stringify({ at: new Date().toISOString(), heads: JSON.parse(heads) }) };
+    try {
+      await kube.mergePatch(`${path}/${ANCHOR_NAME}`, { data }, 'federation-controller');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await kube.create(
+        path,
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: ANCHOR_NAME, namespace, labels: { [DIGEST_LABEL]: 'true' } },
+          data,
+        },
+        'federation-controller',
+      );
+    }
+    anchored = heads;
+  };
+}
+
+/** Every head recorded in the digest ConfigMaps (all days, and the anchor), for checkDigests. */
 export async function readDigests(kube: Pick<KubeApi, 'get'>, namespace = DIGEST_NAMESPACE): Promise<ChainHead[]> {
   const list = await kube.get<{ items: ConfigMap[] }>(`/api/v1/namespaces/${namespace}/configmaps`, {
     labelSelector: `${DIGEST_LABEL}=true`,
