@@ -21,7 +21,6 @@ export function listStats(): ProcessStat[];
 export function identityOf(pid: number): ProcessId | undefined;
 export function isRunning(id: ProcessId): boolean;
 export function signalProcess(id: ProcessId, signal: NodeJS.Signals): boolean;
-export function signalGroup(leader: ProcessId, signal: NodeJS.Signals): boolean;
 export function serverMarker(owner: ProcessId, dataDir?: string): string;
 export function parseServerMarker(value: string): { owner: ProcessId; dataDir: string } | undefined;
 export function serverProcesses(): ServerProcess[];

@@ -56,20 +56,6 @@ export function signalProcess(id, signal) {
   }
 }
 
-/**
- * Sends `signal` to the process group `leader` leads, only while the leader runs: a group exists as long as its
- * leader's pid cannot be reused, so no stranger's group is signalled.
- */
-export function signalGroup(leader, signal) {
-  if (!isRunning(leader)) return false;
-  try {
-    process.kill(-leader.pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** FEDERATION_SERVER_OF's value: the owner's identity and the kept state's data directory ('' without one). */
 export function serverMarker(owner, dataDir = '') {
   return `${owner.pid}:${owner.start}:${dataDir}`;

@@ -3,7 +3,7 @@
 // start time), never by its pid alone: after the parent's death a pid may have been reused by a stranger.
 // argv[2]: the FEDERATION_SERVER_OF value the parent's servers (and what they start) carry.
 import { rmSync } from 'node:fs';
-import { isRunning, listStats, serverProcesses, signalGroup, stopProcesses } from './process-identity.mjs';
+import { isRunning, listStats, serverProcesses, stopProcesses } from './process-identity.mjs';
 
 const marker = process.argv[2];
 /** The servers the parent tracks, by pid; each started detached, as the leader of its own process group. */
@@ -24,8 +24,6 @@ function remaining() {
 }
 
 async function stopEverything() {
-  // Each server's whole group first, while its leader runs; then each remaining process by its identity.
-  for (const id of servers.values()) signalGroup(id, 'SIGTERM');
   await stopProcesses(remaining, 10_000, 5_000);
   for (const dir of dirs) {
     try {
