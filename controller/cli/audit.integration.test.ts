@@ -150,10 +150,13 @@ describe('federation audit verify', () => {
   it('does find the newest row deleted and its head recomputed, from the anchor written seconds after it', async () => {
     const db = await fresh();
     await seed(db);
+    // Its own namespace: the digests of the test before describe another database's chains of the same names.
+    const anchors = `${namespace}-anchor`;
+    await ensureNamespace(inject('kubeconfig'), anchors);
     const kube = new RestClient(kubeConfigFrom(inject('kubeconfig')));
     try {
-      await auditAnchor(db.pool, kube, { namespace })();
-      expect((await verify(db, '--digest-namespace', namespace)).code).toBe(0);
+      await auditAnchor(db.pool, kube, { namespace: anchors })();
+      expect((await verify(db, '--digest-namespace', anchors)).code).toBe(0);
       // A superuser removes the newest query row and moves the chain's head back onto the row before it.
       const { rows } = await db.pool.query<{ chain: string; seq: string }>(
         "SELECT chain, chain_seq::text AS seq FROM federation.cross_dept_audit WHERE chain LIKE 'query:hr#%' ORDER BY chain_seq DESC LIMIT 1",
@@ -171,7 +174,7 @@ describe('federation audit verify', () => {
         [newest.chain],
       );
       expect((await verify(db, '--no-digests')).code).toBe(0); // every link inside the database matches
-      const run = await verify(db, '--digest-namespace', namespace);
+      const run = await verify(db, '--digest-namespace', anchors);
       expect(run.code).toBe(1);
       expect(run.out).toContain(`${newest.chain} #${newest.seq}: row recorded in a digest is missing`);
     } finally {
