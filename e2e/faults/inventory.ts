@@ -5,7 +5,9 @@ import pg from 'pg';
 import type { DepartmentObject } from '../../controller/core/component.ts';
 import { isNotFound, paths } from '../../controller/core/kube-api.ts';
 import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
+import { PULUMI_PROJECT } from '../../pulumi/stack.ts';
 import type { FaultPlatform } from './platform.ts';
+import { PulumiState } from './pulumi-state.ts';
 
 export interface Inventory {
   department: DepartmentObject | undefined;
@@ -20,7 +22,7 @@ export interface Inventory {
   credentials: string[];
   railwayProjects: number;
   railwayServices: number;
-  /** Rows of the department's stack in Pulumi's state table (checkpoint, backups, history, locks). */
+  /** Keys of the department's stack in the controller's Pulumi state table (checkpoint, backups, history, locks). */
   stackRows: string[];
   stackLocks: string[];
 }
@@ -42,6 +44,9 @@ function n8nPool(fp: FaultPlatform): pg.Pool {
 export async function closeInventory(): Promise<void> {
   for (const pool of n8nPools.values()) await pool.end();
   n8nPools.clear();
+  const states = [...pulumiStates.values()];
+  pulumiStates.clear();
+  for (const state of states) await state.then((s) => s.close()).catch(() => undefined); // one that never opened has nothing to close
 }
 
 async function exists(fp: FaultPlatform, path: string): Promise<unknown> {
@@ -58,20 +63,19 @@ async function count(db: pg.Pool, sql: string, values: unknown[]): Promise<numbe
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Pulumi's DIY state keys of a stack: `<bucket>/.pulumi/{stacks,backups,history,locks}/<project>/<stack>...`. */
-async function stackKeys(db: pg.Pool, stack: string): Promise<string[]> {
-  const table = await db.query("SELECT to_regclass('public.pulumi_state') AS t");
-  if (!table.rows[0]?.t) return [];
-  const { rows } = await db.query<{ key: string }>(
-    `SELECT key FROM pulumi_state
-      WHERE key LIKE '%/.pulumi/stacks/federation-runtime/' || $1 || '.json%'
-         OR key LIKE '%/.pulumi/backups/federation-runtime/' || $1 || '/%'
-         OR key LIKE '%/.pulumi/history/federation-runtime/' || $1 || '/%'
-         OR key LIKE '%/.pulumi/locks/federation-runtime/' || $1 || '/%'
-      ORDER BY key`,
-    [stack],
-  );
-  return rows.map((r) => r.key);
+/** The state table each controller backend URL names, opened once per URL. */
+const pulumiStates = new Map<string, Promise<PulumiState>>();
+
+function stackKeys(fp: FaultPlatform, stack: string): Promise<string[]> {
+  const url = fp.pulumiBackendUrl;
+  let opened = pulumiStates.get(url);
+  if (!opened) {
+    opened = PulumiState.open(url);
+    pulumiStates.set(url, opened);
+    // Not found (Pulumi creates its table with the first stack): looked for again next time, failing this one.
+    opened.catch(() => pulumiStates.delete(url));
+  }
+  return opened.then((state) => state.stackKeys(PULUMI_PROJECT, stack));
 }
 
 export async function inventory(fp: FaultPlatform, name: string): Promise<Inventory> {
@@ -92,7 +96,7 @@ export async function inventory(fp: FaultPlatform, name: string): Promise<Invent
       n8n.query<{ name: string }>('SELECT name FROM credentials_entity WHERE starts_with(name, $1) ORDER BY name', [
         prefix,
       ]),
-      stackKeys(fp.db, name),
+      stackKeys(fp, name),
     ]);
   const projects = [...fp.railway.server.state.projects.values()].filter((p) => p.name === `aio-${name}-prod`);
   return {
@@ -113,14 +117,4 @@ export async function inventory(fp: FaultPlatform, name: string): Promise<Invent
     stackRows,
     stackLocks: stackRows.filter((k) => k.includes('/.pulumi/locks/')),
   };
-}
-
-/** Every stack lock in the state table, of any department. */
-export async function allStackLocks(fp: FaultPlatform): Promise<string[]> {
-  const table = await fp.db.query("SELECT to_regclass('public.pulumi_state') AS t");
-  if (!table.rows[0]?.t) return [];
-  const { rows } = await fp.db.query<{ key: string }>(
-    "SELECT key FROM pulumi_state WHERE key LIKE '%/.pulumi/locks/%'",
-  );
-  return rows.map((r) => r.key);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { pulumiBackendFor } from '../../reconcilers/runtime/config.ts';
 import { startController, storeN8nSecret } from '../platform/controller.ts';
 import { startGateway } from '../platform/gateway.ts';
 import { type LocalRailway, startLocalRailway } from '../railway/local.ts';
@@ -38,6 +39,8 @@ export interface FaultPlatform {
   gateway: { url: string };
   /** Where the controllers keep their Pulumi workspaces. */
   workRoot: string;
+  /** The Pulumi state backend the controllers use (their PULUMI_BACKEND_URL). */
+  pulumiBackendUrl: string;
   /** Controllers started so far that still run. */
   controllers: RunningController[];
   startController(extra?: Record<string, string>): Promise<RunningController>;
@@ -74,7 +77,9 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
     const pulumi = await ensurePulumiCli();
     const gatewayPort = await freePort();
     const workRoot = join(platform.runDir, 'pulumi');
+    const pulumiBackendUrl = pulumiBackendFor(platform.databaseUrl);
     const env = {
+      PULUMI_BACKEND_URL: pulumiBackendUrl,
       GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
       PULUMI_CLI_ROOT: pulumi.root,
       PULUMI_HOME: pulumi.pulumiHome,
@@ -121,6 +126,7 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
       railway,
       gateway,
       workRoot,
+      pulumiBackendUrl,
       controllers,
       startController: start,
       async killController(c) {
