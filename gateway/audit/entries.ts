@@ -104,11 +104,17 @@ export function flatEntry(e: AuditEntry): Record<string, string> {
   };
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. Leading =+-@ are defused. */
+/**
+ * A cell a spreadsheet could read as a formula (OWASP's CSV injection rule): one that begins with = + - @ or their
+ * full-width forms, or with any whitespace (tab, CR, LF, space, ideographic space) that a spreadsheet may skip.
+ */
+const FORMULA_START = /^[\s=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/u;
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. Formula starts are defused. */
 export function csvLine(fields: string[]): string {
   return `${fields
     .map((f) => {
-      const safe = /^[=+\-@\t\r]/.test(f) ? `'${f}` : f; // no spreadsheet formula injection from audit data
+      const safe = FORMULA_START.test(f) ? `'${f}` : f; // no spreadsheet formula injection from audit data
       return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
     })
     .join(',')}\r\n`;
