@@ -59,11 +59,10 @@ async function keptIdentities(state: PlatformState) {
   const file = 'secrets/livekit.json';
   const key = state.read<{ apiKey: string; apiSecret: string }>(file) ?? (await newLivekitIdentity());
   state.write(file, { apiKey: key.apiKey, apiSecret: key.apiSecret });
-  const ports = await state.ports(['livekit', 'livekit-rtc-tcp', 'livekit-rtc-udp', 'providers'] as const);
+  const ports = await state.ports(['livekit', 'livekit-rtc-udp', 'providers'] as const);
   return {
     livekit: {
       port: ports.livekit,
-      tcpPort: ports['livekit-rtc-tcp'],
       udpPort: ports['livekit-rtc-udp'],
       apiKey: key.apiKey,
       apiSecret: key.apiSecret,

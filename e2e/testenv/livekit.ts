@@ -66,6 +66,8 @@ export interface RunningLivekit {
   apiKey: string;
   apiSecret: string;
   logFile: string;
+  /** The server's pid (tests check what it listens on). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -77,21 +79,23 @@ export interface StartLivekitOptions {
    * The ports and key of a kept platform (`npm start`): agents brought back from kept state find LiveKit where
    * their variables say, so nothing is redeployed. Free ones and a new key when unset.
    */
-  kept?: { port: number; tcpPort: number; udpPort: number; apiKey: string; apiSecret: string };
+  kept?: { port: number; udpPort: number; apiKey: string; apiSecret: string };
 }
 
 /** Free ports and a new API key and secret for a livekit-server. */
 export async function newLivekitIdentity(): Promise<NonNullable<StartLivekitOptions['kept']>> {
-  const [port, tcpPort, udpPort] = (await freePorts(3)) as [number, number, number];
+  const [port, udpPort] = (await freePorts(2)) as [number, number];
   const apiKey = `lk-${randomBytes(6).toString('hex')}`;
   // livekit-server logs "secret is too short" below 32 characters.
   const apiSecret = randomBytes(32).toString('base64url');
-  return { port, tcpPort, udpPort, apiKey, apiSecret };
+  return { port, udpPort, apiKey, apiSecret };
 }
 
 /**
- * Starts livekit-server on loopback only (signalling, ICE/TCP and the one UDP mux port on free ports, no STUN,
- * no Redis: a single node) with a freshly generated API key and secret. It dies with this process.
+ * Starts livekit-server on loopback only (signalling and the one UDP mux port on free ports, no STUN, no Redis: a
+ * single node) with a freshly generated API key and secret. It dies with this process. ICE over TCP is off:
+ * livekit-server opens its TCP mux on every interface whatever bind_addresses says, and media over loopback
+ * needs only UDP.
  */
 export async function startLivekit(opts: StartLivekitOptions = {}): Promise<RunningLivekit> {
   const bin = await ensureLivekitServer();
@@ -100,7 +104,7 @@ export async function startLivekit(opts: StartLivekitOptions = {}): Promise<Runn
   const ownWatchdog = opts.watchdog === undefined;
   const watchdog = opts.watchdog ?? new Watchdog();
   if (ownRunDir) watchdog.removeOnExit(runDir);
-  const { port, tcpPort, udpPort, apiKey, apiSecret } = opts.kept ?? (await newLivekitIdentity());
+  const { port, udpPort, apiKey, apiSecret } = opts.kept ?? (await newLivekitIdentity());
   const config = join(runDir, `livekit-${port}.yaml`);
   await writeFile(
     config,
@@ -108,7 +112,7 @@ export async function startLivekit(opts: StartLivekitOptions = {}): Promise<Runn
       `port: ${port}`,
       'bind_addresses: ["127.0.0.1"]',
       'rtc:',
-      `  tcp_port: ${tcpPort}`,
+      '  tcp_port: 0',
       `  udp_port: ${udpPort}`,
       '  use_external_ip: false',
       '  node_ip: 127.0.0.1',
@@ -146,5 +150,5 @@ export async function startLivekit(opts: StartLivekitOptions = {}): Promise<Runn
     await stop();
     throw error;
   }
-  return { url: `ws://127.0.0.1:${port}`, httpUrl, apiKey, apiSecret, logFile: server.logFile, stop };
+  return { url: `ws://127.0.0.1:${port}`, httpUrl, apiKey, apiSecret, logFile: server.logFile, pid: server.pid, stop };
 }
