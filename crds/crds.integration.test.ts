@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { Component } from '../controller/core/component.ts';
+import { componentConditions, summarize } from '../controller/core/department/status.ts';
 import { kubectl, kubectlOk } from '../e2e/testenv/kubectl.ts';
 
 const kubeconfig = inject('kubeconfig');
@@ -170,6 +173,58 @@ describe('crds against the API server', () => {
     const grants = await kubectlOk(kubeconfig, ['get', 'cdg']);
     expect(grants.split('\n')[0]).toMatch(/^NAME\s+SOURCE\s+TARGET\s+READY\s+AGE$/);
     expect(grants).toMatch(/^hr-searches-sales-documents\s+hr\s+sales\s/m);
+  });
+
+  it("shows the Ready condition's reason and message with -o wide, and the conditions in dependency order", async () => {
+    const name = `wide-${randomBytes(3).toString('hex')}`;
+    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], stringify(department(name, validSpec)));
+    try {
+      const outcome = (component: string, conditionType: string, status: 'True' | 'False', message: string) => ({
+        component: { name: component, conditionType } as Component,
+        result: { condition: { status, reason: status === 'True' ? 'Succeeded' : 'ApplyFailed', message } },
+      });
+      // As the reconciler writes it: the components' outcomes in dependency order, the database failing.
+      const outcomes = [
+        outcome('namespace', 'NamespaceReady', 'True', 'namespace exists'),
+        outcome('database', 'DatabaseReady', 'False', 'role dept_x_role: connection refused'),
+        outcome('runtime', 'RuntimeReady', 'True', 'deployed'),
+        outcome('agent-health', 'AgentHealthy', 'True', 'healthy'),
+      ];
+      const conditions = componentConditions([], outcomes, summarize(outcomes), 1, new Date());
+      await kubectlOk(kubeconfig, [
+        'patch',
+        'dept',
+        name,
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { phase: 'Provisioning', conditions } }),
+      ]);
+
+      const narrow = await kubectlOk(kubeconfig, ['get', 'dept', name]);
+      expect(narrow.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+READY\s+URL\s+AGE$/);
+      const wide = (await kubectlOk(kubeconfig, ['get', 'dept', name, '-o', 'wide'])).split('\n');
+      expect(wide[0]).toMatch(/^NAME\s+PHASE\s+READY\s+URL\s+AGE\s+REASON\s+MESSAGE$/);
+      expect(wide[1]).toMatch(
+        new RegExp(
+          `^${name}\\s+Provisioning\\s+False\\s+.*\\sComponentFailed\\s+DatabaseReady: role dept_x_role: connection refused$`,
+        ),
+      );
+
+      const described = await kubectlOk(kubeconfig, ['describe', 'dept', name]);
+      const order = [...described.matchAll(/^\s+Type:\s+(\S+)$/gm)].map((m) => m[1]);
+      expect(order).toEqual([
+        'Ready',
+        'Reconciling',
+        'Stalled',
+        'NamespaceReady',
+        'DatabaseReady',
+        'RuntimeReady',
+        'AgentHealthy',
+      ]);
+    } finally {
+      await kubectl(kubeconfig, ['delete', '--ignore-not-found', 'dept', name]);
+    }
   });
 
   it('lists both kinds under the federation category', async () => {

@@ -23,6 +23,23 @@ const readyColumn = {
   jsonPath: '.status.conditions[?(@.type=="Ready")].status',
   description: 'Status of the Ready condition',
 };
+/** Shown by `kubectl get -o wide` (priority 1): why the object is or is not Ready. */
+const readyDetailColumns = [
+  {
+    name: 'Reason',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+    description: 'Reason of the Ready condition',
+    priority: 1,
+  },
+  {
+    name: 'Message',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+    description: 'Message of the Ready condition',
+    priority: 1,
+  },
+];
 const ageColumn = {
   name: 'Age',
   type: 'date',
@@ -46,6 +63,7 @@ export const KINDS: Kind[] = [
       readyColumn,
       { name: 'URL', type: 'string', jsonPath: '.status.deploymentUrl', description: 'Voice agent URL' },
       ageColumn,
+      ...readyDetailColumns,
     ],
   },
   {
@@ -62,6 +80,7 @@ export const KINDS: Kind[] = [
       { name: 'Target', type: 'string', jsonPath: '.spec.targetDepartment', description: 'Queried department' },
       readyColumn,
       ageColumn,
+      ...readyDetailColumns,
     ],
   },
 ];

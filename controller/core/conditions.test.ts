@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setCondition } from './conditions.ts';
+import { orderConditions, setCondition } from './conditions.ts';
 
 describe('setCondition', () => {
   const t0 = new Date('2026-01-01T00:00:00Z');
@@ -26,11 +26,29 @@ describe('setCondition', () => {
     expect(second[0]?.lastTransitionTime).toBe('2026-01-01T01:00:00Z');
   });
 
-  it('orders Ready, Reconciling, Stalled first and components alphabetically', () => {
+  it('does put Ready, Reconciling, Stalled first and keep every other condition in its place', () => {
     let c = setCondition([], { type: 'ZetaReady', status: 'True', reason: 'x', message: '' }, 1, t0);
     c = setCondition(c, { type: 'Stalled', status: 'False', reason: 'x', message: '' }, 1, t0);
     c = setCondition(c, { type: 'AlphaReady', status: 'True', reason: 'x', message: '' }, 1, t0);
     c = setCondition(c, { type: 'Ready', status: 'True', reason: 'x', message: '' }, 1, t0);
-    expect(c.map((x) => x.type)).toEqual(['Ready', 'Stalled', 'AlphaReady', 'ZetaReady']);
+    c = setCondition(c, { type: 'ZetaReady', status: 'False', reason: 'y', message: '' }, 1, t0);
+    expect(c.map((x) => x.type)).toEqual(['Ready', 'Stalled', 'ZetaReady', 'AlphaReady']);
+  });
+});
+
+describe('orderConditions', () => {
+  it('does list the core conditions, then the given types in order, then the rest alphabetically', () => {
+    const of = (type: string) => ({ type, status: 'True' as const, reason: 'x', message: '', lastTransitionTime: '' });
+    const types = ['Stale', 'RuntimeReady', 'Reconciling', 'NamespaceReady', 'Old', 'DatabaseReady', 'Ready'];
+    const ordered = orderConditions(types.map(of), ['NamespaceReady', 'DatabaseReady', 'RuntimeReady']);
+    expect(ordered.map((c) => c.type)).toEqual([
+      'Ready',
+      'Reconciling',
+      'NamespaceReady',
+      'DatabaseReady',
+      'RuntimeReady',
+      'Old',
+      'Stale',
+    ]);
   });
 });

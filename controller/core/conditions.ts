@@ -32,7 +32,8 @@ export interface ConditionInput {
 
 /**
  * Returns `conditions` with `input` set: lastTransitionTime moves only when the status changes,
- * and every condition carries the generation it was computed from.
+ * and every condition carries the generation it was computed from. Ready, Reconciling and Stalled come first; the
+ * others keep their places, a new type going last.
  */
 export function setCondition(
   conditions: Condition[],
@@ -52,16 +53,34 @@ export function setCondition(
     reason: input.reason,
     message: input.message.slice(0, 32768),
   };
-  const others = conditions.filter((c) => c.type !== input.type);
-  return [...others, next].sort((a, b) => order(a.type) - order(b.type) || a.type.localeCompare(b.type));
+  const at = conditions.findIndex((c) => c.type === input.type);
+  const written = at === -1 ? [...conditions, next] : conditions.map((c, i) => (i === at ? next : c));
+  return written.sort((a, b) => order(a.type) - order(b.type));
+}
+
+/**
+ * Returns `conditions` in the order a reader follows (`kubectl describe` shows them as listed): Ready, Reconciling
+ * and Stalled, then the types in `typesInOrder` (the components' in dependency order), then any others
+ * alphabetically.
+ */
+export function orderConditions(conditions: Condition[], typesInOrder: string[]): Condition[] {
+  const rank = (type: string) => {
+    const core = order(type);
+    if (core < CORE_TYPES.length) return core;
+    const i = typesInOrder.indexOf(type);
+    return i === -1 ? CORE_TYPES.length + typesInOrder.length : CORE_TYPES.length + i;
+  };
+  return [...conditions].sort((a, b) => rank(a.type) - rank(b.type) || a.type.localeCompare(b.type));
 }
 
 export function getCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
 
-/** Ready, Reconciling and Stalled first, then component conditions alphabetically. */
+const CORE_TYPES: readonly string[] = [ConditionType.Ready, ConditionType.Reconciling, ConditionType.Stalled];
+
+/** Ready, Reconciling and Stalled first; every other type after them. */
 function order(type: string): number {
-  const i = [ConditionType.Ready, ConditionType.Reconciling, ConditionType.Stalled].indexOf(type as 'Ready');
-  return i === -1 ? 3 : i;
+  const i = CORE_TYPES.indexOf(type);
+  return i === -1 ? CORE_TYPES.length : i;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Component } from '../component.ts';
 import type { Outcome } from './component-graph.ts';
-import { canonical, FAILURES_BEFORE_FAILED, nextPhase, summarize } from './status.ts';
+import { canonical, componentConditions, FAILURES_BEFORE_FAILED, nextPhase, summarize } from './status.ts';
 
 const component = { name: 'c', conditionType: 'CReady' } as Component;
 const ok: Outcome = { component, result: { condition: { status: 'True', reason: 'Ok', message: '' } } };
@@ -33,5 +33,38 @@ describe('nextPhase', () => {
 describe('canonical', () => {
   it('ignores key order', () => {
     expect(canonical({ a: 1, b: { c: 2, d: 3 } })).toBe(canonical({ b: { d: 3, c: 2 }, a: 1 }));
+  });
+});
+
+describe('componentConditions', () => {
+  it('does list Ready, Reconciling, Stalled, then each component in dependency order with its extra conditions', () => {
+    const ready = (name: string, conditionType: string, extra?: string): Outcome => ({
+      component: { name, conditionType } as Component,
+      result: {
+        condition: { status: 'True', reason: 'Ok', message: '' },
+        ...(extra ? { extraConditions: [{ type: extra, status: 'True' as const, reason: 'Ok', message: '' }] } : {}),
+      },
+    });
+    // In dependency order, as applyComponents returns them; none of it alphabetical.
+    const outcomes = [
+      ready('namespace', 'NamespaceReady'),
+      ready('database', 'DatabaseReady', 'DatabaseIsolated'),
+      ready('runtime', 'RuntimeReady'),
+      ready('agent-health', 'AgentHealthy'),
+    ];
+    const earlier = [
+      { type: 'AgentHealthy', status: 'Unknown' as const, reason: 'x', message: '', lastTransitionTime: '' },
+    ];
+    const conditions = componentConditions(earlier, outcomes, summarize(outcomes), 1, new Date());
+    expect(conditions.map((c) => c.type)).toEqual([
+      'Ready',
+      'Reconciling',
+      'Stalled',
+      'NamespaceReady',
+      'DatabaseReady',
+      'DatabaseIsolated',
+      'RuntimeReady',
+      'AgentHealthy',
+    ]);
   });
 });

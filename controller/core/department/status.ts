@@ -1,6 +1,6 @@
 import type { Condition } from '../../../crds/common.ts';
 import type { DepartmentStatus, Phase } from '../../../crds/department.ts';
-import { ConditionType, Reason, setCondition } from '../conditions.ts';
+import { ConditionType, orderConditions, Reason, setCondition } from '../conditions.ts';
 import type { Outcome } from './component-graph.ts';
 
 /** After this many consecutive failed reconciles a Provisioning department is reported Failed. */
@@ -39,7 +39,10 @@ export function nextPhase(
   return previous === 'Active' ? 'Active' : 'Provisioning';
 }
 
-/** Ready / Reconciling / Stalled plus one condition per component, all at `generation`. */
+/**
+ * Ready / Reconciling / Stalled plus one condition per component, all at `generation`, listed in that order: the
+ * components' in the order of `outcomes` (dependency order), each followed by its extra conditions.
+ */
 export function componentConditions(
   current: Condition[],
   outcomes: Outcome[],
@@ -96,7 +99,11 @@ export function componentConditions(
     generation,
     now,
   );
-  return conditions;
+  const componentTypes = outcomes.flatMap((o) => [
+    o.component.conditionType,
+    ...(o.result.extraConditions ?? []).map((c) => c.type),
+  ]);
+  return orderConditions(conditions, componentTypes);
 }
 
 /** Stable JSON for change detection: key order never causes a write. */
