@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
 import type pg from 'pg';
+import type { EmbeddingProviders } from './documents/embeddings.ts';
 import type { PlatformKeys } from './identity/platform-keys.ts';
 import type { Verify } from './identity/verifier.ts';
 import type { Metrics } from './metrics.ts';
@@ -16,6 +17,7 @@ import type { LimitFor } from './rate-limit/department-limits.ts';
 import type { PgRateLimiter } from './rate-limit/store.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { crossDeptRoutes } from './routes/cross-dept.ts';
+import { documentRoutes } from './routes/documents.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { provisioningRoutes } from './routes/provisioning.ts';
 
@@ -29,6 +31,8 @@ export interface GatewayDeps {
   limiter: PgRateLimiter;
   limitFor: LimitFor;
   departments: DepartmentClient;
+  /** Embeddings APIs for departments' own documents, by LLM provider; none means full-text search only. */
+  embeddings?: EmbeddingProviders;
   provisioningPerHour?: number;
   /** Requests without a valid token allowed per client address and minute (default 60). */
   unauthenticatedPerMinute?: number;
@@ -60,6 +64,7 @@ export function createApp(deps: GatewayDeps) {
   });
   app.route('/api/v1/cross-dept', crossDeptRoutes(routeDeps));
   app.route('/api/v1/audit', auditRoutes(routeDeps));
+  app.route('/api/v1/departments', documentRoutes(routeDeps));
   app.route('/api/v1', provisioningRoutes({ ...routeDeps, provisioningPerHour: deps.provisioningPerHour ?? 5 }));
   app.notFound(notFound);
   app.onError(problemHandler(deps.reportError));

@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { createLogger } from '../controller/platform/logging/log.ts';
 import { handleFatalErrors } from '../controller/platform/process/fatal-errors.ts';
+import { embeddingProvidersFromEnv } from './documents/embeddings.ts';
 import { oidcIssuerConfig } from './identity/oidc-issuer.ts';
 import { serveGateway } from './server.ts';
 
@@ -33,6 +34,7 @@ const gateway = await serveGateway({
   trustedProxyHops: env.TRUSTED_PROXY_HOPS,
   log,
   processMetrics: true,
+  embeddings: embeddingProvidersFromEnv(process.env),
 });
 let stopping = false;
 async function shutdown(reason: string, code: number): Promise<void> {

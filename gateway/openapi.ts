@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditQuery } from './audit/query.ts';
+import { documentSearchRequest, documentSearchResponse, ingestRequest, ingestResponse } from './documents/schemas.ts';
 import {
   deprovisioningResponse,
   provisioningRequest,
@@ -82,6 +83,10 @@ export function openApiDocument() {
         ProvisioningResponse: schema(provisioningResponse),
         ProvisioningStatus: schema(provisioningStatus),
         DeprovisioningResponse: schema(deprovisioningResponse),
+        DocumentRequest: schema(ingestRequest, 'input'),
+        DocumentResponse: schema(ingestResponse),
+        DocumentSearchRequest: schema(documentSearchRequest, 'input'),
+        DocumentSearchResponse: schema(documentSearchResponse),
       },
     },
     paths: {
@@ -155,6 +160,39 @@ export function openApiDocument() {
               content: { 'application/json': { schema: { type: 'object' } } },
             },
             ...errors(401, 403, 429, 500),
+          },
+        },
+      },
+      '/api/v1/departments/{department_id}/documents': {
+        post: {
+          summary:
+            'Add or replace a document in the department’s own store (its agent token or an admin): full-text indexed, chunked and embedded where its LLM provider has embeddings',
+          operationId: 'addDepartmentDocument',
+          parameters: [pathParam('department_id')],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/DocumentRequest' } } },
+          },
+          responses: {
+            '200': json('Document replaced', 'DocumentResponse'),
+            '201': json('Document added', 'DocumentResponse'),
+            ...errors(400, 401, 403, 404, 413, 415, 429, 500, 502),
+          },
+        },
+      },
+      '/api/v1/departments/{department_id}/documents/search': {
+        post: {
+          summary:
+            'Search the department’s own documents (its agent token or an admin): cosine similarity of embeddings, else full-text',
+          operationId: 'searchDepartmentDocuments',
+          parameters: [pathParam('department_id')],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/DocumentSearchRequest' } } },
+          },
+          responses: {
+            '200': json('Search results and how they were ranked', 'DocumentSearchResponse'),
+            ...errors(400, 401, 403, 404, 413, 415, 429, 500, 502),
           },
         },
       },

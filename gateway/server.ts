@@ -5,6 +5,7 @@ import { createPool } from '../controller/platform/database/pool.ts';
 import { createLogger, type Logger } from '../controller/platform/logging/log.ts';
 import { PLATFORM_ISSUER } from '../controller/platform/tokens/constants.ts';
 import { createApp } from './app.ts';
+import type { EmbeddingProviders } from './documents/embeddings.ts';
 import { admitFrom } from './identity/admission.ts';
 import { DepartmentDirectory, listenClient } from './identity/department-directory.ts';
 import { createOidcIssuer, type OidcIssuerConfig } from './identity/oidc-issuer.ts';
@@ -35,6 +36,8 @@ export interface ServeOptions {
   log?: Logger;
   /** Node's process and runtime metrics on /metrics (the gateway process; not in-process test gateways). */
   processMetrics?: boolean;
+  /** Embeddings APIs for departments' own documents; none means full-text search only. */
+  embeddings?: EmbeddingProviders;
 }
 
 export interface RunningGateway {
@@ -74,6 +77,7 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
     provisioningPerHour: opts.provisioningPerHour,
     unauthenticatedPerMinute: opts.unauthenticatedPerMinute,
     trustedProxyHops: opts.trustedProxyHops,
+    embeddings: opts.embeddings,
     reportError: (err) => log.error('request failed', { error: err instanceof Error ? err.message : String(err) }),
   });
   // Refused requests were counted by the limiter; any replica moves finished minutes into the audit trail.

@@ -1,7 +1,7 @@
 /** One request a stand-in served, kept for assertions (what the agent sent the provider). */
 export interface ProviderRequest {
   at: string;
-  provider: 'openai-chat' | 'openai-speech' | 'gemini' | 'deepgram' | 'cartesia';
+  provider: 'openai-chat' | 'openai-speech' | 'openai-embeddings' | 'gemini' | 'deepgram' | 'cartesia';
   path: string;
   /** The API key the client sent (tests check the right provider key reached the right provider). */
   apiKey: string | undefined;

@@ -5,6 +5,7 @@ import { cartesia } from './cartesia.ts';
 import { deepgram, type Utterances } from './deepgram.ts';
 import { gemini } from './gemini.ts';
 import { openaiChat } from './openai-chat.ts';
+import { openaiEmbeddings } from './openai-embeddings.ts';
 import { openaiSpeech } from './openai-speech.ts';
 import { ProviderLog } from './recorder.ts';
 
@@ -35,7 +36,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string, path: s
 export async function startProviderStandIns(port = 0): Promise<ProviderStandIns> {
   const log = new ProviderLog();
   const utterances: Utterances = [];
-  const handlers: Handler[] = [openaiChat(log), openaiSpeech(log), gemini(log)];
+  const handlers: Handler[] = [openaiChat(log), openaiSpeech(log), openaiEmbeddings(log), gemini(log)];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

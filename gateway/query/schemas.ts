@@ -7,7 +7,7 @@ export type SearchType = (typeof SEARCH_TYPES)[number];
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 /** Free text to search for: at most 1 KiB of UTF-8, no NUL bytes (quotes, `;`, `%`, `_` are plain text). */
-const queryText = z
+export const queryText = z
   .string()
   .trim()
   .min(1)
