@@ -10,6 +10,8 @@ export interface StoredCredential {
   refreshToken: string | null;
   scopes: string[];
   keyId: string;
+  /** pgcrypto's cipher of the encrypted columns (OAUTH_CIPHER, or aes128 for a row not yet re-encrypted). */
+  cipher: string;
   tokenExpiresAt: Date | null;
   rotatedAt: Date | null;
 }
@@ -27,6 +29,13 @@ export interface CredentialInput {
 export async function ensurePgcrypto(pool: pg.Pool): Promise<void> {
   await pool.query('CREATE EXTENSION IF NOT EXISTS pgcrypto');
 }
+
+/**
+ * pgcrypto's options for every OAuth secret: AES-256 (pgp_sym_encrypt's default is AES-128). pgp_sym_decrypt reads
+ * the cipher from the message, so rows written under AES-128 stay readable until rotateEncryptionKey rewrites them.
+ */
+export const OAUTH_CIPHER = 'aes256';
+const PGP_OPTIONS = `cipher-algo=${OAUTH_CIPHER}`;
 
 function keyFor(keys: EncryptionKeys, id: string): string {
   const key = keys.keys.get(id);
@@ -50,7 +59,7 @@ export async function readCredential(
     `SELECT oauth_client_id, pgp_sym_decrypt(oauth_client_secret_encrypted, $3) AS client_secret,
             CASE WHEN refresh_token_encrypted IS NULL THEN NULL ELSE pgp_sym_decrypt(refresh_token_encrypted, $3) END
               AS refresh_token,
-            token_expires_at, rotated_at, scopes
+            token_expires_at, rotated_at, scopes, cipher_algo
        FROM federation.oauth_credentials WHERE department_id = $1 AND service_name = $2`,
     [departmentId, service, keyFor(keys, keyId)],
   );
@@ -63,6 +72,7 @@ export async function readCredential(
     refreshToken: row.refresh_token,
     scopes: row.scopes ?? [],
     keyId,
+    cipher: row.cipher_algo,
     tokenExpiresAt: row.token_expires_at,
     rotatedAt: row.rotated_at,
   };
@@ -74,6 +84,7 @@ export async function upsertCredential(pool: pg.Pool, keys: EncryptionKeys, inpu
   const same =
     existing &&
     existing.keyId === keys.currentId &&
+    existing.cipher === OAUTH_CIPHER &&
     existing.clientId === input.clientId &&
     existing.clientSecret === input.clientSecret &&
     existing.refreshToken === (input.refreshToken ?? null) &&
@@ -87,14 +98,15 @@ export async function upsertCredential(pool: pg.Pool, keys: EncryptionKeys, inpu
   await pool.query(
     `INSERT INTO federation.oauth_credentials
        (department_id, service_name, oauth_client_id, oauth_client_secret_encrypted, refresh_token_encrypted,
-        key_id, oauth_app_name, scopes)
-     VALUES ($1, $2, $3, pgp_sym_encrypt($4, $6), CASE WHEN $5::text IS NULL THEN NULL ELSE pgp_sym_encrypt($5, $6) END,
-             $7, $8, $9::jsonb)
+        key_id, oauth_app_name, scopes, cipher_algo)
+     VALUES ($1, $2, $3, pgp_sym_encrypt($4, $6, $11),
+             CASE WHEN $5::text IS NULL THEN NULL ELSE pgp_sym_encrypt($5, $6, $11) END, $7, $8, $9::jsonb, $12)
      ON CONFLICT (department_id, service_name) DO UPDATE SET
        oauth_client_id = EXCLUDED.oauth_client_id,
        oauth_client_secret_encrypted = EXCLUDED.oauth_client_secret_encrypted,
        refresh_token_encrypted = EXCLUDED.refresh_token_encrypted,
        key_id = EXCLUDED.key_id,
+       cipher_algo = EXCLUDED.cipher_algo,
        oauth_app_name = EXCLUDED.oauth_app_name,
        scopes = EXCLUDED.scopes,
        rotated_at = CASE WHEN $10 THEN now() ELSE federation.oauth_credentials.rotated_at END,
@@ -110,6 +122,8 @@ export async function upsertCredential(pool: pg.Pool, keys: EncryptionKeys, inpu
       input.appName,
       JSON.stringify(input.scopes),
       Boolean(secretChanged),
+      PGP_OPTIONS,
+      OAUTH_CIPHER,
     ],
   );
   return true;
@@ -125,9 +139,10 @@ export async function recordRefresh(
 ): Promise<void> {
   await pool.query(
     `UPDATE federation.oauth_credentials SET token_expires_at = $2, last_refreshed_at = now(),
-       refresh_token_encrypted = CASE WHEN $3::text IS NULL THEN refresh_token_encrypted ELSE pgp_sym_encrypt($3, $4) END
+       refresh_token_encrypted = CASE WHEN $3::text IS NULL THEN refresh_token_encrypted
+                                 ELSE pgp_sym_encrypt($3, $4, $6) END
      WHERE department_id = $1 AND key_id = $5`,
-    [departmentId, expiresAt, newRefreshToken ?? null, keyFor(keys, keys.currentId), keys.currentId],
+    [departmentId, expiresAt, newRefreshToken ?? null, keyFor(keys, keys.currentId), keys.currentId, PGP_OPTIONS],
   );
 }
 
@@ -140,25 +155,29 @@ export async function deleteCredentials(pool: pg.Pool, departmentId: string, kee
   return rowCount ?? 0;
 }
 
-/** Re-encrypts every row not under the current key with it, in one transaction; returns how many rows. */
+/**
+ * Re-encrypts every row not under the current key, or not under OAUTH_CIPHER (rows migration 0009 marked aes128),
+ * with the current key and cipher, in one transaction; returns how many rows.
+ */
 export async function rotateEncryptionKey(pool: pg.Pool, keys: EncryptionKeys): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const { rows } = await client.query<{ key_id: string }>(
-      'SELECT key_id FROM federation.oauth_credentials WHERE key_id IS DISTINCT FROM $1 FOR UPDATE',
-      [keys.currentId],
+      `SELECT key_id FROM federation.oauth_credentials
+        WHERE key_id IS DISTINCT FROM $1 OR cipher_algo IS DISTINCT FROM $2 FOR UPDATE`,
+      [keys.currentId, OAUTH_CIPHER],
     );
     let rotated = 0;
     for (const oldId of new Set(rows.map((r) => r.key_id))) {
       const result = await client.query(
         `UPDATE federation.oauth_credentials SET
-           oauth_client_secret_encrypted = pgp_sym_encrypt(pgp_sym_decrypt(oauth_client_secret_encrypted, $1), $2),
+           oauth_client_secret_encrypted = pgp_sym_encrypt(pgp_sym_decrypt(oauth_client_secret_encrypted, $1), $2, $5),
            refresh_token_encrypted = CASE WHEN refresh_token_encrypted IS NULL THEN NULL
-             ELSE pgp_sym_encrypt(pgp_sym_decrypt(refresh_token_encrypted, $1), $2) END,
-           key_id = $3
-         WHERE key_id = $4`,
-        [keyFor(keys, oldId), keyFor(keys, keys.currentId), keys.currentId, oldId],
+             ELSE pgp_sym_encrypt(pgp_sym_decrypt(refresh_token_encrypted, $1), $2, $5) END,
+           key_id = $3, cipher_algo = $6
+         WHERE key_id = $4 AND (key_id IS DISTINCT FROM $3 OR cipher_algo IS DISTINCT FROM $6)`,
+        [keyFor(keys, oldId), keyFor(keys, keys.currentId), keys.currentId, oldId, PGP_OPTIONS, OAUTH_CIPHER],
       );
       rotated += result.rowCount ?? 0;
     }

@@ -108,6 +108,8 @@ export const oauthCredentials = federation.table(
     scopes: jsonb('scopes').$type<string[]>(),
     refreshTokenEncrypted: bytea('refresh_token_encrypted'),
     keyId: varchar('key_id', { length: 100 }),
+    /** The pgcrypto cipher of both encrypted columns; rows still under aes128 are re-encrypted with the key. */
+    cipherAlgo: varchar('cipher_algo', { length: 20 }).notNull().default('aes256'),
     tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
     lastRefreshedAt: timestamp('last_refreshed_at', { withTimezone: true }),
     createdAt: createdAt(),
