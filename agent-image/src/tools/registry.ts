@@ -14,8 +14,11 @@ import { N8nWebhooks } from './department/n8n-client.ts';
 import { vectorStoreTool } from './department/vector-store.ts';
 import type { AgentTool } from './tool.ts';
 
-/** One module per department tool (spec.enabledTools); each calls that tool's n8n workflow. */
-const DEPARTMENT_TOOLS: Record<Tool, (n8n: N8nWebhooks) => AgentTool> = {
+/**
+ * One module per department tool (spec.enabledTools); each calls that tool's n8n workflow, except vector_store,
+ * which searches through the gateway when there is one.
+ */
+const DEPARTMENT_TOOLS: Record<Tool, (n8n: N8nWebhooks, gateway?: GatewayClient) => AgentTool> = {
   email: emailTool,
   google_drive: googleDriveTool,
   database: databaseTool,
@@ -43,15 +46,16 @@ export function buildTools(s: ToolSettings): AgentTool[] {
     );
   }
   const tools: AgentTool[] = [];
+  const token = new TokenSource({ file: s.gateway?.tokenFile, token: s.gateway?.token });
+  const gateway =
+    s.gateway?.url && token.configured
+      ? new GatewayClient({ url: s.gateway.url, department: s.department, token })
+      : undefined;
   if (s.enabled.length > 0) {
     if (!s.n8n?.baseUrl) throw new ConfigError('ENABLED_TOOLS is not empty but N8N_WEBHOOK_BASE_URL is not set');
     const n8n = new N8nWebhooks({ baseUrl: s.n8n.baseUrl, header: s.n8n.header, token: s.n8n.token });
-    for (const name of new Set(s.enabled)) tools.push(DEPARTMENT_TOOLS[name as Tool](n8n));
+    for (const name of new Set(s.enabled)) tools.push(DEPARTMENT_TOOLS[name as Tool](n8n, gateway));
   }
-  const token = new TokenSource({ file: s.gateway?.tokenFile, token: s.gateway?.token });
-  if (s.gateway?.url && token.configured) {
-    const gateway = new GatewayClient({ url: s.gateway.url, department: s.department, token });
-    tools.push(searchDocumentsTool(gateway), searchEmailsTool(gateway), getContactTool(gateway));
-  }
+  if (gateway) tools.push(searchDocumentsTool(gateway), searchEmailsTool(gateway), getContactTool(gateway));
   return tools;
 }

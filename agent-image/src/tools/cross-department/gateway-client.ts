@@ -20,11 +20,16 @@ export class GatewayClient {
   constructor(private readonly opts: { url: string; department: string; token: TokenSource; timeoutMs?: number }) {}
 
   async query(q: GatewayQuery, signal: AbortSignal): Promise<ToolOutcome> {
-    let sent = await this.send(q, signal);
-    if ('response' in sent && sent.response.status === 401) {
-      this.opts.token.invalidate(); // the Secret may have been rotated since the token was read
-      sent = await this.send(q, signal);
-    }
+    const sent = await this.post(
+      '/api/v1/cross-dept/query',
+      {
+        target_department_id: q.target,
+        query_type: q.queryType,
+        query_params: { query: q.query, ...(q.limit ? { limit: q.limit } : {}) },
+        requester_context: { session_id: q.sessionId.slice(0, 100) },
+      },
+      signal,
+    );
     if (!('response' in sent)) return sent.outcome;
     const { response } = sent;
     if (response.ok) {
@@ -65,7 +70,50 @@ export class GatewayClient {
     }
   }
 
-  private async send(q: GatewayQuery, signal: AbortSignal): Promise<{ response: Response } | { outcome: ToolOutcome }> {
+  /**
+   * Searches this department's own documents (`vector_store`): the gateway ranks by embeddings when it can and
+   * its `note` says plainly when it fell back to full-text search; the answer keeps both.
+   */
+  async searchOwnDocuments(query: string, limit: number | undefined, signal: AbortSignal): Promise<ToolOutcome> {
+    const path = `/api/v1/departments/${encodeURIComponent(this.opts.department)}/documents/search`;
+    const sent = await this.post(path, { query, ...(limit ? { limit } : {}) }, signal);
+    if (!('response' in sent)) return sent.outcome;
+    const { response } = sent;
+    if (response.ok) {
+      const body = (await response.json()) as { search?: string; note?: string; results?: unknown[] };
+      return { status: 'COMPLETED', result: { search: body.search, note: body.note, results: body.results ?? [] } };
+    }
+    const problem = await this.problem(response);
+    const retry = response.headers.get('retry-after');
+    return {
+      status: 'FAILED',
+      error: `${response.status} ${problem}`,
+      say:
+        response.status === 429
+          ? `Too many knowledge-store searches right now; try again${retry ? ` in ${retry} seconds` : ' shortly'}.`
+          : 'The knowledge store is unavailable right now.',
+    };
+  }
+
+  /** One POST with the department's token; a 401 is retried once with the token read again. */
+  private async post(
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<{ response: Response } | { outcome: ToolOutcome }> {
+    let sent = await this.postOnce(path, body, signal);
+    if ('response' in sent && sent.response.status === 401) {
+      this.opts.token.invalidate(); // the Secret may have been rotated since the token was read
+      sent = await this.postOnce(path, body, signal);
+    }
+    return sent;
+  }
+
+  private async postOnce(
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<{ response: Response } | { outcome: ToolOutcome }> {
     const token = this.opts.token.current();
     if (!token) {
       return {
@@ -73,15 +121,10 @@ export class GatewayClient {
       };
     }
     try {
-      const response = await fetch(`${this.opts.url.replace(/\/+$/, '')}/api/v1/cross-dept/query`, {
+      const response = await fetch(`${this.opts.url.replace(/\/+$/, '')}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          target_department_id: q.target,
-          query_type: q.queryType,
-          query_params: { query: q.query, ...(q.limit ? { limit: q.limit } : {}) },
-          requester_context: { session_id: q.sessionId.slice(0, 100) },
-        }),
+        body: JSON.stringify(body),
         signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.timeoutMs ?? 15_000)]),
       });
       return { response };
