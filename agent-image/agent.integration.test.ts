@@ -105,6 +105,19 @@ describe('the department agent', () => {
     });
   });
 
+  it('serves Node process and runtime metrics on /metrics', async () => {
+    const response = await fetch(`${agent.url}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
+      expect(text).toMatch(new RegExp(`^${name} \\d`, 'm'));
+    }
+  });
+
   it('runs a scripted turn: the LLM calls search_documents, the gateway answers under the grant, the call is recorded', async () => {
     const room = await roomWithAgent(livekit, `aio-${hr}`);
     try {

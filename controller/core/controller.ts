@@ -18,8 +18,14 @@ export class Controller {
   ) {}
 
   start(): void {
-    this.metrics.maxConcurrentReconciles.set({ controller: this.name }, this.queue.workerCount);
-    this.metrics.activeWorkers.set({ controller: this.name }, 0);
+    const labels = { controller: this.name };
+    this.metrics.maxConcurrentReconciles.set(labels, this.queue.workerCount);
+    this.metrics.activeWorkers.set(labels, 0);
+    // Every series exists from the start, as in controller-runtime, so a rate() over them never starts absent.
+    for (const result of ['success', 'error', 'requeue_after'])
+      this.metrics.reconcileTotal.inc({ ...labels, result }, 0);
+    this.metrics.reconcileErrors.inc(labels, 0);
+    this.metrics.terminalReconcileErrors.inc(labels, 0);
     this.queue.start((key) => this.process(key));
   }
 

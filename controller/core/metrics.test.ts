@@ -78,6 +78,9 @@ describe('ControllerMetrics', () => {
     );
     controller.start();
     const labels = { controller: 'c' };
+    expect(await value(metrics, 'controller_runtime_reconcile_errors_total', labels)).toBe(0);
+    expect(await value(metrics, 'controller_runtime_terminal_reconcile_errors_total', labels)).toBe(0);
+    expect(await value(metrics, 'controller_runtime_reconcile_total', { ...labels, result: 'error' })).toBe(0);
     expect(await value(metrics, 'controller_runtime_max_concurrent_reconciles', labels)).toBe(3);
     expect(await value(metrics, 'controller_runtime_active_workers', labels)).toBe(0);
     for (const key of ['a', 'b', 'c', 'd']) controller.enqueue(key);
