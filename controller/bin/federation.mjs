@@ -1,17 +1,5 @@
 #!/usr/bin/env node
-// `npx federation ...`: the operator's command line. In a development checkout (tsx installed) it runs the
-// TypeScript sources, so it is never a stale build; in a production install (`npm ci --omit=dev`, no tsx) it runs
-// the build in dist/ (`npm run build`).
-import { createRequire } from 'node:module';
+// `npx federation ...`: the operator's command line (controller/cli/main.ts).
+import { run } from './cli-entry.mjs';
 
-let main;
-try {
-  createRequire(import.meta.url).resolve('tsx');
-  const { register } = await import('tsx/esm/api');
-  register();
-  ({ main } = await import('../cli/main.ts'));
-} catch (err) {
-  if (err?.code !== 'MODULE_NOT_FOUND') throw err;
-  ({ main } = await import('../../dist/controller/cli/main.js'));
-}
-process.exitCode = await main(process.argv.slice(2));
+await run('federation');

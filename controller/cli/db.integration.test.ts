@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
+import { REPO_ROOT } from '../../e2e/testenv/platform.ts';
 import { createDatabaseComponent } from '../../reconcilers/database/database-component.ts';
 import { TENANT_MIGRATIONS } from '../../reconcilers/database/tenant-migrations.ts';
 
@@ -54,6 +56,36 @@ describe('migration CLI', () => {
   it('does roll back to a version and migrate everything forward again', async () => {
     expect((await cli('rollback', '--department', marketing, '--to', '1')).stdout).toContain('2 -> 1');
     expect((await cli('migrate')).stdout).toContain(`${marketing}\t1 -> 3`);
+  });
+
+  it('does print the schema status and the migration outcomes as JSON with -o json, progress on stderr', async () => {
+    expect((await cli('rollback', '--department', marketing, '--to', '2')).stdout).toContain('3 -> 2');
+    const status = JSON.parse((await cli('status', '--department', marketing, '-o', 'json')).stdout);
+    expect(status).toEqual([{ department: marketing, status: 'ACTIVE', version: 2, latest: 3, pending: 1 }]);
+
+    const migrate = await cli('migrate', '-o', 'json');
+    expect(migrate.stderr).toMatch(/^federation schema: up to date$/m);
+    expect(migrate.stderr).toContain(`${marketing}\t2 -> 3\n`);
+    const outcomes = JSON.parse(migrate.stdout) as { department: string }[];
+    expect(outcomes.find((o) => o.department === marketing)).toEqual({
+      department: marketing,
+      ok: true,
+      from: 2,
+      to: 3,
+    });
+  });
+
+  it('does answer through kubectl as a plugin: kubectl federation db status', async () => {
+    const { stdout } = await exec('kubectl', ['federation', 'db', 'status', '--department', marketing, '-o', 'json'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        PATH: `${join(REPO_ROOT, 'controller', 'bin')}${delimiter}${process.env.PATH}`,
+      },
+    });
+    expect(JSON.parse(stdout)).toEqual([
+      { department: marketing, status: 'ACTIVE', version: 3, latest: 3, pending: 0 },
+    ]);
   });
 
   it('does refuse a department name that is not a DNS label', async () => {

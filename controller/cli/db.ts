@@ -7,7 +7,7 @@
  *   federation db rollback --department hr --to 1
  *   federation db retention                    run the retention functions once
  */
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import pg from 'pg';
 import { SCHEMA_VERSION_ANNOTATION } from '../../reconcilers/database/conditions.ts';
 import { tenantNames } from '../../reconcilers/database/names.ts';
@@ -15,13 +15,27 @@ import { runRetention } from '../../reconcilers/database/retention.ts';
 import { withTenantLock } from '../../reconcilers/database/tenant-lock.ts';
 import { migrateTenant, previewTenant } from '../../reconcilers/database/tenant-migrate.ts';
 import { LATEST_VERSION } from '../../reconcilers/database/tenant-migrations.ts';
-import { upgradeAllTenants } from '../../reconcilers/database/tenant-upgrade.ts';
+import { type UpgradeOutcome, upgradeAllTenants } from '../../reconcilers/database/tenant-upgrade.ts';
 import { migrateFederation } from '../platform/database/federation-migrate.ts';
+import {
+  databaseUrl,
+  departmentArgument,
+  integerArgument,
+  type OutputFormat,
+  printJson,
+  withOutput,
+} from './program.ts';
 
-export const DB_USAGE =
-  'usage: federation db migrate|status|preview|rollback|retention [--department NAME] [--to VERSION] [--concurrency N]';
+interface SchemaStatus {
+  department: string;
+  status: string;
+  version: number;
+  latest: number;
+  /** Migrations still to run; null for a deprovisioned department. */
+  pending: number | null;
+}
 
-async function status(pool: pg.Pool, department?: string): Promise<void> {
+async function schemaStatus(pool: pg.Pool, department?: string): Promise<SchemaStatus[]> {
   const { rows } = await pool.query<{ department_id: string; status: string; version: number }>(
     `SELECT d.department_id, d.status, coalesce(max(m.version), 0)::int AS version
        FROM federation.departments d LEFT JOIN federation.schema_migrations m USING (department_id)
@@ -29,71 +43,104 @@ async function status(pool: pg.Pool, department?: string): Promise<void> {
       GROUP BY d.department_id, d.status ORDER BY d.department_id`,
     [department ?? null],
   );
-  console.log(['DEPARTMENT', 'STATUS', 'VERSION', 'LATEST', 'PENDING'].join('\t'));
-  for (const r of rows) {
-    const pending = r.status === 'DEPROVISIONED' ? '-' : String(LATEST_VERSION - r.version);
-    console.log([r.department_id, r.status, r.version, LATEST_VERSION, pending].join('\t'));
-  }
+  return rows.map((r) => ({
+    department: r.department_id,
+    status: r.status,
+    version: r.version,
+    latest: LATEST_VERSION,
+    pending: r.status === 'DEPROVISIONED' ? null : LATEST_VERSION - r.version,
+  }));
 }
 
-/** Runs one `federation db` command; resolves with the exit code. */
-export async function db(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { department: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' } },
-  });
-  const [command] = positionals;
-  const url = process.env.DATABASE_URL;
-  if (!url || !command) {
-    console.error(url ? DB_USAGE : 'DATABASE_URL must be set');
-    return 2;
-  }
-  const target = values.to === undefined ? undefined : Number(values.to);
-  const needDepartment = () => {
-    if (!values.department) throw new Error('--department is required');
-    return tenantNames(values.department);
-  };
-  const pool = new pg.Pool({ connectionString: url });
+function outcomeLine(o: UpgradeOutcome): string {
+  return o.ok ? `${o.department}\t${o.result.from} -> ${o.result.to}` : `${o.department}\tFAILED: ${o.error.message}`;
+}
+
+function outcomeJson(o: UpgradeOutcome) {
+  return o.ok
+    ? { department: o.department, ok: true, from: o.result.from, to: o.result.to }
+    : { department: o.department, ok: false, error: o.error.message };
+}
+
+/** Runs `work` on a pool of DATABASE_URL, closing it afterwards. */
+async function withPool<T>(work: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: databaseUrl() });
   try {
-    switch (command) {
-      case 'migrate': {
-        await migrateFederation(pool);
-        const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
-        const outcomes = await upgradeAllTenants(pool, concurrency ? { concurrency } : {});
-        for (const o of outcomes) {
-          console.log(
-            o.ok
-              ? `${o.department}\t${o.result.from} -> ${o.result.to}`
-              : `${o.department}\tFAILED: ${o.error.message}`,
-          );
-        }
-        return outcomes.every((o) => o.ok) ? 0 : 1;
-      }
-      case 'status':
-        await status(pool, values.department);
-        return 0;
-      case 'preview':
-        process.stdout.write(await previewTenant(pool, needDepartment(), target === undefined ? {} : { target }));
-        return 0;
-      case 'rollback': {
-        const n = needDepartment();
-        if (target === undefined) throw new Error('--to is required');
-        const result = await withTenantLock(pool, n.department, (client) => migrateTenant(client, n, { target }));
-        console.log(`${n.department}\t${result.from} -> ${result.to}`);
-        console.log(
-          `the operator re-applies newer migrations unless the Department is annotated ${SCHEMA_VERSION_ANNOTATION}=${target}`,
-        );
-        return 0;
-      }
-      case 'retention':
-        console.log(JSON.stringify(await runRetention(pool), null, 2));
-        return 0;
-      default:
-        console.error(DB_USAGE);
-        return 2;
-    }
+    return await work(pool);
   } finally {
     await pool.end();
   }
+}
+
+export function registerDb(program: Command, setExitCode: (code: number) => void): void {
+  const db = program
+    .command('db')
+    .description('the platform and tenant schema migrations (DATABASE_URL: the platform database)');
+
+  withOutput(
+    db
+      .command('migrate')
+      .description(
+        'migrate the federation schema, then every department to the latest version, printing each as it goes',
+      )
+      .option('--concurrency <n>', 'departments migrated at once', integerArgument(1), 4),
+  ).action(async (opts: { concurrency: number; output: OutputFormat }) => {
+    // Progress goes to stdout as text; with -o json it goes to stderr and stdout holds the JSON alone.
+    const progress = (line: string) => (opts.output === 'json' ? process.stderr : process.stdout).write(`${line}\n`);
+    const outcomes = await withPool(async (pool) => {
+      await migrateFederation(pool);
+      progress('federation schema: up to date');
+      return upgradeAllTenants(pool, { concurrency: opts.concurrency, onOutcome: (o) => progress(outcomeLine(o)) });
+    });
+    if (opts.output === 'json') printJson(outcomes.map(outcomeJson));
+    setExitCode(outcomes.every((o) => o.ok) ? 0 : 1);
+  });
+
+  withOutput(
+    db
+      .command('status')
+      .description("each department's tenant schema version")
+      .option('--department <name>', 'only this department', departmentArgument),
+  ).action(async (opts: { department?: string; output: OutputFormat }) => {
+    const rows = await withPool((pool) => schemaStatus(pool, opts.department));
+    if (opts.output === 'json') return printJson(rows);
+    console.log(['DEPARTMENT', 'STATUS', 'VERSION', 'LATEST', 'PENDING'].join('\t'));
+    for (const r of rows) console.log([r.department, r.status, r.version, r.latest, r.pending ?? '-'].join('\t'));
+  });
+
+  db.command('preview')
+    .description("print the SQL that would bring a department's schema to a version, without running it")
+    .requiredOption('--department <name>', 'the department', departmentArgument)
+    .option('--to <version>', 'the target version (default: the latest)', integerArgument(0))
+    .action(async (opts: { department: string; to?: number }) => {
+      const sql = await withPool((pool) =>
+        previewTenant(pool, tenantNames(opts.department), opts.to === undefined ? {} : { target: opts.to }),
+      );
+      process.stdout.write(sql);
+    });
+
+  withOutput(
+    db
+      .command('rollback')
+      .description("run a department's down migrations to a version")
+      .requiredOption('--department <name>', 'the department', departmentArgument)
+      .requiredOption('--to <version>', 'the version to go back to', integerArgument(0)),
+  ).action(async (opts: { department: string; to: number; output: OutputFormat }) => {
+    const n = tenantNames(opts.department);
+    const result = await withPool((pool) =>
+      withTenantLock(pool, n.department, (client) => migrateTenant(client, n, { target: opts.to })),
+    );
+    const hint = `the operator re-applies newer migrations unless the Department is annotated ${SCHEMA_VERSION_ANNOTATION}=${opts.to}`;
+    if (opts.output === 'json') return printJson({ department: n.department, from: result.from, to: result.to, hint });
+    console.log(`${n.department}\t${result.from} -> ${result.to}`);
+    console.log(hint);
+  });
+
+  withOutput(db.command('retention').description('run the retention functions once')).action(
+    async (opts: { output: OutputFormat }) => {
+      const removed = await withPool((pool) => runRetention(pool));
+      if (opts.output === 'json') return printJson(removed);
+      for (const [name, value] of Object.entries(removed)) console.log(`${name}\t${JSON.stringify(value)}`);
+    },
+  );
 }

@@ -1,16 +1,11 @@
-// `npx federation token --department hr --role agent [--lifetime 1h]`: mints a platform token the gateway
-// accepts, signed with the controller's current key (read from Secret federation-system/gateway-signing-keys
-// through KUBECONFIG). The token goes to stdout and nowhere else.
-import { parseArgs } from 'node:util';
+// `federation token --department hr --role agent [--lifetime 1h]`: mints a platform token the gateway accepts,
+// signed with the controller's current key (read from Secret federation-system/gateway-signing-keys through
+// KUBECONFIG). The token goes to stdout and nowhere else.
 import { KubeConfig } from '@kubernetes/client-node';
-import { z } from 'zod';
-import { departmentName } from '../../crds/common.ts';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DAY_SECONDS, mintToken, ROLES, SigningKeyStore } from '../../reconcilers/gateway-token/index.ts';
 import { RestClient } from '../platform/kube/rest-client.ts';
-
-export const TOKEN_USAGE = `usage: federation token --department <name> [--role agent|admin] [--lifetime 1h] [--subject <who>]
-  --lifetime  seconds, or a number with s, m, h or d (default 1h, at most 7d)
-  KUBECONFIG  an admin kubeconfig (the token is signed with the key in federation-system/gateway-signing-keys)`;
+import { departmentArgument, type OutputFormat, printJson, withOutput } from './program.ts';
 
 /** currentKey() reads the Secret only; the database is where activeKey() publishes, which the CLI never does. */
 const READ_ONLY = { query: () => Promise.reject(new Error('the CLI does not publish keys')) };
@@ -19,68 +14,65 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: DAY_SECONDS };
 
 export function parseLifetime(text: string): number {
   const m = /^(\d+)([smhd]?)$/.exec(text.trim());
-  if (!m) throw new Error(`--lifetime ${JSON.stringify(text)} is not a duration like 3600, 15m, 1h or 2d`);
+  if (!m) throw new InvalidArgumentError(`${JSON.stringify(text)} is not a duration like 3600, 15m, 1h or 2d`);
   const seconds = Number(m[1]) * (UNITS[m[2] || 's'] ?? 1);
   if (seconds < 1 || seconds > MAX_LIFETIME_SECONDS) {
-    throw new Error(`--lifetime must be between 1s and 7d (got ${text})`);
+    throw new InvalidArgumentError(`must be between 1s and 7d (got ${text})`);
   }
   return seconds;
 }
 
-const tokenArgs = z.object({
-  department: departmentName,
-  role: z.enum(ROLES),
-  lifetime: z.string().transform((s, ctx) => {
-    try {
-      return parseLifetime(s);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
-  subject: z.string().min(1).max(200).optional(),
-});
+function subjectArgument(value: string): string {
+  if (value.length < 1 || value.length > 200) throw new InvalidArgumentError('must be 1 to 200 characters');
+  return value;
+}
 
-export async function token(argv: string[], kubeConfig: KubeConfig): Promise<string> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      department: { type: 'string' },
-      role: { type: 'string', default: 'agent' },
-      lifetime: { type: 'string', default: '1h' },
-      subject: { type: 'string' },
-    },
-    strict: true,
-  });
-  const parsed = tokenArgs.safeParse(values);
-  if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
-  }
+export interface TokenRequest {
+  department: string;
+  role: (typeof ROLES)[number];
+  lifetimeSeconds: number;
+  subject?: string;
+}
+
+/** Mints a token with the controller's current signing key. */
+export async function token(
+  request: TokenRequest,
+  kubeConfig: KubeConfig,
+): Promise<{ token: string; expiresAt: Date }> {
   const kube = new RestClient(kubeConfig);
   try {
     const key = await new SigningKeyStore({ pool: READ_ONLY }).currentKey(kube);
     if (!key) throw new Error('no signing key yet: the controller creates one when it first reconciles a department');
-    const { token } = await mintToken(key, {
-      department: parsed.data.department,
-      role: parsed.data.role,
-      lifetimeSeconds: parsed.data.lifetime,
-      subject: parsed.data.subject,
-    });
-    return token;
+    return await mintToken(key, request);
   } finally {
     kube.close();
   }
 }
 
-/** Runs `federation token`; resolves with the exit code. */
-export async function tokenCommand(argv: string[]): Promise<number> {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  try {
-    process.stdout.write(`${await token(argv, kubeConfig)}\n`);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`federation token: ${(err as Error).message}\n${TOKEN_USAGE}\n`);
-    return 2;
-  }
+export function registerToken(program: Command, setExitCode: (code: number) => void): void {
+  withOutput(
+    program
+      .command('token')
+      .description("mint a platform token the gateway accepts, signed with the controller's current key")
+      .requiredOption('--department <name>', 'the department the token acts for', departmentArgument)
+      .addOption(new Option('--role <role>', 'what the token may do').choices(ROLES).default('agent'))
+      .option('--lifetime <duration>', 'seconds, or a number with s, m, h or d (at most 7d)', parseLifetime, 3600)
+      .option('--subject <who>', 'the sub claim (default system:department:<name>:<role>)', subjectArgument),
+  )
+    .addHelpText(
+      'after',
+      '\nKUBECONFIG: an admin kubeconfig (the key is read from Secret federation-system/gateway-signing-keys).',
+    )
+    .action(async (opts: TokenRequest & { lifetime: number; output: OutputFormat }) => {
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromDefault();
+      const { department, role, subject } = opts;
+      const minted = await token({ department, role, subject, lifetimeSeconds: opts.lifetime }, kubeConfig);
+      if (opts.output === 'json') {
+        printJson({ token: minted.token, department, role, expiresAt: minted.expiresAt.toISOString() });
+      } else {
+        process.stdout.write(`${minted.token}\n`);
+      }
+      setExitCode(0);
+    });
 }

@@ -10,6 +10,8 @@ import { type MigrateOptions, type MigrateResult, migrateTenant } from './tenant
 export interface UpgradeOptions extends Omit<MigrateOptions, 'target'> {
   /** How many departments migrate at once (default 4); each holds one connection. */
   concurrency?: number;
+  /** Told about each department as soon as it is done (progress for a long run). */
+  onOutcome?: (outcome: UpgradeOutcome) => void;
 }
 
 export type UpgradeOutcome = { department: string } & (
@@ -34,6 +36,10 @@ export async function upgradeAllTenants(pool: pg.Pool, options: UpgradeOptions =
   const queue = new PQueue({ concurrency: options.concurrency ?? 4 });
   const departments = await provisionedDepartments(pool);
   const migrateOptions = options.migrations ? { migrations: options.migrations } : {};
+  const reported = (outcome: UpgradeOutcome) => {
+    options.onOutcome?.(outcome);
+    return outcome;
+  };
   return Promise.all(
     departments.map((department) =>
       queue.add(async (): Promise<UpgradeOutcome> => {
@@ -49,9 +55,9 @@ export async function upgradeAllTenants(pool: pg.Pool, options: UpgradeOptions =
             }
             return migrateTenant(client, n, migrateOptions);
           });
-          return { department, ok: true, result };
+          return reported({ department, ok: true, result });
         } catch (error) {
-          return { department, ok: false, error: error as Error };
+          return reported({ department, ok: false, error: error as Error });
         }
       }),
     ),
