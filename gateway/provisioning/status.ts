@@ -37,7 +37,7 @@ export const PROVISIONING_RECORD_SQL = `
    WHERE r.provisioning_id = $1`;
 
 const STEPS = ['database', 'railway', 'docker', 'n8n', 'oauth'] as const;
-const PROGRESS = new Set(['pending', 'in_progress', 'completed', 'failed']);
+const PROGRESS = new Set(['pending', 'in_progress', 'completed', 'failed', 'not_configured', 'skipped']);
 
 /** The seed's ProvisioningStatus, from the record. */
 export function provisioningStatusOf(r: ProvisioningRecord): ProvisioningStatus {

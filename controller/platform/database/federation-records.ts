@@ -21,9 +21,13 @@ export async function upsertDepartmentRow(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (department_id) DO UPDATE SET
        department_name = EXCLUDED.department_name,
-       -- Re-applying a serving tenant keeps it ACTIVE: the gateway answers 404 for any other status.
+       -- Re-applying a serving tenant keeps it ACTIVE: the gateway answers 404 for any other status. A
+       -- Department in phase Failed stays FAILED until the provisioning recorder sees it Active again.
        status = CASE WHEN EXCLUDED.status = 'PROVISIONING' AND federation.departments.status = 'ACTIVE'
-                     THEN 'ACTIVE' ELSE EXCLUDED.status END,
+                     THEN 'ACTIVE'
+                     WHEN EXCLUDED.status IN ('PROVISIONING', 'ACTIVE') AND federation.departments.status = 'FAILED'
+                          AND $9::boolean
+                     THEN 'FAILED' ELSE EXCLUDED.status END,
        tenant_schema = EXCLUDED.tenant_schema,
        enabled_tools = EXCLUDED.enabled_tools, admin_email = EXCLUDED.admin_email, config = EXCLUDED.config,
        generation = EXCLUDED.generation, deprovisioned_at = NULL, updated_at = now()`,
@@ -36,6 +40,7 @@ export async function upsertDepartmentRow(
       spec.adminEmail,
       JSON.stringify(spec), // the full configuration (the spec holds no secrets, only Secret references)
       metadata.generation,
+      department.status?.phase === 'Failed',
     ],
   );
 }

@@ -3,20 +3,29 @@ import type { DepartmentObject } from '../../../crds/department.ts';
 import { tenantSchemaFor } from '../../../crds/names.ts';
 import type { ComponentReport, OnReconciled, ReconcileReport } from '../../core/department/report.ts';
 
-export type StepState = 'pending' | 'in_progress' | 'completed' | 'failed';
-
 /**
- * The seed's progress keys each component stands for (the agent's image is part of the runtime here, so
- * `docker` follows it too); the platform's own components keep their names.
+ * A step's state in the seed's terms; not_configured (the department or the platform does not set it up, e.g. no
+ * spec.oauth) and skipped (configured, but no enabled tool needs it) are steps that do not apply.
  */
+export type StepState = 'pending' | 'in_progress' | 'completed' | 'failed' | 'not_configured' | 'skipped';
+
+/** The seed's progress keys each component stands for; the platform's own components keep their names. */
 const SEED_STEPS: Record<string, string[]> = {
   database: ['database'],
-  runtime: ['railway', 'docker'],
+  runtime: ['railway'],
+  // The agent's container running and serving (AgentHealthy), not the Railway deployment that started it.
+  'agent-health': ['docker'],
   workflows: ['n8n'],
   oauth: ['oauth'],
   namespace: ['namespace'],
   'gateway-token': ['gateway_token'],
 };
+
+/** The seed's progress keys, each reported even when no component of this controller stands for it. */
+const SEED_PROGRESS = ['database', 'railway', 'docker', 'n8n', 'oauth'];
+
+/** Reasons of a True condition that say the step does not apply to this department. */
+const NOT_APPLYING: Record<string, StepState> = { NotConfigured: 'not_configured', NotUsed: 'skipped' };
 
 export interface StepRecord {
   step: string;
@@ -33,12 +42,13 @@ export interface RecorderOptions {
 }
 
 /**
- * A component's state as the seed names it: its condition True is completed, False (it failed this pass, e.g.
- * a deployment that ended FAILED, or an error being retried) is failed, Unknown is pending while it waits for
- * another component and in progress otherwise (e.g. a deployment still building).
+ * A component's state as the seed names it: its condition True is completed (or not_configured/skipped when its
+ * reason says it does not apply), False (it failed this pass, e.g. a deployment that ended FAILED, or an error
+ * being retried) is failed, Unknown is pending while it waits for another component and in progress otherwise
+ * (e.g. a deployment still building).
  */
 export function stateOf(c: ComponentReport): StepState {
-  if (c.status === 'True') return 'completed';
+  if (c.status === 'True') return NOT_APPLYING[c.reason] ?? 'completed';
   if (c.status === 'False') return 'failed';
   return c.reason === 'DependencyNotReady' ? 'pending' : 'in_progress';
 }
@@ -62,6 +72,8 @@ export function progressOf(report: ReconcileReport): {
       message: c.message.slice(0, 1000),
     };
   }
+  // A seed step no component of this controller stands for (e.g. no agent-health without a runtime) never runs.
+  for (const key of SEED_PROGRESS) progress[key] ??= 'not_configured';
   const failed = report.components.find((c) => stateOf(c) === 'failed');
   return {
     progress,
@@ -141,12 +153,18 @@ async function writeDepartment(
       : [];
   }
   const s = report.status;
-  await client.query(
+  const status = rowStatusOf(report);
+  const { rows: before } = await client.query<{ status: string }>(
+    'SELECT status FROM federation.departments WHERE department_id = $1 FOR UPDATE',
+    [d.metadata.name],
+  );
+  const { rows } = await client.query<{ status: string }>(
     `INSERT INTO federation.departments AS d
        (department_id, department_name, status, tenant_schema, enabled_tools, admin_email, config, generation,
         railway_project_id, railway_deployment_url, dashboard_url, n8n_workflow_ids)
-     VALUES ($1, $2, 'PROVISIONING', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     VALUES ($1, $2, coalesce($12::text, 'PROVISIONING'), $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (department_id) DO UPDATE SET
+       status = coalesce($12::text, d.status),
        department_name = EXCLUDED.department_name, enabled_tools = EXCLUDED.enabled_tools,
        admin_email = EXCLUDED.admin_email, config = EXCLUDED.config, generation = EXCLUDED.generation,
        railway_project_id = coalesce(EXCLUDED.railway_project_id, d.railway_project_id),
@@ -154,13 +172,14 @@ async function writeDepartment(
        dashboard_url = coalesce(EXCLUDED.dashboard_url, d.dashboard_url),
        n8n_workflow_ids = coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids),
        updated_at = now()
-     WHERE (d.department_name, d.enabled_tools, d.admin_email, d.config, d.generation, d.railway_project_id,
-            d.railway_deployment_url, d.dashboard_url, d.n8n_workflow_ids)
+     WHERE (d.status, d.department_name, d.enabled_tools, d.admin_email, d.config, d.generation,
+            d.railway_project_id, d.railway_deployment_url, d.dashboard_url, d.n8n_workflow_ids)
            IS DISTINCT FROM
-           (EXCLUDED.department_name, EXCLUDED.enabled_tools, EXCLUDED.admin_email, EXCLUDED.config,
-            EXCLUDED.generation, coalesce(EXCLUDED.railway_project_id, d.railway_project_id),
+           (coalesce($12::text, d.status), EXCLUDED.department_name, EXCLUDED.enabled_tools, EXCLUDED.admin_email,
+            EXCLUDED.config, EXCLUDED.generation, coalesce(EXCLUDED.railway_project_id, d.railway_project_id),
             coalesce(EXCLUDED.railway_deployment_url, d.railway_deployment_url),
-            coalesce(EXCLUDED.dashboard_url, d.dashboard_url), coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids))`,
+            coalesce(EXCLUDED.dashboard_url, d.dashboard_url), coalesce(EXCLUDED.n8n_workflow_ids, d.n8n_workflow_ids))
+     RETURNING d.status`,
     [
       d.metadata.name,
       d.spec.displayName,
@@ -173,9 +192,31 @@ async function writeDepartment(
       s.deploymentUrl ?? null,
       s.projectId ? dashboard(s.projectId) : null,
       s.workflowIds ? JSON.stringify(s.workflowIds) : null,
+      status,
     ],
   );
-  return [];
+  const from = before[0]?.status;
+  const to = rows[0]?.status;
+  if (!status || !from || !to || from === to) return [];
+  return [
+    {
+      type: status === 'FAILED' ? 'DEPARTMENT_FAILED' : 'DEPARTMENT_RECOVERED',
+      severity: status === 'FAILED' ? 'warning' : 'info',
+      details: { generation: d.metadata.generation, from, to },
+    },
+  ];
+}
+
+/**
+ * The row's status from the Department's phase: FAILED while the phase is Failed (Ready False for a component
+ * failure), ACTIVE once it is Active again; during Provisioning the database component's own status stands
+ * (ACTIVE once the tenant is proven, which the gateway needs before the rest is ready).
+ */
+function rowStatusOf(report: ReconcileReport): 'ACTIVE' | 'FAILED' | null {
+  if (report.starting) return null;
+  if (report.phase === 'Active') return 'ACTIVE';
+  if (report.phase === 'Failed') return 'FAILED';
+  return null;
 }
 
 async function writeJob(client: pg.PoolClient, d: DepartmentObject, report: ReconcileReport): Promise<EventRow[]> {
