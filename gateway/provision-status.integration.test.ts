@@ -17,10 +17,13 @@ import { createDatabaseComponent } from '../reconcilers/database/database-compon
 import { createGatewayTokenComponent } from '../reconcilers/gateway-token/component.ts';
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';
 import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
+import { encryptionKeys } from '../reconcilers/oauth/encryption-keys.ts';
 import { createRuntimeComponent } from '../reconcilers/runtime/runtime-component.ts';
 import { createWorkflowsComponent } from '../reconcilers/workflows/component.ts';
 import { kubeDepartmentClient } from './provisioning/department-client.ts';
 import type { ProvisioningStatus } from './provisioning/schemas.ts';
+
+const OAUTH_KEY = randomBytes(32).toString('hex');
 
 /**
  * The seed's provisioning flow end to end: POST /provision-department through the gateway (as its
@@ -47,12 +50,13 @@ describe('provision-status through the facade, with every component', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  async function provision(name: string): Promise<string> {
+  async function provision(name: string, extra: Record<string, unknown> = {}): Promise<string> {
     const res = await call('POST', '/api/v1/provision-department', {
       department_id: name,
       department_name: `Department ${name}`,
       enabled_tools: ['database'],
       admin_email: `admin@${name}.example.com`,
+      ...extra,
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     created.push(name);
@@ -92,8 +96,7 @@ describe('provision-status through the facade, with every component', () => {
       namespaceComponent,
       createDatabaseComponent({ pool: t.db.pool, endpoint: t.db.endpoint }),
       createGatewayTokenComponent({ pool: t.db.pool, keys: t.keys }),
-      // No spec.oauth through the facade: the component reports NotConfigured without reading any key.
-      createOAuthComponent({ pool: t.db.pool, keys: async () => Promise.reject(new Error('no OAuth keys here')) }),
+      createOAuthComponent({ pool: t.db.pool, keys: encryptionKeys('k1', { k1: OAUTH_KEY }) }),
       createWorkflowsComponent({ n8nUrl: n8n.url, apiKey: n8n.apiKey, pool: t.db.pool }),
       runtime,
     ];
@@ -149,9 +152,10 @@ describe('provision-status through the facade, with every component', () => {
       progress: {
         database: 'completed',
         railway: 'completed',
-        docker: 'completed',
+        // No agent-health component on this controller; no spec.oauth in the request.
+        docker: 'not_configured',
         n8n: 'completed',
-        oauth: 'completed',
+        oauth: 'not_configured',
       },
       deployment_url: expect.stringMatching(/^https:\/\//),
       dashboard_url: expect.stringMatching(/^https:\/\/railway\.com\/project\//),
@@ -173,6 +177,7 @@ describe('provision-status through the facade, with every component', () => {
         WHERE d.department_id = $1`,
       [name],
     );
+    expect(last.steps?.oauth).toMatchObject({ state: 'not_configured', reason: 'NotConfigured' });
     expect(rows[0]).toMatchObject({
       railway_project_id: expect.any(String),
       railway_deployment_url: last.deployment_url,
@@ -180,6 +185,50 @@ describe('provision-status through the facade, with every component', () => {
       n8n_workflow_ids: { database: expect.any(String) },
       config: { displayName: `Department ${name}`, enabledTools: ['database'] },
       status: 'COMPLETED',
+    });
+  });
+
+  it('does complete a department with Google tools from the OAuth client in the request', async () => {
+    const name = `ps-mail-${randomBytes(2).toString('hex')}`;
+    const clientSecret = `secret-${randomBytes(12).toString('hex')}`;
+    const id = await provision(name, {
+      enabled_tools: ['email', 'database'],
+      oauth_client: { client_id: `${name}.apps.googleusercontent.com`, client_secret: clientSecret },
+    });
+    const seen = await follow(id, (s) => s.status === 'ACTIVE' || s.status === 'FAILED');
+    const last = seen.at(-1) as ProvisioningStatus;
+    expect(last).toMatchObject({
+      status: 'ACTIVE',
+      progress: { database: 'completed', railway: 'completed', n8n: 'completed', oauth: 'completed' },
+    });
+    expect(last.steps?.oauth).toMatchObject({ state: 'completed', reason: 'Valid' });
+    expect(last.steps?.workflows).toMatchObject({ state: 'completed' });
+    expect(JSON.stringify(seen)).not.toContain(clientSecret);
+
+    // Stored as an operator stores one (crds/examples/oauth-clients.yaml), and named by the Department.
+    const secret = await t.kube.get<{ metadata: { labels: Record<string, string> }; data: Record<string, string> }>(
+      `${paths.namespacedSecrets('federation-oauth-clients')}/${name}-google-oauth`,
+    );
+    expect(secret.metadata.labels).toMatchObject({ 'federation.synrg.io/department': name });
+    expect(Buffer.from(secret.data.client_secret as string, 'base64').toString()).toBe(clientSecret);
+    const dept = await t.kube.get<{ spec: { oauth?: unknown } }>(paths.department(name));
+    expect(dept.spec.oauth).toEqual({
+      secretRef: { name: `${name}-google-oauth`, namespace: 'federation-oauth-clients' },
+    });
+    const { rows } = await t.db.pool.query(
+      `SELECT d.status, array_agg(o.service_name::text) AS services
+         FROM federation.departments d JOIN federation.oauth_credentials o USING (department_id)
+        WHERE d.department_id = $1 GROUP BY d.status`,
+      [name],
+    );
+    expect(rows).toEqual([{ status: 'ACTIVE', services: ['gmail'] }]);
+    const audit = await t.db.pool.query(
+      'SELECT query_type, query_params FROM federation.cross_dept_audit WHERE target_department_id = $1',
+      [name],
+    );
+    expect(JSON.stringify(audit.rows)).not.toContain(clientSecret);
+    expect(audit.rows.find((r) => r.query_type === 'provision_department')?.query_params).toMatchObject({
+      oauth_client: 'inline',
     });
   });
 
@@ -192,7 +241,7 @@ describe('provision-status through the facade, with every component', () => {
       const last = seen.at(-1) as ProvisioningStatus;
       expect(last).toMatchObject({
         status: 'FAILED',
-        progress: { database: 'completed', railway: 'failed', docker: 'failed' },
+        progress: { database: 'completed', railway: 'failed', docker: 'not_configured' },
         error_message: expect.stringMatching(/^RuntimeReady: DeploymentFailed: .*build failed: no Dockerfile/),
       });
       const { rows } = await t.db.pool.query(

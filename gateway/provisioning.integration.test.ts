@@ -121,6 +121,114 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
     expect(String(limit.body.detail)).toContain('gateway.rateLimitPerMinute');
   });
 
+  describe('with the department’s OAuth client', () => {
+    const oauthName = `gwoauth-${randomBytes(3).toString('hex')}`;
+    const secretPath = (n: string) => `${paths.namespacedSecrets('federation-oauth-clients')}/${n}-google-oauth`;
+    const clientSecret = `client-secret-${randomBytes(8).toString('hex')}`;
+    const withClient = (n: string, oauth_client: unknown) =>
+      request({ department_id: n, enabled_tools: ['email', 'database'], oauth_client });
+    const exists = (path: string) =>
+      t.kube.get(path).then(
+        () => true,
+        () => false,
+      );
+
+    afterAll(async () => {
+      for (const n of [oauthName, `${oauthName}-b`, `${oauthName}-c`]) {
+        await t?.kube.delete(paths.department(n)).catch(() => {});
+        await t?.kube.delete(secretPath(n)).catch(() => {});
+      }
+    });
+
+    it('does store the client as a labelled Secret owned by the Department, which names it', async () => {
+      const admin = await t.token('platform', 'admin', { subject: 'erin' });
+      const created = await call(
+        'POST',
+        '/api/v1/provision-department',
+        admin,
+        withClient(oauthName, { client_id: 'id.apps.googleusercontent.com', client_secret: clientSecret }),
+      );
+      expect(created.res.status, JSON.stringify(created.body)).toBe(202);
+      expect(JSON.stringify(created.body)).not.toContain(clientSecret);
+      const stored = await t.kube.get<DepartmentObject>(paths.department(oauthName));
+      expect(stored.spec.oauth).toEqual({
+        secretRef: { name: `${oauthName}-google-oauth`, namespace: 'federation-oauth-clients' },
+      });
+      const secret = await t.kube.get<{
+        metadata: { labels: Record<string, string>; ownerReferences: { kind: string; uid: string }[] };
+        type: string;
+        data: Record<string, string>;
+      }>(secretPath(oauthName));
+      expect(secret.type).toBe('Opaque');
+      expect(secret.metadata.labels['federation.synrg.io/department']).toBe(oauthName);
+      expect(secret.metadata.ownerReferences).toMatchObject([{ kind: 'Department', uid: stored.metadata.uid }]);
+      expect(Object.keys(secret.data).sort()).toEqual(['client_id', 'client_secret']);
+      expect(Buffer.from(secret.data.client_secret as string, 'base64').toString()).toBe(clientSecret);
+    });
+
+    it('does refuse to overwrite an existing Secret, and leaves no Department behind', async () => {
+      const admin = await t.token('platform', 'admin', { subject: 'frank' });
+      const n = `${oauthName}-b`;
+      await t.kube.create(
+        paths.namespacedSecrets('federation-oauth-clients'),
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: `${n}-google-oauth`, labels: { 'federation.synrg.io/department': n } },
+          stringData: { client_id: 'operator', client_secret: 'operator-secret' },
+        },
+        'test',
+      );
+      const res = await call(
+        'POST',
+        '/api/v1/provision-department',
+        admin,
+        withClient(n, { client_id: 'x', client_secret: clientSecret }),
+      );
+      expect(res.res.status).toBe(409);
+      expect(res.res.headers.get('content-type')).toBe('application/problem+json');
+      expect(String(res.body.detail)).toContain('oauth_client.secret_ref');
+      const kept = await t.kube.get<{ data: Record<string, string> }>(secretPath(n));
+      expect(Buffer.from(kept.data.client_secret as string, 'base64').toString()).toBe('operator-secret');
+      const gone = await t.kube.get<DepartmentObject>(paths.department(n)).catch(() => undefined);
+      expect(gone === undefined || gone.metadata.deletionTimestamp !== undefined).toBe(true);
+    });
+
+    it('does name an existing Secret without creating one', async () => {
+      const admin = await t.token('platform', 'admin', { subject: 'grace' });
+      const n = `${oauthName}-c`;
+      const res = await call(
+        'POST',
+        '/api/v1/provision-department',
+        admin,
+        withClient(n, { secret_ref: { name: 'hr-shared' } }),
+      );
+      expect(res.res.status, JSON.stringify(res.body)).toBe(202);
+      const stored = await t.kube.get<DepartmentObject>(paths.department(n));
+      expect(stored.spec.oauth).toEqual({ secretRef: { name: 'hr-shared', namespace: 'federation-oauth-clients' } });
+      expect(await exists(secretPath(n))).toBe(false);
+    });
+
+    it('does refuse a malformed client with a problem naming the field, never echoing the secret', async () => {
+      const admin = await t.token('platform', 'admin', { subject: 'heidi' });
+      for (const bad of [
+        { client_id: '', client_secret: clientSecret },
+        { client_id: 'id', client_secret: clientSecret, token_uri: 'http://169.254.169.254/' },
+        { client_secret: clientSecret },
+        { secret_ref: { name: 'Not A Name' } },
+        clientSecret,
+      ]) {
+        const n = `${oauthName}-d`;
+        const res = await call('POST', '/api/v1/provision-department', admin, withClient(n, bad));
+        expect(res.res.status, JSON.stringify(bad)).toBe(400);
+        expect(res.res.headers.get('content-type')).toBe('application/problem+json');
+        expect(String(res.body.detail)).toContain('oauth_client');
+        expect(JSON.stringify(res.body)).not.toContain(clientSecret);
+        expect(await exists(paths.department(n))).toBe(false);
+      }
+    });
+  });
+
   it('does limit provisioning to 5 per hour per caller', async () => {
     const admin = await t.token('platform', 'admin', { subject: `dave-${randomBytes(2).toString('hex')}` });
     const statuses: number[] = [];
@@ -129,10 +237,16 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
     expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
   });
 
-  it('does give the gateway ServiceAccount nothing beyond create, get and delete of Departments', async () => {
+  it('does give the gateway ServiceAccount nothing beyond Departments and creating OAuth client Secrets', async () => {
     const rest = new RestClient(sa);
     try {
-      for (const path of [paths.departments, '/api/v1/namespaces/federation-system/secrets', paths.grants]) {
+      for (const path of [
+        paths.departments,
+        '/api/v1/namespaces/federation-system/secrets',
+        '/api/v1/namespaces/federation-oauth-clients/secrets',
+        '/api/v1/namespaces/federation-oauth-clients/secrets/hr-google-oauth',
+        paths.grants,
+      ]) {
         const err = await rest.get(path).catch((e: unknown) => e);
         expect(err, path).toBeInstanceOf(ApiError);
         expect((err as ApiError).code, path).toBe(403);

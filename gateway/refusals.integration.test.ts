@@ -352,6 +352,7 @@ describe('gateway refusals', () => {
       delete: async (name: string) => {
         calls.push(name);
       },
+      createOAuthClientSecret: async () => Promise.reject(new Error('not used')),
     };
     const app2 = t.app({ departments: recording, provisioningPerHour: 100 });
     const admin = await t.token(hr, 'admin', { subject: `param-${randomUUID()}` });

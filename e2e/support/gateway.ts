@@ -61,6 +61,7 @@ export const unusedDepartments: DepartmentClient = {
   create: () => Promise.reject(new Error('not used')),
   get: () => Promise.reject(new Error('not used')),
   delete: () => Promise.reject(new Error('not used')),
+  createOAuthClientSecret: () => Promise.reject(new Error('not used')),
 };
 
 export async function ensureNamespace(kubeconfig: string, name: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TOOLS } from '../../crds/department.ts';
+import { oauthClientRequest } from './oauth-client.ts';
 
 /** The seed's ProvisioningRequest (§3.1); mapped onto the Department spec and validated again by its schema. */
 export const provisioningRequest = z
@@ -15,6 +16,11 @@ export const provisioningRequest = z
     admin_email: z.email().describe('The department administrator.'),
     google_workspace_domain: z.string().optional().describe('Google Workspace domain.'),
     custom_config: z.record(z.string(), z.unknown()).optional().describe('Free-form settings for the agent.'),
+    oauth_client: oauthClientRequest
+      .optional()
+      .describe(
+        'The department’s Google OAuth client (needed by email, google_drive and file_download_email): the client, stored as a Secret in federation-oauth-clients, or a reference to a Secret that holds one. Never echoed.',
+      ),
     rate_limit_per_minute: z
       .number()
       .int()
@@ -24,7 +30,8 @@ export const provisioningRequest = z
   .strict();
 export type ProvisioningRequest = z.infer<typeof provisioningRequest>;
 
-const progressState = z.enum(['pending', 'in_progress', 'completed', 'failed']);
+/** A step's state; not_configured and skipped are steps that do not apply to this department (nothing to wait for). */
+const progressState = z.enum(['pending', 'in_progress', 'completed', 'failed', 'not_configured', 'skipped']);
 
 export const provisioningResponse = z.object({
   provisioning_id: z.string().describe('The Department’s uid.'),

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { ApiError, isNotFound } from '../../controller/platform/kube/rest-client.ts';
 import { departmentSpec } from '../../crds/department.ts';
+import { OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
 import { departmentId } from '../identity/identity.ts';
 import type { Verify } from '../identity/verifier.ts';
 import type { Metrics } from '../metrics.ts';
@@ -12,6 +13,7 @@ import { bearerAuth, requireRole, type UnauthenticatedLimit } from '../middlewar
 import { fail } from '../middleware/problem/index.ts';
 import { rateLimit } from '../middleware/rate-limit/index.ts';
 import type { DepartmentClient } from '../provisioning/department-client.ts';
+import { oauthClientSecretManifest, oauthClientSecretName } from '../provisioning/oauth-client.ts';
 import { type ProvisioningRequest, provisioningRequest } from '../provisioning/schemas.ts';
 import { PROVISIONING_RECORD_SQL, type ProvisioningRecord, provisioningStatusOf } from '../provisioning/status.ts';
 import type { PgRateLimiter } from '../rate-limit/store.ts';
@@ -28,14 +30,23 @@ export interface ProvisioningRouteDeps {
   unauthenticated?: UnauthenticatedLimit;
 }
 
+/** Where the Department finds its OAuth client: the Secret the facade stores, or the one the request names. */
+function oauthSecretRef(r: ProvisioningRequest) {
+  if (!r.oauth_client) return undefined;
+  if ('secret_ref' in r.oauth_client) return r.oauth_client.secret_ref;
+  return { name: oauthClientSecretName(r.department_id), namespace: OAUTH_CLIENTS_NAMESPACE };
+}
+
 /** The seed's request mapped onto a Department spec, validated by the CRD's own zod schema. */
 function toSpec(r: ProvisioningRequest) {
+  const secretRef = oauthSecretRef(r);
   const spec = {
     displayName: r.department_name,
     adminEmail: r.admin_email,
     enabledTools: r.enabled_tools,
     ...(r.google_workspace_domain ? { googleWorkspace: { domain: r.google_workspace_domain } } : {}),
     ...(r.custom_config ? { customSettings: r.custom_config } : {}),
+    ...(secretRef ? { oauth: { secretRef } } : {}),
     ...(r.rate_limit_per_minute !== undefined ? { gateway: { rateLimitPerMinute: r.rate_limit_per_minute } } : {}),
   };
   parseOr400(departmentSpec, spec);
@@ -47,6 +58,31 @@ function refusal(err: unknown): never {
   if (err instanceof ApiError && (err.code === 422 || err.code === 400)) fail(400, `Invalid request: ${err.message}`);
   if (err instanceof ApiError && err.code === 409) fail(409, 'The department already exists.');
   throw err;
+}
+
+/**
+ * Stores the client the request carried as the Secret the new Department names. Without it the Department is
+ * not what was asked for, so a failure deletes the Department again; an existing Secret of that name (an
+ * operator's) is never overwritten.
+ */
+async function storeOAuthClient(
+  departments: DepartmentClient,
+  created: { metadata: { name: string; uid: string } },
+  client: Parameters<typeof oauthClientSecretManifest>[1],
+): Promise<void> {
+  try {
+    await departments.createOAuthClientSecret(oauthClientSecretManifest(created.metadata, client));
+  } catch (err) {
+    await departments.delete(created.metadata.name);
+    const secret = `${OAUTH_CLIENTS_NAMESPACE}/${oauthClientSecretName(created.metadata.name)}`;
+    if (err instanceof ApiError && err.code === 409) {
+      fail(409, `Secret ${secret} already exists: name it in oauth_client.secret_ref instead.`);
+    }
+    if (err instanceof ApiError && (err.code === 422 || err.code === 400)) {
+      fail(400, `Invalid request: oauth_client: the API server refused Secret ${secret}.`);
+    }
+    throw err;
+  }
 }
 
 export function provisioningRoutes(deps: ProvisioningRouteDeps) {
@@ -75,10 +111,19 @@ export function provisioningRoutes(deps: ProvisioningRouteDeps) {
       const body = await jsonBody(c.req);
       const request = parseOr400(provisioningRequest, body);
       c.var.audit.target = request.department_id;
-      c.var.audit.params = { department_id: request.department_id, enabled_tools: request.enabled_tools };
+      c.var.audit.params = {
+        department_id: request.department_id,
+        enabled_tools: request.enabled_tools,
+        ...(request.oauth_client
+          ? { oauth_client: 'secret_ref' in request.oauth_client ? 'secret_ref' : 'inline' }
+          : {}),
+      };
       const created = await deps.departments
         .create(request.department_id, toSpec(request), { 'federation.synrg.io/provisioned-by': 'gateway' })
         .catch(refusal);
+      if (request.oauth_client && !('secret_ref' in request.oauth_client)) {
+        await storeOAuthClient(deps.departments, created, request.oauth_client);
+      }
       await deps.pool.query(
         'INSERT INTO federation.provisioning_requests (provisioning_id, department_id, requested_by) VALUES ($1, $2, $3)',
         [created.metadata.uid, created.metadata.name, c.var.identity.subject.slice(0, 255)],
