@@ -92,6 +92,10 @@ describe('helm install, upgrade and uninstall', () => {
     expect((await get(['crd', 'departments.federation.synrg.io'])).code).not.toBe(0);
 
     await helmHere(['install', 'federation', CHART, '--create-namespace']);
+    const sharedNamespaces = parseAllDocuments(await helmHere(['get', 'manifest', 'federation']))
+      .map((d) => d.toJS())
+      .filter((o) => o?.kind === 'Namespace')
+      .map((o) => o.metadata.name as string);
     for (const crd of ['departments.federation.synrg.io', 'crossdepartmentgrants.federation.synrg.io']) {
       expect((await get(['crd', crd])).stdout.trim()).toBe(`customresourcedefinition.apiextensions.k8s.io/${crd}`);
     }
@@ -120,6 +124,17 @@ describe('helm install, upgrade and uninstall', () => {
     expect((await get(['clusterrole', 'federation-controller'])).stderr).toMatch(/NotFound/);
     expect((await get(['crd', 'departments.federation.synrg.io'])).code).toBe(0);
     expect((await get(['department', 'hr'])).stdout.trim()).toBe('department.federation.synrg.io/hr');
+    // A Namespace the chart declares (the OAuth clients' Secrets live there) is kept, not left Terminating.
+    for (const name of sharedNamespaces) {
+      const ns = await kubectlOk(kubeconfig, [
+        'get',
+        'namespace',
+        name,
+        '-o',
+        'jsonpath={.metadata.deletionTimestamp}',
+      ]);
+      expect(ns).toBe('');
+    }
     expect(
       (await helm(bin, ['status', 'federation', '--kubeconfig', kubeconfig, '-n', NAMESPACE], home)).code,
     ).not.toBe(0);

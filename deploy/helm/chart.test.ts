@@ -87,9 +87,14 @@ function fromKustomize(objects: KubeObject[]): KubeObject[] {
   return sortEnv(result);
 }
 
+/** The chart's own additions: pods roll on a settings checksum; the Namespaces it shares are kept on uninstall. */
 function fromHelm(objects: KubeObject[]): KubeObject[] {
   const result = structuredClone(objects);
   for (const o of result) {
+    if (o.kind === 'Namespace' && o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep') {
+      delete o.metadata.annotations['helm.sh/resource-policy'];
+      if (Object.keys(o.metadata.annotations).length === 0) delete o.metadata.annotations;
+    }
     const annotations = o.spec?.template?.metadata?.annotations;
     if (!annotations) continue;
     delete annotations['checksum/settings'];
