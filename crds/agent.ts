@@ -27,6 +27,8 @@ export const agentSettings = z.object({
   stt: z.object({ provider: z.string(), model: z.string() }),
   tts: z.object({ provider: z.string(), model: z.string(), voice: z.string() }),
   tools: z.array(z.string()),
+  /** spec.customSettings as the agent received it (absent from agents that predate it). */
+  customSettings: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** The body of GET /ready: 200 when every check is ok, 503 otherwise (and while draining). */

@@ -52,6 +52,7 @@ export async function collectRuntimeInputs(
     DB_USER: db.user,
     N8N_WEBHOOK_BASE_URL: typeof webhookBase === 'string' ? webhookBase : undefined,
     ENABLED_TOOLS: JSON.stringify(department.spec.enabledTools ?? []),
+    CUSTOM_SETTINGS: department.spec.customSettings ? JSON.stringify(department.spec.customSettings) : undefined,
     GOOGLE_OAUTH_CLIENT_ID: oauth?.client_id,
     N8N_WEBHOOK_HEADER: webhook?.token ? webhook.header : undefined,
     GATEWAY_URL: gateway ? (gateway.url ?? config.gatewayUrl) : undefined,

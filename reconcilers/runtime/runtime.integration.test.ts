@@ -72,6 +72,7 @@ describe('runtime component', () => {
       GATEWAY_TOKEN,
       N8N_WEBHOOK_BASE_URL: 'https://n8n.example.com/webhook/rt-create',
     });
+    expect(vars).not.toHaveProperty('CUSTOM_SETTINGS');
     expect(bed.railway.state.domainsOf(service?.id ?? '').map((d) => `https://${d.domain}`)).toEqual([
       result.status?.deploymentUrl,
     ]);
@@ -83,6 +84,7 @@ describe('runtime component', () => {
     await bed.patchSpec('rt-create', {
       enabledTools: ['email', 'database'],
       runtime: { image: 'registry.railway.app/aio-agent:2.0.0' },
+      customSettings: { greeting: 'Welcome to HR', escalation: { afterMinutes: 5 } },
     });
     await bed.putSecret('dept-rt-create', 'gateway-token', { token: `${GATEWAY_TOKEN}-rotated` });
     const result = await converge('rt-create');
@@ -93,6 +95,11 @@ describe('runtime component', () => {
     expect(bed.railway.state.variables.get(serviceBefore?.id ?? '')).toMatchObject({
       ENABLED_TOOLS: '["email","database"]',
       GATEWAY_TOKEN: `${GATEWAY_TOKEN}-rotated`,
+    });
+    const customSettings = bed.railway.state.variables.get(serviceBefore?.id ?? '')?.CUSTOM_SETTINGS;
+    expect(JSON.parse(customSettings ?? 'null')).toEqual({
+      greeting: 'Welcome to HR',
+      escalation: { afterMinutes: 5 },
     });
   });
 

@@ -54,6 +54,21 @@ export const agentEnv = z.object({
       ctx.addIssue({ code: 'custom', message: 'must be a JSON array of tool names, e.g. ["email","database"]' });
       return z.NEVER;
     }),
+  /** spec.customSettings as a JSON object (unset: none); carried in the agent's settings and told to the LLM. */
+  CUSTOM_SETTINGS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return {};
+      try {
+        const parsed = JSON.parse(v) as unknown;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object (spec.customSettings)' });
+      return z.NEVER;
+    }),
   N8N_WEBHOOK_BASE_URL: optionalUrl,
   N8N_WEBHOOK_HEADER: optionalText,
   N8N_WEBHOOK_TOKEN: optionalText,

@@ -32,7 +32,18 @@ describe('resolveSettings', () => {
       stt: { provider: 'deepgram', model: 'nova-3' },
       tts: { provider: 'cartesia', model: 'sonic-3', voice: CARTESIA_DEFAULT_VOICE },
       tools: [],
+      customSettings: {},
     });
+  });
+
+  it('does carry spec.customSettings from CUSTOM_SETTINGS, and refuses one that is not a JSON object', () => {
+    const custom = { greeting: 'Welcome to HR', escalation: { afterMinutes: 5 } };
+    expect(settings({ CUSTOM_SETTINGS: JSON.stringify(custom) }).customSettings).toEqual(custom);
+    for (const bad of ['[1]', '"text"', '{not json', 'null']) {
+      expect(() => settings({ CUSTOM_SETTINGS: bad })).toThrow(
+        'CUSTOM_SETTINGS: must be a JSON object (spec.customSettings)',
+      );
+    }
   });
 
   it('does take model, temperature and voice from the variables the runtime passes', () => {

@@ -68,5 +68,6 @@ export function resolveSettings(env: AgentEnv, tools: string[]): AgentSettings {
     stt: { provider: stt, model: env.STT_MODEL },
     tts: { provider: tts, model: ttsModel, voice },
     tools,
+    customSettings: env.CUSTOM_SETTINGS,
   };
 }

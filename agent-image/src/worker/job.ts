@@ -1,8 +1,7 @@
 // The agent's entrypoint, loaded by each job process LiveKit's worker forks: one session per dispatched room.
 // It re-reads the environment the main process already validated (a job process inherits it).
 import { defineAgent, type JobContext, voice } from '@livekit/agents';
-import type { AgentSettings } from '../../../crds/agent.ts';
-import { type AgentEnv, parseAgentEnv } from '../config/env.ts';
+import { parseAgentEnv } from '../config/env.ts';
 import { resolveSettings } from '../config/settings.ts';
 import { createPool } from '../db/pool.ts';
 import { SessionContext } from '../db/session-context.ts';
@@ -10,18 +9,8 @@ import { ToolCallLog } from '../db/tool-calls.ts';
 import { createModels } from '../providers/models.ts';
 import { recordedTool } from '../tools/record.ts';
 import { buildTools } from '../tools/registry.ts';
+import { instructions } from './instructions.ts';
 import { toolSettings } from './tool-settings.ts';
-
-function instructions(env: AgentEnv, settings: AgentSettings): string {
-  const name = env.DEPARTMENT_NAME ?? env.DEPARTMENT_ID;
-  return [
-    `You are the voice assistant of the ${name} department. Answer briefly; you are heard, not read.`,
-    ...(env.GOOGLE_WORKSPACE_DOMAIN ? [`The department's Google Workspace is ${env.GOOGLE_WORKSPACE_DOMAIN}.`] : []),
-    settings.tools.length
-      ? `Use your tools (${settings.tools.join(', ')}) to act or look things up; when a tool says it cannot do something, tell the caller why.`
-      : 'You have no tools; answer from the conversation.',
-  ].join('\n');
-}
 
 export default defineAgent({
   entry: async (ctx: JobContext) => {
@@ -47,6 +36,7 @@ export default defineAgent({
       stt: settings.stt,
       tts: settings.tts,
       tools: settings.tools,
+      customSettings: settings.customSettings,
     });
     const models = createModels(env, settings);
     const agent = new voice.Agent({
