@@ -6,6 +6,7 @@ import { createDatabaseComponent, endpointFromUrl, runRetention } from '../recon
 import { createGatewayTokenComponent } from '../reconcilers/gateway-token/index.ts';
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';
 import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
+import { oauthFreshness } from '../reconcilers/oauth/freshness.ts';
 import { ensureOAuthKeySecret, rotatingKeys } from '../reconcilers/oauth/key-secret.ts';
 import {
   agentHealthConfigFromEnv,
@@ -143,8 +144,13 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
     });
     return runtime;
   });
-  // AgentHealthy from each deployed agent's /ready (AGENT_HEALTH_INTERVAL, default 5m); it needs the runtime.
-  if (!disabled.has('runtime')) add('agent-health', () => createAgentHealthComponent(agentHealthConfigFromEnv(env)));
+  // AgentHealthy from each deployed agent's /ready and its department's OAuth records (AGENT_HEALTH_INTERVAL,
+  // default 5m); it needs the runtime.
+  if (!disabled.has('runtime')) {
+    add('agent-health', () =>
+      createAgentHealthComponent({ ...agentHealthConfigFromEnv(env), oauth: oauthFreshness(pool) }),
+    );
+  }
 
   leaderTasks.push(
     { name: 'retention', everyMs: DAY, run: () => runRetention(pool) },

@@ -43,12 +43,14 @@ export interface Validation {
 }
 
 /**
- * Who refreshes: n8n. Its Google credentials refresh the access token themselves when Google answers 401, and
- * store the result encrypted in n8n's database; a second refresher would race n8n for the refresh token. The
+ * Who refreshes for the tools: n8n. Its Google credentials refresh the access token themselves when Google
+ * answers 401, and store the result encrypted in n8n's database (its public API does not show it). The
  * controller refreshes once per client (each new Secret version, and once after a restart, since it keeps
- * access tokens in memory only): that validates client and refresh token for the OAuthReady condition, and
- * gives n8n's new credential its first access token, which n8n needs before it can sign a request at all.
- * The result is handed on in `outputs.google` (never written to status), where the workflows component reads it.
+ * access tokens in memory only), which gives n8n's new credential its first access token, and again each time
+ * that token expires, when n8n refreshes its own: each refresh re-checks client and refresh token for the
+ * OAuthReady condition and records the token endpoint's answer (token_expires_at, last_refreshed_at). The
+ * result is handed on in `outputs.google` (never written to status), where the workflows component reads it;
+ * a new access token alone makes no new n8n credential.
  */
 export async function validateClient(v: Validation): Promise<ComponentResult> {
   const { client, department, where } = v;
@@ -72,9 +74,14 @@ export async function validateClient(v: Validation): Promise<ComponentResult> {
   const stored = await readCredential(v.pool, v.keys, department, v.services[0] as OAuthService);
   const refreshToken = stored?.refreshToken ?? client.refresh_token;
   const cached = v.tokens.get(department, v.secretVersion);
-  if (stored?.tokenExpiresAt && cached) {
-    const message = 'client validated; n8n refreshes its own access tokens';
-    return { condition: { status: 'True', reason: OAuthReason.Valid, message }, outputs: handOn(refreshToken, cached) };
+  const now = Date.now();
+  if (stored?.tokenExpiresAt && cached && cached.expiresAt > now) {
+    const message = `client validated; n8n refreshes its own access tokens; re-checked when this one expires (${new Date(cached.expiresAt).toISOString()})`;
+    return {
+      condition: { status: 'True', reason: OAuthReason.Valid, message },
+      outputs: handOn(refreshToken, cached),
+      requeueAfterMs: cached.expiresAt - now,
+    };
   }
   const outcome = await refreshAccessToken(
     client.token_uri,
@@ -90,6 +97,7 @@ export async function validateClient(v: Validation): Promise<ComponentResult> {
     return {
       condition: { status: 'True', reason: OAuthReason.Valid, message },
       outputs: handOn(outcome.refreshToken ?? refreshToken, token),
+      requeueAfterMs: expiresAt - Date.now(),
     };
   }
   v.tokens.forget(department);

@@ -89,7 +89,8 @@ describe('oauth component', () => {
     });
     const result = await apply();
     expect(result.condition).toMatchObject({ status: 'True', reason: 'Valid' });
-    expect(result.requeueAfterMs).toBeUndefined(); // n8n refreshes from here on, not the controller
+    // n8n refreshes its own copy; the component re-checks the client when this token expires (3600 s here).
+    expect(result.requeueAfterMs).toBeGreaterThan(3500_000);
     expect(auth.refreshes).toBe(1);
     const google = result.outputs?.google as Record<string, unknown>;
     expect(google).toMatchObject({ clientId: 'client-a', clientSecret: 'secret-a-0123456789', refreshToken });

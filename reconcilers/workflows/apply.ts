@@ -28,6 +28,8 @@ export interface ApplySettings {
   driftCheckMs: number;
   /** The webhook token in Secret n8n-webhook is replaced after this long. */
   webhookTokenMaxAgeMs: number;
+  /** Where the Google workflows call Drive and Gmail. */
+  googleApiBaseUrl: string;
 }
 
 /** Converges the department's credentials and workflows in n8n; n8n errors propagate to the caller. */
@@ -49,7 +51,18 @@ export async function applyWorkflows(ctx: ComponentContext, settings: ApplySetti
   const unclaimed = new Map(observed.workflows.map((w) => [w.id, w]));
   const workflowIds: Record<string, string> = {};
   for (const tool of tools) {
-    const desired = desiredWorkflow(tool, { department, displayName: ctx.department.spec.displayName }, plan.refs);
+    const { spec } = ctx.department;
+    const desired = desiredWorkflow(
+      tool,
+      {
+        department,
+        displayName: spec.displayName,
+        customSettings: spec.customSettings,
+        driveFolderId: spec.googleWorkspace?.driveFolderId,
+        googleApiBase: settings.googleApiBaseUrl,
+      },
+      plan.refs,
+    );
     const existing = claim(unclaimed, ctx.department.status?.workflowIds?.[tool], desired.name);
     workflowIds[tool] = await converge(ctx, client, desired, existing, tagIds);
   }

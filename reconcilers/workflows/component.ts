@@ -11,9 +11,14 @@ import { WORKFLOWS_READY, WorkflowsEvent, WorkflowsReason } from './conditions.t
 import { deleteWorkflows } from './delete.ts';
 import { N8nHealth, type N8nHealthOptions, type N8nHealthState } from './health.ts';
 
+/** Google's REST APIs (Drive v3, Gmail v1). */
+export const GOOGLE_API_BASE_URL = 'https://www.googleapis.com';
+
 export interface WorkflowsComponentOptions {
   /** Base URL of n8n, e.g. http://127.0.0.1:5678. */
   n8nUrl: string;
+  /** Where the Google workflows call Drive and Gmail; Google's own API unless a test points them elsewhere. */
+  googleApiBaseUrl?: string;
   /** A public-API key with the scopes in e2e/testenv/n8n.ts N8N_API_SCOPES. */
   apiKey: string;
   /** Public base of n8n's webhooks when it differs from `${n8nUrl}/webhook`. */
@@ -58,6 +63,7 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
     webhookBaseUrl: options.webhookBaseUrl ?? `${options.n8nUrl.replace(/\/+$/, '')}/webhook`,
     driftCheckMs: options.driftCheckMs ?? 5 * 60_000,
     webhookTokenMaxAgeMs: options.webhookTokenMaxAgeMs ?? 30 * 24 * 60 * 60_000,
+    googleApiBaseUrl: options.googleApiBaseUrl ?? GOOGLE_API_BASE_URL,
   };
   const health = new N8nHealth(options.n8nUrl, {
     ...options.health,

@@ -9,6 +9,12 @@ import { loadTemplate, WORKFLOW_TEMPLATES } from './templates.ts';
 export interface DepartmentFacts {
   department: string;
   displayName: string;
+  /** spec.customSettings; templates receive it as one JSON object (agent-context answers with it). */
+  customSettings?: Record<string, unknown> | undefined;
+  /** spec.googleWorkspace.driveFolderId: the folder the Drive workflow indexes ('' for every file it can see). */
+  driveFolderId?: string | undefined;
+  /** Where the Google workflows call Drive and Gmail (https://www.googleapis.com). */
+  googleApiBase: string;
 }
 
 export type CredentialRefs = Partial<Record<CredentialKind, { id: string; name: string }>>;
@@ -23,6 +29,9 @@ export function desiredWorkflow(tool: Tool, facts: DepartmentFacts, credentials:
     webhookPath: `${facts.department}/${tool}`,
     webhookId: stableUuid(`${facts.department}/${tool}`),
     databaseTables: DATABASE_TOOL_TABLES.join(','),
+    customSettings: JSON.stringify(facts.customSettings ?? {}),
+    driveFolderId: facts.driveFolderId ?? '',
+    googleApiBase: facts.googleApiBase.replace(/\/+$/, ''),
   };
   for (const kind of WORKFLOW_TEMPLATES[tool].credentials) {
     const ref = credentials[kind];

@@ -10,6 +10,7 @@ import {
   createDepartment,
   mergeStatus,
   n8nCredentialNames,
+  provisionTenant,
   type Recorded,
   writeOAuthSecret,
 } from '../../e2e/support/workflows.ts';
@@ -124,6 +125,8 @@ describe("the department's n8n Google credential", () => {
     });
     workflows = createWorkflowsComponent({ n8nUrl: n8n.url, apiKey: n8n.apiKey });
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: REF.namespace } } });
+    // The email workflow logs each message in the tenant's email_logs: its Postgres credential needs Secret database.
+    await provisionTenant(kc, db.url, NAME, []);
     await writeOAuthSecret(kc, REF, {
       client_id: 'client-g',
       client_secret: 'secret-g-1',
@@ -142,7 +145,7 @@ describe("the department's n8n Google credential", () => {
   afterAll(async () => {
     await n8n?.stop();
     await auth?.close();
-    await db?.drop([]);
+    await db?.drop([NAME]);
   });
 
   it('does hold the access token of the controller’s validating refresh, valid at Google', async () => {

@@ -12,6 +12,8 @@ const refs = {
   gmail: { id: 'm1', name: 'hr · Gmail · x' },
 };
 
+const facts = { department: 'hr', displayName: 'Human Resources', googleApiBase: 'https://www.googleapis.com' };
+
 describe('render', () => {
   it('substitutes variables inside string values only', () => {
     expect(render({ a: 'x ${v} y', n: 3, l: ['${v}'] }, { v: 'V' })).toEqual({ a: 'x V y', n: 3, l: ['V'] });
@@ -36,7 +38,7 @@ describe('render', () => {
 
   it('renders every template completely, with the webhook path <department>/<tool>', () => {
     for (const tool of Object.keys(WORKFLOW_TEMPLATES) as Tool[]) {
-      const workflow = desiredWorkflow(tool, { department: 'hr', displayName: 'Human Resources' }, refs);
+      const workflow = desiredWorkflow(tool, facts, refs);
       expect(JSON.stringify(workflow)).not.toContain('${');
       const webhook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
       expect(webhook?.parameters.path).toBe(`hr/${tool}`);
@@ -51,12 +53,22 @@ describe('render', () => {
 
   it('refuses a template whose credential was not provided', () => {
     const { gmail: _, ...withoutGmail } = refs;
-    expect(() => desiredWorkflow('email', { department: 'hr', displayName: 'HR' }, withoutGmail)).toThrow(
-      /gmailCredentialId/,
-    );
+    expect(() => desiredWorkflow('email', facts, withoutGmail)).toThrow(/gmailCredentialId/);
     const { webhook: __, ...withoutWebhook } = refs;
-    expect(() => desiredWorkflow('database', { department: 'hr', displayName: 'HR' }, withoutWebhook)).toThrow(
-      /webhookCredentialId/,
-    );
+    expect(() => desiredWorkflow('database', facts, withoutWebhook)).toThrow(/webhookCredentialId/);
+  });
+
+  it('does give the Google workflows the API base and Drive folder, and agent-context the custom settings, as data', () => {
+    const custom = { greeting: '={{ $env.HOME }}', nested: { n: 1 } };
+    const given = { ...facts, googleApiBase: 'http://127.0.0.1:9/', driveFolderId: "it's", customSettings: custom };
+    const drive = desiredWorkflow('google_drive', given, refs);
+    const config = drive.nodes.find((n) => n.name === 'Drive')?.parameters;
+    expect(JSON.stringify(config)).toContain('"value":"http://127.0.0.1:9","type":"string"');
+    expect(JSON.stringify(config)).toContain(`"value":"it's","type":"string"`);
+    const context = desiredWorkflow('agent_context', given, refs);
+    const set = context.nodes.find((n) => n.type === 'n8n-nodes-base.set');
+    expect(JSON.stringify(set?.parameters)).toContain(JSON.stringify(JSON.stringify(custom)));
+    const empty = desiredWorkflow('agent_context', facts, refs).nodes.find((n) => n.type === 'n8n-nodes-base.set');
+    expect(JSON.stringify(empty?.parameters)).toContain('"value":"{}","type":"object"');
   });
 });

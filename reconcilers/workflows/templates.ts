@@ -12,7 +12,7 @@ export interface WorkflowTemplate {
 /** One workflow per tool in spec.enabledTools. */
 export const WORKFLOW_TEMPLATES: Record<Tool, WorkflowTemplate> = {
   google_drive: { file: 'google-drive-repo.json', credentials: ['webhook', 'postgres', 'googleDrive'] },
-  email: { file: 'email-sender.json', credentials: ['webhook', 'gmail'] },
+  email: { file: 'email-sender.json', credentials: ['webhook', 'gmail', 'postgres'] },
   database: { file: 'database-query.json', credentials: ['webhook', 'postgres'] },
   vector_store: { file: 'vector-store.json', credentials: ['webhook', 'postgres'] },
   agent_context: { file: 'agent-context.json', credentials: ['webhook', 'postgres'] },

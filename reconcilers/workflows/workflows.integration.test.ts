@@ -33,6 +33,8 @@ const suffix = randomBytes(3).toString('hex');
 const A = `wfa-${suffix}`;
 const B = `wfb-${suffix}`;
 const HOSTILE = `Sales "}]}, {"x": 1} {{ $env.HOME }} \${department} '; DROP TABLE records; --`;
+/** B's spec.customSettings: reach the agent-context workflow's answer as data, expressions unevaluated. */
+const B_SETTINGS = { greeting: `Hi {{ $env.HOME }} ${HOSTILE}`, escalation: { afterMinutes: 5, to: ['ops'] } };
 const ALL_TOOLS = Object.keys(WORKFLOW_TEMPLATES).sort() as Tool[];
 const A_TOOLS: Tool[] = ALL_TOOLS;
 const B_TOOLS: Tool[] = ['database', 'vector_store', 'agent_context', 'google_drive', 'file_download_email'];
@@ -111,6 +113,7 @@ describe('workflows component', () => {
         adminEmail: `admin@${name}.example.com`,
         enabledTools: [...tools],
         oauth: { secretRef: { name: 'google-oauth', namespace: `dept-${name}` } },
+        ...(name === B ? { customSettings: B_SETTINGS } : {}),
       });
       // The row the database component keeps (this test provisions a bare tenant of its own).
       await upsertDepartmentRow(db.pool, depts[name] as DepartmentObject, tenantNames(name), 'ACTIVE');
@@ -210,6 +213,8 @@ describe('workflows component', () => {
     const res = await call(B, 'agent_context', { session_id: 'none' }, await readWebhookSecret(kc, B));
     expect(res.status).toBe(200);
     expect(res.body).toContain(JSON.stringify(HOSTILE).slice(1, -1));
+    // spec.customSettings reaches the workflow as one object, its {{ }} kept as text.
+    expect([JSON.parse(res.body)].flat()[0]).toMatchObject({ customSettings: B_SETTINGS });
   });
 
   it('changes nothing in n8n when nothing drifted', async () => {

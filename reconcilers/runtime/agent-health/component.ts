@@ -14,7 +14,7 @@ export interface AgentHealthComponent extends Component {
  * this replica leads) and requests a reconcile only when the verdict changes; each change is an Event.
  */
 export function createAgentHealthComponent(
-  config: AgentHealthConfig,
+  config: AgentHealthConfig & Pick<MonitorOptions, 'oauth'>,
   probe?: MonitorOptions['probe'],
 ): AgentHealthComponent {
   const monitor = new AgentHealthMonitor({ ...config, ...(probe ? { probe } : {}) });

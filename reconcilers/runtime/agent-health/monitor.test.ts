@@ -62,4 +62,37 @@ describe('AgentHealthMonitor', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(monitor.watch('hr', 'https://hr.example', 'd2').target.since).toBeGreaterThan(first);
   });
+
+  it('does run the OAuth check beside each probe, and a check that throws is a failed check', async () => {
+    let oauth: () => Promise<{ ok: boolean; message: string } | undefined> = async () => ({ ok: true, message: 'ok' });
+    const asked: string[] = [];
+    const monitor = new AgentHealthMonitor({
+      intervalMs: 1,
+      timeoutMs: 100,
+      startupGraceMs: 0,
+      probe: async () => healthy,
+      oauth: (department) => {
+        asked.push(department);
+        return oauth();
+      },
+    });
+    monitor.watch('hr', 'https://hr.example', 'd1');
+    const first = await monitor.verdict('hr', 0);
+    expect(first?.condition.reason).toBe('Healthy');
+    monitor.reported('hr', first as NonNullable<typeof first>);
+    oauth = async () => {
+      throw new Error('connection terminated');
+    };
+    const enqueued: string[] = [];
+    await monitor.probeDue((d) => enqueued.push(d), Date.now() + 10);
+    expect(enqueued).toEqual(['hr']);
+    const second = await monitor.verdict('hr', 1000);
+    expect(second?.condition).toMatchObject({ status: 'False', reason: 'DependencyDown' });
+    expect(second?.condition.message).toContain(
+      'oauth: the stored OAuth client could not be read: connection terminated',
+    );
+    oauth = async () => undefined;
+    expect((await monitor.verdict('hr', 0))?.condition.reason).toBe('Healthy');
+    expect(asked).toEqual(['hr', 'hr', 'hr']);
+  });
 });

@@ -1,5 +1,5 @@
 import { type ProbeOptions, type ProbeResult, probeReady } from './probe.ts';
-import { type AgentTarget, healthCondition, type Observation, type Verdict } from './verdict.ts';
+import { type AgentTarget, healthCondition, type Observation, type SideCheck, type Verdict } from './verdict.ts';
 
 /** How often an agent that has not answered healthy since its deployment is probed (when the interval is longer). */
 export const STARTING_PROBE_MS = 5_000;
@@ -9,6 +9,11 @@ export interface MonitorOptions extends ProbeOptions {
   startupGraceMs: number;
   /** Injected in tests; probeReady otherwise. */
   probe?: (url: string, opts: ProbeOptions) => Promise<ProbeResult>;
+  /**
+   * The seed's oauth_credentials check of a department, run beside each probe (wired to the oauth component's
+   * records); undefined when the department has nothing to check.
+   */
+  oauth?: (department: string) => Promise<SideCheck | undefined>;
 }
 
 interface Watched {
@@ -48,7 +53,7 @@ export class AgentHealthMonitor {
   async verdict(department: string, maxAgeMs: number): Promise<Verdict | undefined> {
     const watched = this.agents.get(department);
     if (!watched) return undefined;
-    if (!watched.last || Date.now() - watched.last.at > maxAgeMs) await this.observe(watched);
+    if (!watched.last || Date.now() - watched.last.at > maxAgeMs) await this.observe(department, watched);
     return this.judge(watched);
   }
 
@@ -70,7 +75,7 @@ export class AgentHealthMonitor {
           : Math.min(this.opts.intervalMs, STARTING_PROBE_MS);
         // A little early rather than a whole tick late: timers drift.
         if (watched.last && now - watched.last.at < every - this.tickMs() / 2) return;
-        await this.observe(watched);
+        await this.observe(department, watched);
         if (this.judge(watched).key !== watched.reported) enqueue(department);
       }),
     );
@@ -94,9 +99,19 @@ export class AgentHealthMonitor {
     return () => clearInterval(timer);
   }
 
-  private async observe(watched: Watched): Promise<void> {
-    const result = await this.probe(watched.target.url, this.opts);
-    watched.last = { result, at: Date.now() };
+  private async observe(department: string, watched: Watched): Promise<void> {
+    const [result, oauth] = await Promise.all([this.probe(watched.target.url, this.opts), this.checkOAuth(department)]);
+    watched.last = { result, oauth, at: Date.now() };
+  }
+
+  /** A check that cannot run says so as its result: the condition names it, as for the agent's own checks. */
+  private async checkOAuth(department: string): Promise<SideCheck | undefined> {
+    if (!this.opts.oauth) return undefined;
+    try {
+      return await this.opts.oauth(department);
+    } catch (err) {
+      return { ok: false, message: `the stored OAuth client could not be read: ${(err as Error).message}` };
+    }
   }
 
   private judge(watched: Watched): Verdict {

@@ -78,4 +78,19 @@ describe('healthCondition', () => {
     const e2 = healthCondition(target(), at(1, { kind: 'unreachable', message: 'timeout' }), 1).key;
     expect(e1).toBe(e2);
   });
+
+  it('does count the OAuth check: healthy with it ok, degraded naming oauth when not, down whatever it says', () => {
+    const oauthOk = { ok: true, message: 'gmail: token valid until later' };
+    const stale = { ok: false, message: 'gmail: the access token expired at 10:00 and was not renewed' };
+    const healthy = healthCondition(target(), { ...at(1, answered({})), oauth: oauthOk }, 60_000).condition;
+    expect(healthy).toMatchObject({ status: 'True', reason: HealthReason.Healthy });
+    expect(healthy.message).toContain('database, gateway, livekit, oauth ok');
+    const degraded = healthCondition(target(), { ...at(1, answered({})), oauth: stale }, 60_000).condition;
+    expect(degraded).toMatchObject({ status: 'False', reason: HealthReason.DependencyDown });
+    expect(degraded.message).toContain('reports oauth down (oauth: gmail: the access token expired at 10:00');
+    const refused: ProbeResult = { kind: 'unreachable', message: 'ECONNREFUSED' };
+    expect(healthCondition(target(), { ...at(1, refused), oauth: oauthOk }, 60_000).condition.reason).toBe(
+      HealthReason.Unreachable,
+    );
+  });
 });

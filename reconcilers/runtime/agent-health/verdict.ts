@@ -1,10 +1,17 @@
 import type { ComponentCondition } from '../../../controller/core/component.ts';
-import { AGENT_DEPENDENCIES } from '../../../crds/agent.ts';
 import { HealthReason } from './conditions.ts';
 import type { ProbeResult } from './probe.ts';
 
+/** A check the monitor runs beside the agent's own (the seed's oauth_credentials), never a secret in it. */
+export interface SideCheck {
+  ok: boolean;
+  message: string;
+}
+
 export interface Observation {
   result: ProbeResult;
+  /** The department's OAuth credential check; absent when the department has no Google client to check. */
+  oauth?: SideCheck | undefined;
   at: number;
 }
 
@@ -26,9 +33,10 @@ export interface Verdict {
 }
 
 /**
- * AgentHealthy from the last probe. The seed's states map as: healthy = True/Healthy; degraded (reachable,
- * a dependency down) = False/DependencyDown naming it; down = False/Unreachable. A new deployment is
- * Unknown/Starting until it answers healthy or the startup grace runs out.
+ * AgentHealthy from the last probe and the OAuth check. The seed's states map as: healthy = True/Healthy;
+ * degraded (reachable, a dependency down, or the department's OAuth credential no longer renewed) =
+ * False/DependencyDown naming it; down = False/Unreachable. A new deployment is Unknown/Starting until it
+ * answers healthy or the startup grace runs out.
  */
 export function healthCondition(target: AgentTarget, obs: Observation, startupGraceMs: number): Verdict {
   const { result } = obs;
@@ -57,15 +65,16 @@ export function healthCondition(target: AgentTarget, obs: Observation, startupGr
   if (readiness.status === 'draining') {
     return verdict({ status: 'Unknown', reason: HealthReason.Draining, message: `${runs} is draining` });
   }
-  const down = AGENT_DEPENDENCIES.filter((d) => !readiness.checks[d].ok);
+  const checks: Record<string, SideCheck> = { ...readiness.checks, ...(obs.oauth ? { oauth: obs.oauth } : {}) };
+  const down = Object.keys(checks).filter((d) => !checks[d]?.ok);
   if (down.length === 0 && result.httpStatus === 200) {
     return verdict({
       status: 'True',
       reason: HealthReason.Healthy,
-      message: `${runs}; ${AGENT_DEPENDENCIES.join(', ')} ok`,
+      message: `${runs}; ${Object.keys(checks).join(', ')} ok`,
     });
   }
-  const detail = down.map((d) => `${d}: ${readiness.checks[d].message}`).join('; ');
+  const detail = down.map((d) => `${d}: ${checks[d]?.message}`).join('; ');
   return verdict(
     starting
       ? { status: 'Unknown', reason: HealthReason.Starting, message: `${runs} is starting (${detail})` }
