@@ -30,12 +30,15 @@ const EVERYTHING_ON = [
 ];
 const sets = (values: string[]) => values.flatMap((v) => ['--set', v]);
 
+/** A cold build of the helm CLI when .ci/run's prepare step has not cached it (about 8 minutes on 2 busy cores). */
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+
 let bin: string;
 let home: string;
 beforeAll(async () => {
   bin = await ensureHelmCli();
   home = await mkdtemp(join(tmpdir(), 'federation-helm-'));
-});
+}, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });

@@ -18,12 +18,15 @@ const CHART = join(DEPLOY, 'helm', 'federation');
 const CRDS = join(DEPLOY, '..', 'crds');
 const NAMESPACE = 'federation-system';
 
+/** A cold build of the helm CLI when .ci/run's prepare step has not cached it (about 8 minutes on 2 busy cores). */
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+
 let bin: string;
 let home: string;
 beforeAll(async () => {
   bin = await ensureHelmCli();
   home = await mkdtemp(join(tmpdir(), 'federation-helm-'));
-});
+}, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });

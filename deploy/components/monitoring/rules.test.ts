@@ -16,10 +16,13 @@ const run = promisify(execFile);
 
 let promtool: string;
 let dir: string;
+/** A cold build of promtool when .ci/run's prepare step has not cached it (about 8 minutes on 2 busy cores). */
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+
 beforeAll(async () => {
   promtool = await ensurePromtool();
   dir = await mkdtemp(join(tmpdir(), 'federation-rules-'));
-});
+}, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
