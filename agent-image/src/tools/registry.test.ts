@@ -16,6 +16,9 @@ describe('buildTools', () => {
     }
     const email = tools.find((t) => t.name === 'email');
     expect(email?.parameters.safeParse({ to: 'not-an-email', subject: 's', message: 'm' }).success).toBe(false);
+    const drive = tools.find((t) => t.name === 'google_drive');
+    expect(drive?.parameters.safeParse({}).success).toBe(true); // lists and indexes the folder
+    expect(drive?.parameters.safeParse({ file_id: '' }).success).toBe(false);
     const database = tools.find((t) => t.name === 'database');
     expect(database?.parameters.safeParse({ table: 'x; drop table y' }).success).toBe(false);
   });
