@@ -191,7 +191,9 @@ export const departmentSpec = z
       .record(z.string(), z.unknown())
       .optional()
       .meta({ 'x-kubernetes-preserve-unknown-fields': true })
-      .describe('Free-form settings passed through to the department’s agent and workflows.'),
+      .describe(
+        'Free-form settings (a JSON object) passed to the department’s agent as CUSTOM_SETTINGS (its settings and its LLM instructions) and to its workflows (the agent_context workflow answers with them).',
+      ),
   })
   .describe('Desired state of a department’s voice-assistant tenant.');
 
