@@ -7,6 +7,7 @@ import type { AgentEnv } from './config/env.ts';
 import { createPool } from './db/pool.ts';
 import { databaseCheck, gatewayCheck } from './health/checks.ts';
 import { startHealthServer } from './health/server.ts';
+import { TokenSource } from './tools/cross-department/token-source.ts';
 import { startWorker } from './worker/server.ts';
 
 /** Serves health, registers the worker, and drains on SIGTERM/SIGINT. */
@@ -16,6 +17,7 @@ export async function run(env: AgentEnv, settings: AgentSettings): Promise<void>
   const pool = createPool(env);
   let draining = false;
   let livekit = async () => ({ ok: false, message: 'starting' });
+  const gatewayToken = new TokenSource({ file: env.GATEWAY_TOKEN_FILE, token: env.GATEWAY_TOKEN });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const health = await startHealthServer({
@@ -24,6 +26,7 @@ export async function run(env: AgentEnv, settings: AgentSettings): Promise<void>
     settings,
     draining: () => draining,
     metrics,
+    detailToken: () => gatewayToken.current(),
     checks: {
       database: databaseCheck(pool, env.DB_SCHEMA),
       gateway: gatewayCheck(env.GATEWAY_URL),

@@ -37,7 +37,9 @@ export async function startAgentProcess(
   });
   const url = `http://127.0.0.1:${port}`;
   const ready = async () => {
-    const response = await fetch(`${url}${AGENT_READY_PATH}`);
+    // The detail is for the bearer of the agent's gateway token, as the controller's probe sends it.
+    const headers: Record<string, string> = env.GATEWAY_TOKEN ? { authorization: `Bearer ${env.GATEWAY_TOKEN}` } : {};
+    const response = await fetch(`${url}${AGENT_READY_PATH}`, { headers });
     return { status: response.status, body: (await response.json()) as AgentReadiness };
   };
   const agent: AgentProcess = {

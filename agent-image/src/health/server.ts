@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import {
@@ -19,14 +20,39 @@ export interface HealthServerOptions {
   draining(): boolean;
   /** Served as Prometheus text on /metrics. */
   metrics: Registry;
+  /**
+   * The credential that unlocks /ready's detail (the department's gateway token, which the controller that
+   * probes it holds too); without it, or with another bearer, /ready answers its status alone.
+   */
+  detailToken: () => string | undefined;
+  /** Checks run at most once per this period however often /ready is called (default 2 s). */
+  checkCacheMs?: number;
+}
+
+function bearerMatches(req: IncomingMessage, expected: string | undefined): boolean {
+  const header = req.headers.authorization;
+  if (!expected || !header?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice('Bearer '.length));
+  const want = Buffer.from(expected);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 /**
- * The agent's health endpoints on the port the runtime passes: /health (liveness: the process serves) and
- * /ready (each dependency reported, with the settings the agent runs: 200 when all are ok, 503 otherwise), and
- * /metrics (Prometheus text).
+ * The agent's health endpoints on the port the runtime passes: /health (liveness: the process serves), /ready
+ * (200 when every dependency is ok, 503 otherwise; each dependency's result and the settings the agent runs
+ * only for the bearer of detailToken, since they name internal URLs and carry raw error text), and /metrics
+ * (Prometheus text). The checks run at most once per checkCacheMs, so unauthenticated callers cannot make the
+ * agent hammer its database and gateway.
  */
 export async function startHealthServer(opts: HealthServerOptions): Promise<{ server: Server; port: number }> {
+  let cached: { at: number; checks: Promise<AgentReadiness['checks']> } | undefined;
+  const checksNow = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= (opts.checkCacheMs ?? 2000)) {
+      cached = { at: now, checks: runChecks(opts.checks) };
+    }
+    return cached.checks;
+  };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const json = (status: number, body: unknown) => {
@@ -46,11 +72,12 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<{ se
       return;
     }
     if (path === AGENT_READY_PATH) {
-      runChecks(opts.checks).then((checks) => {
+      const detail = bearerMatches(req, opts.detailToken());
+      checksNow().then((checks) => {
         const allOk = Object.values(checks).every((c) => c.ok);
         const status = opts.draining() ? 'draining' : allOk ? 'ready' : 'not_ready';
         const body: AgentReadiness = { status, checks, settings: opts.settings };
-        json(status === 'ready' ? 200 : 503, body);
+        json(status === 'ready' ? 200 : 503, detail ? body : { status });
       });
       return;
     }

@@ -1,5 +1,7 @@
 import type { Component, ComponentResult } from '../../../controller/core/component.ts';
 import { getCondition } from '../../../controller/core/conditions.ts';
+import { readSecretData } from '../../../controller/platform/kube/secrets.ts';
+import { GATEWAY_TOKEN_SECRET } from '../../../crds/secrets.ts';
 import { AGENT_HEALTHY, HealthReason } from './conditions.ts';
 import type { AgentHealthConfig } from './config.ts';
 import { AgentHealthMonitor, type MonitorOptions } from './monitor.ts';
@@ -39,7 +41,8 @@ export function createAgentHealthComponent(
           },
         };
       }
-      monitor.watch(name, url, typeof runtime.deploymentId === 'string' ? runtime.deploymentId : undefined);
+      const token = (await readSecretData(ctx.kube, { namespace: ctx.namespace, name: GATEWAY_TOKEN_SECRET }))?.token;
+      monitor.watch(name, url, typeof runtime.deploymentId === 'string' ? runtime.deploymentId : undefined, token);
       // A probe younger than a fifth of the interval is fresh enough: the monitor just asked for this reconcile.
       const verdict = await monitor.verdict(name, config.intervalMs / 5);
       if (!verdict) throw new Error(`agent of ${name} is not watched`);

@@ -1,4 +1,4 @@
-import { type ProbeOptions, type ProbeResult, probeReady } from './probe.ts';
+import { type ProbeOptions, type ProbeResult, type ProbeTarget, probeReady } from './probe.ts';
 import { type AgentTarget, healthCondition, type Observation, type SideCheck, type Verdict } from './verdict.ts';
 
 /** How often an agent that has not answered healthy since its deployment is probed (when the interval is longer). */
@@ -8,7 +8,7 @@ export interface MonitorOptions extends ProbeOptions {
   intervalMs: number;
   startupGraceMs: number;
   /** Injected in tests; probeReady otherwise. */
-  probe?: (url: string, opts: ProbeOptions) => Promise<ProbeResult>;
+  probe?: (url: string, opts: ProbeOptions & ProbeTarget) => Promise<ProbeResult>;
   /**
    * The seed's oauth_credentials check of a department, run beside each probe (wired to the oauth component's
    * records); undefined when the department has nothing to check.
@@ -18,6 +18,8 @@ export interface MonitorOptions extends ProbeOptions {
 
 interface Watched {
   target: AgentTarget;
+  /** The department's gateway token: the agent shows its /ready detail to its bearer only. */
+  token?: string | undefined;
   last?: Observation;
   /** The verdict the Department's status shows (what the last reconcile reported). */
   reported?: string;
@@ -37,10 +39,13 @@ export class AgentHealthMonitor {
   }
 
   /** Starts watching (or updates) a department's agent; a new URL or deployment restarts its startup grace. */
-  watch(department: string, url: string, deploymentId: string | undefined): Watched {
+  watch(department: string, url: string, deploymentId: string | undefined, token?: string): Watched {
     const current = this.agents.get(department);
-    if (current && current.target.url === url && current.target.deploymentId === deploymentId) return current;
-    const watched: Watched = { target: { url, deploymentId, since: Date.now(), everHealthy: false } };
+    if (current && current.target.url === url && current.target.deploymentId === deploymentId) {
+      current.token = token;
+      return current;
+    }
+    const watched: Watched = { target: { url, deploymentId, since: Date.now(), everHealthy: false }, token };
     this.agents.set(department, watched);
     return watched;
   }
@@ -100,7 +105,10 @@ export class AgentHealthMonitor {
   }
 
   private async observe(department: string, watched: Watched): Promise<void> {
-    const [result, oauth] = await Promise.all([this.probe(watched.target.url, this.opts), this.checkOAuth(department)]);
+    const [result, oauth] = await Promise.all([
+      this.probe(watched.target.url, { ...this.opts, token: watched.token }),
+      this.checkOAuth(department),
+    ]);
     watched.last = { result, oauth, at: Date.now() };
   }
 

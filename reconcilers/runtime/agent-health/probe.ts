@@ -13,11 +13,16 @@ export interface ProbeOptions {
   ca?: string | undefined;
 }
 
+/** Per agent: the department's gateway token, which unlocks the detail of its /ready. */
+export interface ProbeTarget {
+  token?: string | undefined;
+}
+
 /**
  * GET <deploymentUrl>/ready, bounded by `timeoutMs`. Plain node:http(s) rather than fetch so that a private CA
  * (the local platform's edge) can be passed per request.
  */
-export function probeReady(deploymentUrl: string, opts: ProbeOptions): Promise<ProbeResult> {
+export function probeReady(deploymentUrl: string, opts: ProbeOptions & ProbeTarget): Promise<ProbeResult> {
   const url = new URL(AGENT_READY_PATH, deploymentUrl);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
@@ -26,7 +31,7 @@ export function probeReady(deploymentUrl: string, opts: ProbeOptions): Promise<P
       {
         method: 'GET',
         timeout: opts.timeoutMs,
-        headers: { accept: 'application/json' },
+        headers: { accept: 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
         ...(opts.ca ? { ca: opts.ca } : {}),
       },
       (res) => {
@@ -45,7 +50,11 @@ export function probeReady(deploymentUrl: string, opts: ProbeOptions): Promise<P
           } else {
             resolve({
               kind: 'unreachable',
-              message: `${url.origin}${AGENT_READY_PATH} answered ${status} without a readiness report`,
+              message: `${url.origin}${AGENT_READY_PATH} answered ${status} without a readiness report${
+                status === 200 || status === 503
+                  ? ' (the agent runs with another gateway token than its Secret holds)'
+                  : ''
+              }`,
             });
           }
         });
