@@ -47,6 +47,21 @@ function formatter(unit: string): (v: number) => string {
   }
 }
 
+/** How many lines the legend wraps to (11 px text, 14 px marker, 10 px gap per item), so the plot leaves room. */
+function legendLines(series: PanelSeries[], width: number): number {
+  let lines = 1;
+  let used = 0;
+  for (const s of series) {
+    const item = s.name.length * 11 * 0.6 + 14 + 5 + 10;
+    if (used > 0 && used + item > width - 20) {
+      lines++;
+      used = 0;
+    }
+    used += item;
+  }
+  return lines;
+}
+
 /** A Grafana-like dark time-series panel as an SVG string (echarts' server-side renderer). */
 export function panelSvg(panel: PanelData, width: number, height: number): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
@@ -56,7 +71,7 @@ export function panelSvg(panel: PanelData, width: number, height: number): strin
     backgroundColor: '#181b1f',
     color: PALETTE,
     title: { text: panel.title, left: 10, top: 8, textStyle: { color: '#ccccdc', fontSize: 14, fontWeight: 500 } },
-    grid: { left: 70, right: 16, top: 40, bottom: 52 },
+    grid: { left: 70, right: 16, top: 40, bottom: 36 + 16 * legendLines(panel.series, width) },
     legend: {
       bottom: 6,
       left: 10,

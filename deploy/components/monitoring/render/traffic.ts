@@ -62,7 +62,9 @@ export async function driveTraffic(env: Record<string, string>, durationMs: numb
       () => 0,
     );
   const authed = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const names = ['dash-a', 'dash-b', 'dash-c'];
+  // A fresh suffix each run: a deleted Department's namespace may still be terminating from the last one.
+  const suffix = Date.now().toString(36).slice(-5);
+  const names = ['a', 'b', 'c'].map((n) => `dash-${suffix}-${n}`);
   const started = Date.now();
   const steps = [
     { at: 0, run: () => kubectl(['apply', '-f', '-'], department(names[0] as string)) },
