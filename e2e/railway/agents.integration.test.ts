@@ -7,6 +7,9 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DepartmentObject } from '../../controller/core/component.ts';
+import { readSecretData } from '../../controller/platform/kube/secrets.ts';
+import { namespaceFor } from '../../crds/names.ts';
+import { GATEWAY_TOKEN_SECRET } from '../../crds/secrets.ts';
 import { createDatabaseComponent } from '../../reconcilers/database/index.ts';
 import { createGatewayTokenComponent } from '../../reconcilers/gateway-token/index.ts';
 import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
@@ -145,9 +148,12 @@ async function until(
 
 async function readyOverEdge(): Promise<{ status: number; body: Record<string, unknown> }> {
   const d = await department();
+  // The detail is for the bearer of the department's gateway token, as the controller's probe sends it.
+  const secret = await readSecretData(bed.kube, { namespace: namespaceFor(dept), name: GATEWAY_TOKEN_SECRET });
+  const headers = { authorization: `Bearer ${secret?.token}` };
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(`${d.status?.deploymentUrl}/ready`, { ca }, (res) => {
+    const req = request(`${d.status?.deploymentUrl}/ready`, { ca, headers }, (res) => {
       let text = '';
       res.on('data', (c) => {
         text += c;
