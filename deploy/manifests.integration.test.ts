@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubectl, kubectlOk } from '../e2e/testenv/kubectl.ts';
+import { renderKustomization } from '../e2e/testenv/kustomize.ts';
 import { installThirdPartyCrds } from '../e2e/testenv/third-party-crds.ts';
 
 // Every install renders and the real API server accepts every object of it (server-side dry run, with the
@@ -21,7 +22,11 @@ describe('deploy manifests on the API server', () => {
   beforeAll(async () => {
     await installThirdPartyCrds(kubeconfig);
     // The namespaces the installs go into, for real: a dry run cannot create a namespace for the objects in it.
-    await kubectlOk(kubeconfig, ['apply', '--server-side', MANAGER, '-f', join(DEPLOY, 'base', 'namespace.yaml')]);
+    const namespaces = (await renderKustomization(join(DEPLOY, 'base'))).filter((o) => o.kind === 'Namespace');
+    expect(namespaces.map((n) => n.metadata.name)).toEqual(expect.arrayContaining(['federation-system']));
+    for (const ns of namespaces) {
+      await kubectlOk(kubeconfig, ['apply', '--server-side', MANAGER, '-f', '-'], JSON.stringify(ns));
+    }
     const argocd = await kubectlOk(kubeconfig, ['create', 'namespace', 'argocd', '--dry-run=client', '-o', 'yaml']);
     await kubectlOk(kubeconfig, ['apply', '--server-side', MANAGER, '-f', '-'], argocd);
   });
