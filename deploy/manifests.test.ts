@@ -13,6 +13,7 @@ import {
   renderKustomization,
 } from '../e2e/testenv/kustomize.ts';
 import { N8N_API_SCOPES, N8N_VERSION } from '../e2e/testenv/n8n.ts';
+import { embeddingProvidersFromEnv } from '../gateway/documents/embeddings.ts';
 import { oidcIssuerConfig } from '../gateway/identity/oidc-issuer.ts';
 import { agentHealthEnv } from '../reconcilers/runtime/agent-health/config.ts';
 import { runtimeConfigFromEnv, runtimeEnv } from '../reconcilers/runtime/config.ts';
@@ -29,11 +30,22 @@ const SECRETS = {
   'federation-db-app': { uri: 'postgresql://federation:pw@federation-db-rw.federation-system:5432/federation' },
   'federation-n8n': { url: 'http://n8n.federation-system.svc:5678', apiKey: 'n8n-api-key' },
   'gateway-database': { url: 'postgres://federation_gateway:pw@db.example:5432/federation' },
+  'federation-gateway-providers': { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: 'https://api.openai.com/v1' },
 };
 
 /** Variables the controller reads outside the two zod schemas (controller/components.ts, the pulumi engine). */
 const OTHER_CONTROLLER_SETTINGS = ['DATABASE_URL', 'N8N_URL', 'N8N_API_KEY', 'DISABLED_COMPONENTS', 'HOME'];
-const GATEWAY_SETTINGS = ['GATEWAY_DATABASE_URL', 'PORT', 'HOST', 'OIDC_ISSUERS', 'PROVISIONING_PER_HOUR'];
+const GATEWAY_SETTINGS = [
+  'GATEWAY_DATABASE_URL',
+  'PORT',
+  'HOST',
+  'OIDC_ISSUERS',
+  'PROVISIONING_PER_HOUR',
+  // gateway/documents/embeddings.ts, from the optional Secret federation-gateway-providers
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'EMBEDDING_MODEL',
+];
 
 const rendered = new Map<string, KubeObject[]>();
 beforeAll(async () => {
@@ -172,6 +184,7 @@ describe('deploy manifests', () => {
     const env = containerEnv(all, 'federation-gateway', 'gateway', SECRETS);
     expect(Object.keys(env).filter((k) => !GATEWAY_SETTINGS.includes(k))).toEqual([]);
     expect(env.GATEWAY_DATABASE_URL).toBe(SECRETS['gateway-database'].url);
+    expect(embeddingProvidersFromEnv(env).openai?.apiKey).toBe('sk-test'); // the optional provider Secret reaches it
     expect(z.array(oidcIssuerConfig).safeParse(JSON.parse(env.OIDC_ISSUERS as string)).success).toBe(true);
     const [container] = podSpec(findObject(all, 'Deployment', 'federation-gateway')).containers;
     expect(Number(env.PORT)).toBe(container.ports[0].containerPort);

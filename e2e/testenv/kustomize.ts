@@ -60,6 +60,12 @@ export function containerEnv(
   if (!c) throw new Error(`Deployment ${deployment} has no container ${container}`);
   const env: Record<string, string> = {};
   for (const from of c.envFrom ?? []) {
+    if (from.secretRef) {
+      const data = secrets[from.secretRef.name];
+      if (data) Object.assign(env, data);
+      else if (!from.secretRef.optional) throw new Error(`${deployment} needs Secret ${from.secretRef.name}`);
+      continue;
+    }
     const name = from.configMapRef?.name;
     const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
     if (!cm) throw new Error(`Deployment ${deployment} reads ConfigMap ${name}, which the manifests do not create`);
