@@ -84,6 +84,21 @@ interface ConfigMap {
   data?: Record<string, string>;
 }
 
+/** Merges `data` into a digest-labelled ConfigMap, creating it on first use. */
+async function writeHeads(kube: KubeApi, namespace: string, name: string, data: Record<string, string>) {
+  const path = `/api/v1/namespaces/${namespace}/configmaps`;
+  try {
+    await kube.mergePatch(`${path}/${name}`, { data }, 'federation-controller');
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await kube.create(
+      path,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { [DIGEST_LABEL]: 'true' } }, data },
+      'federation-controller',
+    );
+  }
+}
+
 /**
  * Writes the chain heads into the day's ConfigMap `federation-audit-digest-YYYY-MM-DD` in federation-system,
  * one key per run (`HHMM`, UTC). The database's owner has no Kubernetes rights, so rewriting the trail and
@@ -100,24 +115,7 @@ export async function writeDigest(
   const iso = now.toISOString();
   const name = `${DIGEST_PREFIX}${iso.slice(0, 10)}`;
   const key = `${iso.slice(11, 13)}${iso.slice(14, 16)}`;
-  const value = JSON.stringify({ at: iso, heads });
-  const path = `/api/v1/namespaces/${namespace}/configmaps`;
-  try {
-    await kube.get<ConfigMap>(`${path}/${name}`);
-    await kube.mergePatch(`${path}/${name}`, { data: { [key]: value } }, 'federation-controller');
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await kube.create(
-      path,
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name, namespace, labels: { [DIGEST_LABEL]: 'true' } },
-        data: { [key]: value },
-      },
-      'federation-controller',
-    );
-  }
+  await writeHeads(kube, namespace, name, { [key]: JSON.stringify({ at: iso, heads }) });
   return heads;
 }
 
@@ -134,27 +132,12 @@ export const ANCHOR_INTERVAL_MS = 10_000;
  */
 export function auditAnchor(db: Queryable, kube: KubeApi, opts: { namespace?: string } = {}): () => Promise<void> {
   const namespace = opts.namespace ?? DIGEST_NAMESPACE;
-  const path = `/api/v1/namespaces/${namespace}/configmaps`;
   let anchored: string | undefined;
   return async function anchor() {
     const heads = JSON.stringify(await chainHeads(db));
     if (heads === anchored) return;
-    const data = { heads: JSON.stringify({ at: new Date().toISOString(), heads: JSON.parse(heads) }) };
-    try {
-      await kube.mergePatch(`${path}/${ANCHOR_NAME}`, { data }, 'federation-controller');
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await kube.create(
-        path,
-        {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: ANCHOR_NAME, namespace, labels: { [DIGEST_LABEL]: 'true' } },
-          data,
-        },
-        'federation-controller',
-      );
-    }
+    const at = new Date().toISOString();
+    await writeHeads(kube, namespace, ANCHOR_NAME, { heads: JSON.stringify({ at, heads: JSON.parse(heads) }) });
     anchored = heads;
   };
 }
@@ -172,4 +155,26 @@ export async function readDigests(kube: Pick<KubeApi, 'get'>, namespace = DIGEST
     }
   }
   return heads;
+}
+
+/** How often the leader verifies the audit trail (as the digest is written: hourly). */
+export const VERIFY_INTERVAL_MS = 60 * 60_000;
+
+/**
+ * The leader's periodic `federation audit verify`: every link inside the database, then the heads the digests and
+ * the anchor recorded outside it. `report` gets the number of broken links once the check ran to the end (a
+ * check that cannot run throws, and reports nothing).
+ */
+export function auditVerify(
+  db: Queryable,
+  kube: Pick<KubeApi, 'get'>,
+  report: (brokenLinks: number) => void,
+  opts: { namespace?: string } = {},
+): () => Promise<BrokenLink[]> {
+  return async function verify() {
+    const broken = await verifyChains(db);
+    broken.push(...(await checkDigests(db, await readDigests(kube, opts.namespace))));
+    report(broken.length);
+    return broken;
+  };
 }
