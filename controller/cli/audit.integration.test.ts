@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, kubeConfigFrom, type TestDatabase } from '../../e2e/support/database.ts';
 import { ensureNamespace } from '../../e2e/support/gateway.ts';
+import { REPO_ROOT } from '../../e2e/testenv/platform.ts';
 import { auditAnchor, writeDigest } from '../platform/database/audit-chain.ts';
 import { RestClient } from '../platform/kube/rest-client.ts';
 
@@ -80,6 +82,36 @@ describe('federation audit verify', () => {
     expect(run.code).toBe(1);
     expect(run.out).toMatch(new RegExp(`first: query:hr#\\d #2 \\(row ${ids[1]}`));
     expect(run.out).toMatch(/row changed/);
+  });
+
+  it('does print the verdict, the counts and every broken link as JSON with -o json', async () => {
+    const db = await fresh();
+    const ids = await seed(db);
+    const intact = await verify(db, '--no-digests', '-o', 'json');
+    expect(intact.code).toBe(0);
+    expect(JSON.parse(intact.out)).toEqual({ intact: true, chains: 2, rows: 5, digestEntries: null, broken: [] });
+    await db.pool.query("UPDATE federation.cross_dept_audit SET outcome = 'denied' WHERE id = $1", [ids[1]]);
+    const broken = await verify(db, '--no-digests', '-o', 'json');
+    expect(broken.code).toBe(1);
+    const report = JSON.parse(broken.out);
+    expect(report).toMatchObject({ intact: false, chains: 2, rows: 5 });
+    expect(report.broken[0]).toMatchObject({ seq: 2, rowId: ids[1], problem: expect.stringContaining('row changed') });
+  });
+
+  it('does verify through kubectl as a plugin: kubectl federation audit verify', async () => {
+    const db = await fresh();
+    await seed(db);
+    const empty = `audit-plugin-${randomBytes(3).toString('hex')}`;
+    await ensureNamespace(inject('kubeconfig'), empty);
+    const { stdout } = await exec('kubectl', ['federation', 'audit', 'verify', '--digest-namespace', empty], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        KUBECONFIG: inject('kubeconfig'),
+        PATH: `${join(REPO_ROOT, 'controller', 'bin')}${delimiter}${process.env.PATH}`,
+      },
+    });
+    expect(stdout).toMatch(/^intact: 2 chains, 5 rows; 0 digest entries checked/);
   });
 
   it('does find a row deleted as superuser', async () => {

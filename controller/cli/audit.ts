@@ -3,8 +3,8 @@
  * unless --no-digests, against the daily digests the controller keeps in ConfigMaps (KUBECONFIG). Prints the
  * first broken link and how many there are; exits 0 when everything verifies, 1 when something is broken.
  */
-import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
 import pg from 'pg';
 import {
   type BrokenLink,
@@ -14,30 +14,22 @@ import {
   verifyChains,
 } from '../platform/database/audit-chain.ts';
 import { RestClient } from '../platform/kube/rest-client.ts';
-
-export const AUDIT_USAGE = `usage: federation audit verify [--no-digests] [--digest-namespace federation-system]
-  DATABASE_URL  the platform database; KUBECONFIG  where the digest ConfigMaps are`;
+import { databaseUrl, type OutputFormat, printJson, withOutput } from './program.ts';
 
 function describe(b: BrokenLink): string {
   return `${b.chain} #${b.seq}${b.rowId ? ` (row ${b.rowId}${b.createdAt ? `, ${b.createdAt}` : ''})` : ''}: ${b.problem}`;
 }
 
-/** Runs one `federation audit` command; resolves with the exit code. */
-export async function audit(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'no-digests': { type: 'boolean', default: false },
-      'digest-namespace': { type: 'string', default: DIGEST_NAMESPACE },
-    },
-  });
-  const url = process.env.DATABASE_URL;
-  if (positionals[0] !== 'verify' || !url) {
-    process.stderr.write(`${url ? '' : 'DATABASE_URL must be set\n'}${AUDIT_USAGE}\n`);
-    return 2;
-  }
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+export interface AuditVerifyOptions {
+  /** Also compare with the digests and the anchor in ConfigMaps (KUBECONFIG). */
+  digests: boolean;
+  digestNamespace: string;
+  output: OutputFormat;
+}
+
+/** Runs `federation audit verify`; resolves with the exit code (1: something is broken). */
+export async function verifyAudit(opts: AuditVerifyOptions): Promise<number> {
+  const pool = new pg.Pool({ connectionString: databaseUrl(), max: 2 });
   try {
     const broken = await verifyChains(pool);
     const { rows } = await pool.query<{ chains: number; rows: number }>(
@@ -46,20 +38,26 @@ export async function audit(argv: string[]): Promise<number> {
             + (SELECT count(*)::int FROM federation.security_audit WHERE chain IS NOT NULL) AS rows`,
     );
     let digests = 'digests not checked (--no-digests)';
-    if (!values['no-digests']) {
+    let digestEntries: number | null = null;
+    if (opts.digests) {
       const kc = new KubeConfig();
       kc.loadFromDefault();
       const kube = new RestClient(kc);
       try {
-        const heads = await readDigests(kube, values['digest-namespace']);
+        const heads = await readDigests(kube, opts.digestNamespace);
         const rewritten = await checkDigests(pool, heads);
         broken.push(...rewritten);
+        digestEntries = heads.length;
         digests = `${heads.length} digest entries checked`;
       } finally {
         kube.close();
       }
     }
     const counts = rows[0] ?? { chains: 0, rows: 0 };
+    if (opts.output === 'json') {
+      printJson({ intact: broken.length === 0, ...counts, digestEntries, broken });
+      return broken.length === 0 ? 0 : 1;
+    }
     if (broken.length === 0) {
       process.stdout.write(`intact: ${counts.chains} chains, ${counts.rows} rows; ${digests}\n`);
       return 0;
@@ -72,4 +70,20 @@ export async function audit(argv: string[]): Promise<number> {
   } finally {
     await pool.end();
   }
+}
+
+export function registerAudit(program: Command, setExitCode: (code: number) => void): void {
+  withOutput(
+    program
+      .command('audit')
+      .description('the tamper-evident audit trail')
+      .command('verify')
+      .description(
+        'check every audit hash chain (DATABASE_URL) and, unless --no-digests, the daily digests and the anchor in ConfigMaps (KUBECONFIG); exit 1 when a link is broken',
+      )
+      .option('--no-digests', 'skip the comparison with the digests in ConfigMaps')
+      .option('--digest-namespace <namespace>', 'where the digest ConfigMaps are', DIGEST_NAMESPACE),
+  ).action(async (opts: { digests: boolean; digestNamespace: string; output: OutputFormat }) => {
+    setExitCode(await verifyAudit(opts));
+  });
 }

@@ -32,6 +32,7 @@ const PRINTING: string[][] = [
   ['db', 'status'],
   ['db', 'rollback', '--department', 'hr', '--to', '1'],
   ['db', 'retention'],
+  ['audit', 'verify'],
 ];
 
 describe('federation (the command line)', () => {
@@ -118,7 +119,7 @@ describe('federation (the command line)', () => {
     'does offer -o json on `federation $line`',
     async ({ argv }) => {
       const run = await federation(...argv, '--help');
-      expect(run.stdout).toMatch(/-o, --output <format>.*\(choices: "text", "json"/s);
+      expect(run.stdout).toMatch(/-o, --output <format>.*\(choices:\s+"text",\s+"json"/s);
     },
   );
 

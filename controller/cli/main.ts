@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { registerAudit } from './audit-command.ts';
+import { registerAudit } from './audit.ts';
 import { registerDb } from './db.ts';
 import { UsageError } from './program.ts';
 import { registerToken } from './token.ts';
