@@ -8,6 +8,7 @@ import { namespaceComponent } from '../reconcilers/namespace/component.ts';
 import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
 import { oauthFreshness } from '../reconcilers/oauth/freshness.ts';
 import { ensureOAuthKeySecret, rotatingKeys } from '../reconcilers/oauth/key-secret.ts';
+import { oauthTokenExpiries } from '../reconcilers/oauth/token-expiry.ts';
 import {
   agentHealthConfigFromEnv,
   createAgentHealthComponent,
@@ -20,7 +21,14 @@ import type { GrantSyncer } from './core/grant/reconciler.ts';
 import type { KubeApi } from './core/kube-api.ts';
 import type { Logger } from './core/logger.ts';
 import type { LeaderTask } from './core/manager.ts';
-import { ANCHOR_INTERVAL_MS, auditAnchor, writeDigest } from './platform/database/audit-chain.ts';
+import type { ControllerMetrics } from './core/metrics.ts';
+import {
+  ANCHOR_INTERVAL_MS,
+  auditAnchor,
+  auditVerify,
+  VERIFY_INTERVAL_MS,
+  writeDigest,
+} from './platform/database/audit-chain.ts';
 import { migrateFederation } from './platform/database/federation-migrate.ts';
 import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
 import { createPool } from './platform/database/pool.ts';
@@ -45,6 +53,11 @@ export interface PlatformOptions {
   kube: KubeApi;
   /** Counts a request a component makes outside Kubernetes (federation_external_requests_total). */
   countRequest?: (service: string) => void;
+  /** Where engine runs, agent verdicts, audit verification and token expiry are exported (federation_*). */
+  metrics?: Pick<
+    ControllerMetrics,
+    'observeEngineRun' | 'agentVerdicts' | 'observeAuditVerify' | 'setOAuthTokenExpiries'
+  >;
 }
 
 const MINUTE = 60_000;
@@ -132,7 +145,7 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
     });
   });
   add('runtime', () => {
-    const runtime = runtimeComponentFromEnv(env);
+    const runtime = runtimeComponentFromEnv(env, { onEngineRun: opts.metrics?.observeEngineRun });
     runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
     const swept = runtime.stacks.sweptAtStart;
     if (swept.length) log.warn('killed engine processes a previous controller left running', { pids: swept });
@@ -147,9 +160,11 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
   // AgentHealthy from each deployed agent's /ready and its department's OAuth records (AGENT_HEALTH_INTERVAL,
   // default 5m); it needs the runtime.
   if (!disabled.has('runtime')) {
-    add('agent-health', () =>
-      createAgentHealthComponent({ ...agentHealthConfigFromEnv(env), oauth: oauthFreshness(pool) }),
-    );
+    add('agent-health', () => {
+      const health = createAgentHealthComponent({ ...agentHealthConfigFromEnv(env), oauth: oauthFreshness(pool) });
+      if (opts.metrics) opts.metrics.agentVerdicts = () => health.monitor.verdictCounts();
+      return health;
+    });
   }
 
   leaderTasks.push(
@@ -161,6 +176,18 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
     { name: 'audit-digest', everyMs: 60 * MINUTE, run: () => writeDigest(pool, kube) },
     // The latest heads within seconds of each audited write: the window for an unnoticed tail rewrite.
     { name: 'audit-anchor', everyMs: ANCHOR_INTERVAL_MS, run: auditAnchor(pool, kube) },
+    // `federation audit verify` as the leader's own check: broken links and the last full verification, exported.
+    {
+      name: 'audit-verify',
+      everyMs: VERIFY_INTERVAL_MS,
+      run: auditVerify(pool, kube, (broken) => opts.metrics?.observeAuditVerify(broken)),
+    },
+    // When each department's stored Google access token expires; one not renewed past it is alerted on.
+    {
+      name: 'oauth-token-expiry',
+      everyMs: MINUTE,
+      run: async () => opts.metrics?.setOAuthTokenExpiries(await oauthTokenExpiries(pool)),
+    },
   );
   const dashboardBase = (env.RAILWAY_DASHBOARD_URL ?? 'https://railway.com').replace(/\/+$/, '');
   return {

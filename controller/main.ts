@@ -22,6 +22,7 @@ const platform = await buildPlatform({
   log,
   kube,
   countRequest: (service) => metrics.externalRequests.inc({ service }),
+  metrics,
 });
 
 const manager = new Manager({

@@ -66,6 +66,11 @@ function sampled(text: string): Set<string> {
   );
 }
 
+/** The names the scrape declares (`# TYPE`), with or without samples yet. */
+function declared(text: string): Set<string> {
+  return new Set(text.split('\n').flatMap((line) => /^# TYPE ([a-z_:]+) /.exec(line)?.[1] ?? []));
+}
+
 describe('controller process metrics', () => {
   beforeAll(async () => {
     admin = adminClient(kubeconfig);
@@ -88,7 +93,8 @@ describe('controller process metrics', () => {
       describe: () => 'the Department never became Active',
     });
 
-    const names = sampled(await controller.scrape());
+    const text = await controller.scrape();
+    const names = sampled(text);
     const expected = [
       // Node's process and runtime metrics
       'process_cpu_user_seconds_total',
@@ -116,6 +122,22 @@ describe('controller process metrics', () => {
       'leader_election_master_status',
     ];
     expect(expected.filter((name) => !names.has(name))).toEqual([]);
+
+    // Federation's own, which the dashboard's engine, agent, audit and token panels and their alerts query.
+    // Labelled series appear with their first engine run, probe or stored token (none in this namespace-only
+    // controller); the audit gauges have their one series from the start.
+    const declaredNames = declared(text);
+    const federation = [
+      'federation_engine_runs_total',
+      'federation_engine_run_duration_seconds',
+      'federation_agents',
+      'federation_oauth_token_expiry_timestamp_seconds',
+      'federation_audit_broken_links',
+      'federation_audit_verify_last_success_timestamp_seconds',
+    ];
+    expect(federation.filter((name) => !declaredNames.has(name))).toEqual([]);
+    expect(names.has('federation_audit_broken_links')).toBe(true);
+    expect(names.has('federation_audit_verify_last_success_timestamp_seconds')).toBe(true);
   });
 
   it('does hold its API requests to KUBE_API_QPS after the burst, and records the waits', async () => {

@@ -154,6 +154,71 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly engineRuns = new Counter({
+    name: 'federation_engine_runs_total',
+    help: 'Pulumi engine runs that ended, by kind (create, update, repair, check, delete) and result',
+    labelNames: ['kind', 'result'],
+    registers: [this.registry],
+  });
+  readonly engineRunDuration = new Histogram({
+    name: 'federation_engine_run_duration_seconds',
+    help: 'How long Pulumi engine runs took, by kind, failed ones included',
+    labelNames: ['kind'],
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    registers: [this.registry],
+  });
+
+  /** Set by the wiring: how many watched agents the health monitor judges as each verdict, read at scrape time. */
+  agentVerdicts: () => Record<string, number> = () => ({});
+  readonly agents: Gauge<'verdict'> = new Gauge({
+    name: 'federation_agents',
+    help: "Deployed agents by the health monitor's verdict (the AgentHealthy reason: Healthy, Unreachable, ...)",
+    labelNames: ['verdict'],
+    registers: [this.registry],
+    collect: () => {
+      this.agents.reset();
+      for (const [verdict, count] of Object.entries(this.agentVerdicts())) this.agents.set({ verdict }, count);
+    },
+  });
+
+  readonly auditBrokenLinks = new Gauge({
+    name: 'federation_audit_broken_links',
+    help: 'Broken links the last audit verification found (chains inside the database and the digests outside)',
+    registers: [this.registry],
+  });
+  readonly auditVerifyLastSuccess = new Gauge({
+    name: 'federation_audit_verify_last_success_timestamp_seconds',
+    help: 'When the audit chains were last verified to the end (0: not on this replica since it started)',
+    registers: [this.registry],
+  });
+
+  readonly oauthTokenExpiry = new Gauge({
+    name: 'federation_oauth_token_expiry_timestamp_seconds',
+    help: "When each department's stored Google access token expires (the earliest of its services)",
+    labelNames: ['department'],
+    registers: [this.registry],
+  });
+
+  /** An engine run ended after `seconds`. */
+  readonly observeEngineRun = (kind: string, result: 'success' | 'error', seconds: number): void => {
+    this.engineRuns.inc({ kind, result });
+    this.engineRunDuration.observe({ kind }, seconds);
+  };
+
+  /** An audit verification ran to the end and found `brokenLinks` (0: every chain and digest holds). */
+  readonly observeAuditVerify = (brokenLinks: number, at = new Date()): void => {
+    this.auditBrokenLinks.set(brokenLinks);
+    this.auditVerifyLastSuccess.set(at.getTime() / 1000);
+  };
+
+  /** The departments' token expiries as read now; a department no longer listed loses its series. */
+  readonly setOAuthTokenExpiries = (expiries: { department: string; expiresAt: Date }[]): void => {
+    this.oauthTokenExpiry.reset();
+    for (const { department, expiresAt } of expiries) {
+      this.oauthTokenExpiry.set({ department }, expiresAt.getTime() / 1000);
+    }
+  };
+
   /** A RequestObserver: counts every API request, and writes by resource. */
   readonly observeRequest = (method: string, code: number, path: string): void => {
     this.restRequests.inc({ method, code: String(code) });

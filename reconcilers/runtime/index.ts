@@ -4,4 +4,5 @@ export { type AgentHealthConfig, agentHealthConfigFromEnv } from './agent-health
 export { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
 export { type PulumiCliLocation, type RuntimeConfig, runtimeConfigFromEnv } from './config.ts';
 export { runtimeComponentFromEnv } from './from-env.ts';
+export type { EngineRunObserver } from './operations.ts';
 export { createRuntimeComponent, type RuntimeComponent } from './runtime-component.ts';

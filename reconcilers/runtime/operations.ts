@@ -1,6 +1,9 @@
 /** Why an engine run was started: what the condition says while it runs and what is announced when it ends. */
 export type OperationKind = 'create' | 'update' | 'repair' | 'check';
 
+/** Told when an engine run ends: what it was, whether it failed, and how long it took (federation_engine_runs_total). */
+export type EngineRunObserver = (kind: OperationKind | 'delete', result: 'success' | 'error', seconds: number) => void;
+
 export interface Operation<T> {
   kind: OperationKind;
   /** Digest of the inputs the run converges to (a newer spec waits for the run and then starts its own). */
@@ -20,6 +23,8 @@ export class Operations<T> {
   private readonly ops = new Map<string, Operation<T>>();
   private readonly running = new Set<Promise<void>>();
   private notify: (department: string) => void = () => {};
+
+  constructor(private readonly observe: EngineRunObserver = () => {}) {}
 
   /** Who to tell when an operation ends (the work queue: the department is reconciled to take the result). */
   onDone(notify: (department: string) => void): void {
@@ -53,9 +58,11 @@ export class Operations<T> {
       .then(
         (value) => {
           op.value = value;
+          this.observe(kind, 'success', (Date.now() - op.startedAt) / 1000);
         },
         (error: unknown) => {
           op.error = error;
+          this.observe(kind, 'error', (Date.now() - op.startedAt) / 1000);
         },
       )
       .finally(() => {

@@ -12,7 +12,7 @@ import { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
 import type { RuntimeConfig } from './config.ts';
 import { deploymentCondition } from './deployment-condition.ts';
 import { collectRuntimeInputs, inputsForRemoval } from './inputs.ts';
-import { type Operation, type OperationKind, Operations } from './operations.ts';
+import { type EngineRunObserver, type Operation, type OperationKind, Operations } from './operations.ts';
 import { type Applied, railwayDifferences } from './railway-drift.ts';
 import { classifyEngineFailure } from './redact.ts';
 import { type PlatformSecret, readPlatformSecret } from './secrets.ts';
@@ -61,7 +61,11 @@ const PROGRESS: Record<OperationKind, string> = {
  * compared with Railway in two reads, and only a difference (or the reconcile-request annotation, or the
  * periodic full check) starts the engine again: repaired under Remediate, reported under Report.
  */
-export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent {
+export function createRuntimeComponent(
+  config: RuntimeConfig,
+  hooks: { onEngineRun?: EngineRunObserver } = {},
+): RuntimeComponent {
+  const onEngineRun = hooks.onEngineRun ?? (() => {});
   const stacks = new RuntimeStacks({
     backendUrl: config.backendUrl,
     cliRoot: config.cli.root,
@@ -71,7 +75,7 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
     concurrency: config.concurrency,
     operationTimeoutMs: config.operationTimeoutMs,
   });
-  const operations = new Operations<EngineResult>();
+  const operations = new Operations<EngineResult>(onEngineRun);
   /** When each department last had a full engine check; spread over the interval so they do not come together. */
   const lastFullCheck = new Map<string, number>();
   /** What the last full check found and left alone (Report), shown until a later check finds it gone. */
@@ -318,8 +322,18 @@ export function createRuntimeComponent(config: RuntimeConfig): RuntimeComponent 
       const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
       const retain = ctx.department.spec.deletionPolicy === 'Retain';
       const secrets = [platform.creds.passphrase, platform.creds.railwayToken];
+      const started = Date.now();
       const run = await engine(secrets, () =>
         stacks.remove(inputsForRemoval(ctx.department.metadata.name), platform.creds, retain),
+      ).then(
+        (done) => {
+          onEngineRun('delete', 'success', (Date.now() - started) / 1000);
+          return done;
+        },
+        (err: unknown) => {
+          onEngineRun('delete', 'error', (Date.now() - started) / 1000);
+          throw err;
+        },
       );
       const note = await lockNotice(ctx, run.clearedLocks);
       return retain

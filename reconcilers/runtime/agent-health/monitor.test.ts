@@ -96,3 +96,36 @@ describe('AgentHealthMonitor', () => {
     expect(asked).toEqual(['hr', 'hr', 'hr']);
   });
 });
+
+describe('AgentHealthMonitor.verdictCounts', () => {
+  it('does count the watched agents by their last verdict, every verdict listed', async () => {
+    const results: Record<string, ProbeResult> = {
+      'https://hr.example': healthy,
+      'https://sales.example': { kind: 'unreachable', message: 'ECONNREFUSED' },
+      'https://legal.example': healthy,
+    };
+    const monitor = new AgentHealthMonitor({
+      intervalMs: 1000,
+      timeoutMs: 100,
+      startupGraceMs: 0,
+      probe: async (url) => results[url] as ProbeResult,
+    });
+    expect(monitor.verdictCounts()).toEqual({
+      Healthy: 0,
+      DependencyDown: 0,
+      Unreachable: 0,
+      Starting: 0,
+      Draining: 0,
+    });
+    for (const d of ['hr', 'sales', 'legal']) monitor.watch(d, `https://${d}.example`, 'd1');
+    // Watched but not judged yet: not counted.
+    expect(monitor.verdictCounts().Healthy).toBe(0);
+    await monitor.probeDue(() => {});
+    expect(monitor.verdictCounts()).toMatchObject({ Healthy: 2, Unreachable: 1 });
+
+    monitor.unwatch('legal');
+    results['https://sales.example'] = healthy;
+    await monitor.probeDue(() => {}, Date.now() + 2000);
+    expect(monitor.verdictCounts()).toMatchObject({ Healthy: 2, Unreachable: 0 });
+  });
+});

@@ -1,3 +1,4 @@
+import { HealthReason } from './conditions.ts';
 import { type ProbeOptions, type ProbeResult, type ProbeTarget, probeReady } from './probe.ts';
 import { type AgentTarget, healthCondition, type Observation, type SideCheck, type Verdict } from './verdict.ts';
 
@@ -23,7 +24,18 @@ interface Watched {
   last?: Observation;
   /** The verdict the Department's status shows (what the last reconcile reported). */
   reported?: string;
+  /** The reason of the last verdict the monitor reached (AgentHealthy's reason). */
+  judged?: string;
 }
+
+/** The verdicts a watched agent can have; each is counted, zero included, so a query sees them all. */
+const WATCHED_VERDICTS = [
+  HealthReason.Healthy,
+  HealthReason.DependencyDown,
+  HealthReason.Unreachable,
+  HealthReason.Starting,
+  HealthReason.Draining,
+];
 
 /**
  * Probes each deployed agent's /ready every interval (the seed's health monitor) and asks for a reconcile of
@@ -90,6 +102,13 @@ export class AgentHealthMonitor {
     return Math.min(this.opts.intervalMs, STARTING_PROBE_MS);
   }
 
+  /** How many watched agents have each verdict now (federation_agents); agents not judged yet are not counted. */
+  verdictCounts(): Record<string, number> {
+    const counts: Record<string, number> = Object.fromEntries(WATCHED_VERDICTS.map((v) => [v, 0]));
+    for (const { judged } of this.agents.values()) if (judged) counts[judged] = (counts[judged] ?? 0) + 1;
+    return counts;
+  }
+
   /** Probes on a timer until the returned function is called. */
   start(enqueue: (department: string) => void): () => void {
     let running = false;
@@ -125,6 +144,7 @@ export class AgentHealthMonitor {
   private judge(watched: Watched): Verdict {
     const verdict = healthCondition(watched.target, watched.last as Observation, this.opts.startupGraceMs);
     if (verdict.condition.status === 'True') watched.target.everHealthy = true;
+    watched.judged = verdict.condition.reason;
     return verdict;
   }
 }

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase, kubeConfigFrom, type TestDatabase } from '../../../e2e/support/database.ts';
+import { ensureNamespace } from '../../../e2e/support/gateway.ts';
+import { ControllerMetrics } from '../../core/metrics.ts';
+import { RestClient } from '../kube/rest-client.ts';
+import { auditVerify, writeDigest } from './audit-chain.ts';
+
+/** Three audited queries of hr on one connection (one chain), as the gateway writes them. */
+async function seed(db: TestDatabase): Promise<string[]> {
+  const client = await db.pool.connect();
+  const ids: string[] = [];
+  try {
+    for (const q of ['search_documents', 'get_contact', 'search_emails']) {
+      const { rows } = await client.query(
+        `INSERT INTO federation.cross_dept_audit (source_department_id, target_department_id, query_type, success, decision, outcome)
+         VALUES ('hr', 'sales', $1, true, 'allow', 'allowed') RETURNING id`,
+        [q],
+      );
+      ids.push(rows[0].id);
+    }
+  } finally {
+    client.release();
+  }
+  return ids;
+}
+
+/** The two series the leader's audit-verify task exports. */
+async function exported(metrics: ControllerMetrics): Promise<{ broken: number; lastSuccess: number }> {
+  const [broken, last] = await Promise.all([metrics.auditBrokenLinks.get(), metrics.auditVerifyLastSuccess.get()]);
+  return { broken: broken.values[0]?.value ?? Number.NaN, lastSuccess: last.values[0]?.value ?? Number.NaN };
+}
+
+describe('auditVerify (the leader task audit-verify)', () => {
+  let db: TestDatabase;
+  let kube: RestClient;
+  const namespace = `audit-verify-${randomBytes(3).toString('hex')}`;
+
+  beforeAll(async () => {
+    await ensureNamespace(inject('kubeconfig'), namespace);
+    kube = new RestClient(kubeConfigFrom(inject('kubeconfig')));
+    db = await createTestDatabase(inject('databaseUrl'));
+  });
+
+  afterAll(async () => {
+    await db?.drop([]);
+    kube?.close();
+  });
+
+  it('does export 0 broken links and the time of an intact verification, then the links a rewrite broke', async () => {
+    const ids = await seed(db);
+    await writeDigest(db.pool, kube, { namespace });
+    const metrics = new ControllerMetrics();
+    const verify = auditVerify(db.pool, kube, metrics.observeAuditVerify, { namespace });
+
+    const before = Date.now() / 1000;
+    expect(await verify()).toEqual([]);
+    const intact = await exported(metrics);
+    expect(intact.broken).toBe(0);
+    expect(intact.lastSuccess).toBeGreaterThanOrEqual(Math.floor(before));
+
+    // A superuser edits the middle row: its link breaks inside the database.
+    await db.pool.query("UPDATE federation.cross_dept_audit SET outcome = 'denied' WHERE id = $1", [ids[1]]);
+    const broken = await verify();
+    expect(broken.length).toBeGreaterThan(0);
+    expect((await exported(metrics)).broken).toBe(broken.length);
+  });
+
+  it('does check the heads recorded outside the database: a recomputed chain is caught by the digest', async () => {
+    const fresh = await createTestDatabase(inject('databaseUrl'));
+    try {
+      await seed(fresh);
+      const ns = `${namespace}-d`;
+      await ensureNamespace(inject('kubeconfig'), ns);
+      await writeDigest(fresh.pool, kube, { namespace: ns });
+      // The whole chain rewritten so every link inside the database matches again.
+      await fresh.pool.query("DELETE FROM federation.cross_dept_audit WHERE chain LIKE 'query:hr#%'");
+      await fresh.pool.query("DELETE FROM federation.audit_chain_heads WHERE chain LIKE 'query:hr#%'");
+      const client = await fresh.pool.connect();
+      for (const q of ['search_documents', 'get_contact', 'search_emails']) {
+        await client.query(
+          `INSERT INTO federation.cross_dept_audit (source_department_id, target_department_id, query_type, success, decision, outcome)
+           VALUES ('hr', 'legal', $1, true, 'allow', 'allowed')`,
+          [q],
+        );
+      }
+      client.release();
+      const metrics = new ControllerMetrics();
+      const broken = await auditVerify(fresh.pool, kube, metrics.observeAuditVerify, { namespace: ns })();
+      expect(broken.map((b) => b.problem).join('\n')).toMatch(/history rewritten/);
+      expect((await exported(metrics)).broken).toBe(broken.length);
+    } finally {
+      await fresh.drop([]);
+    }
+  });
+
+  it('does report nothing when the check cannot run (the last success stays where it was)', async () => {
+    const metrics = new ControllerMetrics();
+    const closed = await createTestDatabase(inject('databaseUrl'));
+    await closed.drop([]);
+    await expect(auditVerify(closed.pool, kube, metrics.observeAuditVerify, { namespace })()).rejects.toThrow();
+    expect(await exported(metrics)).toEqual({ broken: 0, lastSuccess: 0 });
+  });
+});
