@@ -18,17 +18,36 @@ export interface LaunchedPlatform {
 }
 
 export async function launchPlatform(
-  opts: { args?: string[]; stateDir?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: {
+    args?: string[];
+    stateDir?: string;
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    /**
+     * Runs the launcher from a POSIX shell that sourced this file first (`set -a; . file; set +a`, as the README
+     * says to call the gateway); `child` is that shell, which stays the launcher's parent, and leads a process
+     * group of its own, as a terminal's foreground job does.
+     */
+    sourcing?: string;
+  } = {},
 ): Promise<LaunchedPlatform> {
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'federation-state-'));
   const cwd = opts.cwd ?? REPO_ROOT;
   // As npm start runs it (e2e/bootstrap.mjs): from the local build of the checkout it runs in.
   const launcher = await launcherArgs(cwd, () => {});
-  const child = spawn(process.execPath, [...launcher, ...(opts.args ?? [])], {
-    cwd,
-    env: { ...process.env, FEDERATION_STATE_DIR: stateDir, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = [...launcher, ...(opts.args ?? [])];
+  const sourcing = opts.sourcing;
+  const child = spawn(
+    sourcing ? 'sh' : process.execPath,
+    sourcing ? ['-c', 'set -a; . "$0"; set +a; "$@"; exit $?', sourcing, process.execPath, ...args] : args,
+    {
+      cwd,
+      env: { ...process.env, FEDERATION_STATE_DIR: stateDir, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: sourcing !== undefined,
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();

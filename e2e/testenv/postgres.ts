@@ -58,9 +58,8 @@ interface Credentials {
  * the data directory, credentials and port are those of the last run (initdb runs once).
  */
 export async function startPostgres(runDir: string, watchdog: Watchdog, state?: PlatformState): Promise<Postgres> {
-  if (process.env.DATABASE_URL) {
-    return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
-  }
+  const external = process.env.DATABASE_URL;
+  if (external && !namesKeptServer(external, state)) return { url: external, embedded: false, stop: async () => {} };
   const bins = await embeddedBinaries();
   const owner = await serverUser();
   const dataDir = state ? state.path('postgres') : join(runDir, 'postgres');
@@ -116,6 +115,17 @@ export async function startPostgres(runDir: string, watchdog: Watchdog, state?: 
     { timeoutMs: 30_000, describe: () => `postgres did not accept connections:\n${server.logTail()}` },
   );
   return { url, embedded: true, stop: () => server.stop() };
+}
+
+/**
+ * True when `url` is the kept embedded server's own (its user and password): a shell that sourced local.env holds
+ * the last run's DATABASE_URL, which names no external database.
+ */
+function namesKeptServer(url: string, state: PlatformState | undefined): boolean {
+  const kept = state?.read<Credentials>('secrets/postgres.json');
+  if (!kept || !URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return decodeURIComponent(parsed.username) === kept.user && decodeURIComponent(parsed.password) === kept.password;
 }
 
 async function initdb(
