@@ -41,10 +41,14 @@ describe('Watchdog', () => {
     const dead = new ManagedProcess('dead', 'sleep', ['600'], join(dir, 'dead.log'), watchdog);
     process.kill(dead.pid, 'SIGKILL'); // gone without an orderly stop: still tracked
     await dead.exitPromise;
+    await new Promise((r) => setTimeout(r, 50));
     const stranger = await spawnWithPid(dead.pid);
     expect(stranger?.pid, `no process got pid ${dead.pid} again`).toBe(dead.pid);
     started.push(stranger as ChildProcess);
     const strangerStart = readStat(dead.pid)?.start as number;
+    // Start times count clock ticks (10 ms): a pid the kernel hands out again after wrapping round is never
+    // reused within its first owner's tick, as it can be here, where the reuse is forced.
+    expect(strangerStart).toBeGreaterThan(dead.identity.start);
 
     watchdog.dismiss(); // as when the owner exits: the watchdog stops what it tracks, then exits
     await live.exitPromise;
