@@ -56,7 +56,7 @@ export interface PlatformOptions {
   /** Where engine runs, agent verdicts, audit verification and token expiry are exported (federation_*). */
   metrics?: Pick<
     ControllerMetrics,
-    'observeEngineRun' | 'agentVerdicts' | 'observeAuditVerify' | 'setOAuthTokenExpiries'
+    'observeEngineRun' | 'agentVerdicts' | 'observeAuditVerify' | 'setOAuthTokenExpiries' | 'observeGatewayToken'
   >;
 }
 
@@ -132,7 +132,13 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
   add('database', () => createDatabaseComponent({ pool, endpoint: endpointFromUrl(databaseUrl) }));
   grantSyncers.push(postgresGrantSyncer(pool));
   // Each department's agent token for the gateway (Secret gateway-token), which the runtime hands its agent.
-  add('gateway-token', () => createGatewayTokenComponent({ pool, keys: new SigningKeyStore({ pool }) }));
+  add('gateway-token', () =>
+    createGatewayTokenComponent({
+      pool,
+      keys: new SigningKeyStore({ pool }),
+      onTokenExpiry: opts.metrics?.observeGatewayToken,
+    }),
+  );
   add('oauth', () => createOAuthComponent({ pool, keys: rotatingKeys(kube, pool, log) }));
   add('workflows', () => {
     if (!env.N8N_URL || !env.N8N_API_KEY) throw new Error('set N8N_URL and N8N_API_KEY (Secret federation-n8n)');

@@ -132,6 +132,7 @@ describe('controller process metrics', () => {
       'federation_engine_run_duration_seconds',
       'federation_agents',
       'federation_oauth_token_expiry_timestamp_seconds',
+      'federation_gateway_token_expiry_timestamp_seconds',
       'federation_audit_broken_links',
       'federation_audit_verify_last_success_timestamp_seconds',
     ];

@@ -180,4 +180,15 @@ describe('ControllerMetrics', () => {
     expect(await value(metrics, name, { department: 'hr' })).toBe(at.getTime() / 1000);
     expect(await value(metrics, name, { department: 'sales' })).toBeNaN();
   });
+
+  it("does export a department's gateway token expiry and remove it when the token is gone", async () => {
+    const metrics = new ControllerMetrics();
+    const at = new Date('2026-12-08T09:00:00Z');
+    metrics.observeGatewayToken('hr', at);
+    metrics.observeGatewayToken('sales', at);
+    metrics.observeGatewayToken('sales', undefined);
+    const name = 'federation_gateway_token_expiry_timestamp_seconds';
+    expect(await value(metrics, name, { department: 'hr' })).toBe(at.getTime() / 1000);
+    expect(await value(metrics, name, { department: 'sales' })).toBeNaN();
+  });
 });

@@ -199,6 +199,19 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly gatewayTokenExpiry = new Gauge({
+    name: 'federation_gateway_token_expiry_timestamp_seconds',
+    help: "When each department's agent token for the gateway (Secret gateway-token) expires",
+    labelNames: ['department'],
+    registers: [this.registry],
+  });
+
+  /** The department's gateway token in use expires at `expiresAt`; undefined: it has none any more. */
+  readonly observeGatewayToken = (department: string, expiresAt: Date | undefined): void => {
+    if (expiresAt) this.gatewayTokenExpiry.set({ department }, expiresAt.getTime() / 1000);
+    else this.gatewayTokenExpiry.remove({ department });
+  };
+
   /** An engine run ended after `seconds`. */
   readonly observeEngineRun = (kind: string, result: 'success' | 'error', seconds: number): void => {
     this.engineRuns.inc({ kind, result });

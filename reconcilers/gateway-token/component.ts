@@ -26,6 +26,8 @@ export interface GatewayTokenComponentOptions {
   renewAfterFraction?: number;
   issuer?: string;
   audience?: string;
+  /** Told when the department's token in use expires after each apply, and `undefined` once it is deleted. */
+  onTokenExpiry?: (department: string, expiresAt: Date | undefined) => void;
 }
 
 interface TokenSecret {
@@ -93,6 +95,7 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
       const current = existing?.data?.token ? Buffer.from(existing.data.token, 'base64').toString() : undefined;
       const kids = new Set([key.kid, ...(await publishedKids(opts.pool))]);
       let due = renewalDue(current, department, kids);
+      let inUse = current;
       if (due === undefined) {
         // iat has one-second resolution: never mint inside the second a revocation of this name happened in.
         const wait = await revokedRecently(department);
@@ -131,7 +134,10 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
         // From the token's own claims, as every later reconcile reads it: the condition's message is the same
         // then, so a steady Department's status is not written again (it was, once, at millisecond precision).
         due = renewalDue(token, department, kids) ?? Date.now() + lifetime * renewAfter * 1000;
+        inUse = token;
       }
+      const { exp } = decodeJwt(inUse as string);
+      if (typeof exp === 'number') opts.onTokenExpiry?.(department, new Date(exp * 1000));
       return {
         condition: {
           status: 'True',
@@ -155,6 +161,7 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+      opts.onTokenExpiry?.(department, undefined);
       return {
         condition: {
           status: 'False',

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { paths } from '../../controller/core/kube-api.ts';
+import { ControllerMetrics } from '../../controller/core/metrics.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import {
   KEY_SECRET_NAMESPACE,
@@ -126,5 +128,18 @@ describe('gateway-token component', () => {
     await expect(verifier()(token)).rejects.toThrow(/revoked/);
     await component.apply(ctx()); // a department re-created under the same name gets a token that works
     expect(await verifier()(await tokenOf())).toMatchObject({ department: dept });
+  });
+
+  it('does report the expiry of the token in use to the metrics, kept or minted, and drop it on deprovision', async () => {
+    const metrics = new ControllerMetrics();
+    const component = createGatewayTokenComponent({ pool: db.pool, keys, onTokenExpiry: metrics.observeGatewayToken });
+    const exported = async () =>
+      (await metrics.gatewayTokenExpiry.get()).values.filter((v) => v.labels.department === dept).map((v) => v.value);
+    await component.apply(ctx()); // keeps the token the previous test left
+    expect(await exported()).toEqual([decodeJwt(await tokenOf()).exp]);
+    await component.delete(ctx());
+    expect(await exported()).toEqual([]);
+    await component.apply(ctx()); // mints a new one
+    expect(await exported()).toEqual([decodeJwt(await tokenOf()).exp]);
   });
 });
