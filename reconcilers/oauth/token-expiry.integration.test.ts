@@ -56,7 +56,12 @@ describe('oauthTokenExpiries', () => {
     await credential(db, B, 'gmail', 'refresh-b');
     const expired = new Date(Date.now() - 7_200_000);
     await recordRefresh(db.pool, keys, B, expired, undefined);
+    // C's client has no refresh token: nothing renews it, so its (long past) expiry is not a renewal failure.
     await credential(db, C, 'gmail');
+    await db.pool.query('UPDATE federation.oauth_credentials SET token_expires_at = $2 WHERE department_id = $1', [
+      C,
+      expired,
+    ]);
 
     const expiries = await oauthTokenExpiries(db.pool);
     expect(expiries.filter((e) => e.department.endsWith(suffix))).toEqual([
