@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rewriteHrChains, seedQueries } from '../../e2e/support/audit-trail.ts';
 import { createTestDatabase, kubeConfigFrom, type TestDatabase } from '../../e2e/support/database.ts';
 import { ensureNamespace } from '../../e2e/support/gateway.ts';
 import { REPO_ROOT } from '../../e2e/testenv/platform.ts';
@@ -29,17 +30,7 @@ async function verify(db: TestDatabase, ...args: string[]): Promise<{ code: numb
  * connection, so the queries land in one of hr's chains (`query:hr#<n>`, n from the connection).
  */
 async function seed(db: TestDatabase): Promise<string[]> {
-  const ids: string[] = [];
-  const client = await db.pool.connect();
-  for (const q of ['search_documents', 'get_contact', 'search_emails']) {
-    const { rows } = await client.query(
-      `INSERT INTO federation.cross_dept_audit (source_department_id, target_department_id, query_type, success, decision, outcome)
-       VALUES ('hr', 'sales', $1, true, 'allow', 'allowed') RETURNING id`,
-      [q],
-    );
-    ids.push(rows[0].id);
-  }
-  client.release();
+  const ids = await seedQueries(db);
   for (const e of ['DRIFT_REPAIRED', 'ISOLATION_BREACH']) {
     await db.pool.query(
       "INSERT INTO federation.security_audit (event_type, department_id, severity) VALUES ($1, 'hr', 'warning')",
@@ -159,17 +150,7 @@ describe('federation audit verify', () => {
       await writeDigest(db.pool, kube, { namespace });
       expect((await verify(db, '--digest-namespace', namespace)).code).toBe(0);
       // A superuser rewrites the whole chain so that every link inside the database matches again.
-      await db.pool.query("DELETE FROM federation.cross_dept_audit WHERE chain LIKE 'query:hr#%'");
-      await db.pool.query("DELETE FROM federation.audit_chain_heads WHERE chain LIKE 'query:hr#%'");
-      const client = await db.pool.connect();
-      for (const q of ['search_documents', 'get_contact', 'search_emails']) {
-        await client.query(
-          `INSERT INTO federation.cross_dept_audit (source_department_id, target_department_id, query_type, success, decision, outcome)
-           VALUES ('hr', 'legal', $1, true, 'allow', 'allowed')`,
-          [q],
-        );
-      }
-      client.release();
+      await rewriteHrChains(db);
       expect((await verify(db, '--no-digests')).code).toBe(0);
       const run = await verify(db, '--digest-namespace', namespace);
       expect(run.code).toBe(1);

@@ -1,29 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rewriteHrChains, seedQueries as seed } from '../../../e2e/support/audit-trail.ts';
 import { createTestDatabase, kubeConfigFrom, type TestDatabase } from '../../../e2e/support/database.ts';
 import { ensureNamespace } from '../../../e2e/support/gateway.ts';
 import { ControllerMetrics } from '../../core/metrics.ts';
 import { RestClient } from '../kube/rest-client.ts';
 import { auditVerify, writeDigest } from './audit-chain.ts';
-
-/** Three audited queries of hr on one connection (one chain), as the gateway writes them. */
-async function seed(db: TestDatabase): Promise<string[]> {
-  const client = await db.pool.connect();
-  const ids: string[] = [];
-  try {
-    for (const q of ['search_documents', 'get_contact', 'search_emails']) {
-      const { rows } = await client.query(
-        `INSERT INTO federation.cross_dept_audit (source_department_id, target_department_id, query_type, success, decision, outcome)
-         VALUES ('hr', 'sales', $1, true, 'allow', 'allowed') RETURNING id`,
-        [q],
-      );
-      ids.push(rows[0].id);
-    }
-  } finally {
-    client.release();
-  }
-  return ids;
-}
 
 /** The two series the leader's audit-verify task exports. */
 async function exported(metrics: ControllerMetrics): Promise<{ broken: number; lastSuccess: number }> {
@@ -73,18 +55,7 @@ describe('auditVerify (the leader task audit-verify)', () => {
       const ns = `${namespace}-d`;
       await ensureNamespace(inject('kubeconfig'), ns);
       await writeDigest(fresh.pool, kube, { namespace: ns });
-      // The whole chain rewritten so every link inside the database matches again.
-      await fresh.pool.query("DELETE FROM federation.cross_dept_audit WHERE chain LIKE 'query:hr#%'");
-      await fresh.pool.query("DELETE FROM federation.audit_chain_heads WHERE chain LIKE 'query:hr#%'");
-      const client = await fresh.pool.connect();
-      for (const q of ['search_documents', 'get_contact', 'search_emails']) {
-        await client.query(
-          `INSERT INTO federation.cross_dept_audit (source_department_id, target_department_id, query_type, success, decision, outcome)
-           VALUES ('hr', 'legal', $1, true, 'allow', 'allowed')`,
-          [q],
-        );
-      }
-      client.release();
+      await rewriteHrChains(fresh);
       const metrics = new ControllerMetrics();
       const broken = await auditVerify(fresh.pool, kube, metrics.observeAuditVerify, { namespace: ns })();
       expect(broken.map((b) => b.problem).join('\n')).toMatch(/history rewritten/);
