@@ -8,6 +8,11 @@ export const AGENT_PORT = 8080;
 export const AGENT_HEALTH_PATH = '/health';
 /** Readiness: each dependency the agent needs, reported separately. */
 export const AGENT_READY_PATH = '/ready';
+/**
+ * The gateway's readiness path, which every agent checks: the shipped Ingress and HTTPRoute publish it beside
+ * /api (deploy/manifests.test.ts holds them to it).
+ */
+export const GATEWAY_READY_PATH = '/readyz';
 
 /** The dependencies /ready reports, in the order a message names them. */
 export const AGENT_DEPENDENCIES = ['database', 'gateway', 'livekit'] as const;

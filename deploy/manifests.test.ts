@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { controllerConfig, loadConfig } from '../controller/core/config.ts';
+import { GATEWAY_READY_PATH } from '../crds/agent.ts';
 import {
   containerEnv,
   findConfigMap,
@@ -41,6 +42,7 @@ const GATEWAY_SETTINGS = [
   'HOST',
   'OIDC_ISSUERS',
   'PROVISIONING_PER_HOUR',
+  'TRUSTED_PROXY_HOPS',
   // gateway/documents/embeddings.ts, from the optional Secret federation-gateway-providers
   'OPENAI_API_KEY',
   'OPENAI_BASE_URL',
@@ -182,6 +184,9 @@ describe('deploy manifests', () => {
   it.each(INSTALLS)('%s sets only settings the gateway reads, on the port its Service targets', (dir) => {
     const all = objects(dir);
     const env = containerEnv(all, 'federation-gateway', 'gateway', SECRETS);
+    // Behind an Ingress or a Gateway the client's address is one X-Forwarded-For hop away.
+    const proxied = all.some((o) => o.kind === 'Ingress' || o.kind === 'HTTPRoute');
+    expect(env.TRUSTED_PROXY_HOPS).toBe(proxied ? '1' : undefined);
     expect(Object.keys(env).filter((k) => !GATEWAY_SETTINGS.includes(k))).toEqual([]);
     expect(env.GATEWAY_DATABASE_URL).toBe(SECRETS['gateway-database'].url);
     expect(embeddingProvidersFromEnv(env).openai?.apiKey).toBe('sk-test'); // the optional provider Secret reaches it
@@ -217,11 +222,12 @@ describe('deploy manifests', () => {
     expect(findConfigMap(all, 'federation-controller')?.data?.N8N_WEBHOOK_BASE_URL).toBe(`${env.WEBHOOK_URL}webhook`);
   });
 
-  it('publishes only the gateway public routes, with TLS', () => {
+  it('publishes only the gateway public routes, the readiness path the agents check among them, with TLS', () => {
+    const published = ['/.well-known/jwks.json', '/api', '/openapi.json', GATEWAY_READY_PATH].sort();
     const ingress = findObject(objects('overlays/existing-postgres'), 'Ingress', 'federation-gateway');
     expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
     const paths = ingress.spec.rules[0].http.paths.map((p: { path: string }) => p.path);
-    expect(paths.sort()).toEqual(['/.well-known/jwks.json', '/api', '/openapi.json']);
+    expect(paths.sort()).toEqual(published);
 
     const all = objects('overlays/cloudnative-pg');
     const gateway = findObject(all, 'Gateway', 'federation');
@@ -231,7 +237,7 @@ describe('deploy manifests', () => {
     const matched = route.spec.rules.flatMap((r: { matches: { path: { value: string } }[] }) =>
       r.matches.map((m) => m.path.value),
     );
-    expect(matched.sort()).toEqual(['/.well-known/jwks.json', '/api', '/openapi.json']);
+    expect(matched.sort()).toEqual(published);
     expect(route.spec.hostnames).toEqual([listener.hostname]);
     for (const install of ['overlays/existing-postgres', 'overlays/cloudnative-pg']) {
       const host = new URL(findConfigMap(objects(install), 'federation-controller')?.data?.GATEWAY_URL as string);

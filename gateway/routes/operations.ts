@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type pg from 'pg';
+import { GATEWAY_READY_PATH } from '../../crds/agent.ts';
 import type { PlatformKeys } from '../identity/platform-keys.ts';
 import type { Metrics } from '../metrics.ts';
 import { limitUnauthenticated, type UnauthenticatedLimit } from '../middleware/auth/index.ts';
@@ -19,7 +20,7 @@ export function operationsRoutes(deps: {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  app.get('/readyz', async (c) => {
+  app.get(GATEWAY_READY_PATH, async (c) => {
     try {
       await deps.pool.query('SELECT 1');
     } catch {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AgentDependency } from '../../../crds/agent.ts';
+import { type AgentDependency, GATEWAY_READY_PATH } from '../../../crds/agent.ts';
 import { qualified } from '../db/pool.ts';
 
 export interface CheckResult {
@@ -35,10 +35,11 @@ export function databaseCheck(pool: Pick<pg.Pool, 'query'>, schema: string): Che
 export function gatewayCheck(url: string | undefined): Check {
   return async () => {
     if (!url) return { ok: true, message: 'not configured: cross-department tools are off' };
-    const response = await fetch(`${url.replace(/\/+$/, '')}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const ready = `${url.replace(/\/+$/, '')}${GATEWAY_READY_PATH}`;
+    const response = await fetch(ready, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     return response.ok
       ? { ok: true, message: `${url} is ready` }
-      : { ok: false, message: `${url}/readyz answered ${response.status}` };
+      : { ok: false, message: `${ready} answered ${response.status}` };
   };
 }
 
