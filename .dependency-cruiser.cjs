@@ -89,6 +89,18 @@ module.exports = {
       to: { path: `${TEST}|/(testing|test-support|fixtures?|bench)(/|\\.ts$)` },
     },
     {
+      name: 'shipped-code-uses-no-dev-dependencies',
+      comment:
+        'The images install `npm ci --omit=dev`: a shipped file that needs a devDependency fails there. Not shipped: ' +
+        'the tools tsconfig.build.json leaves out, and controller/bin, whose entry uses tsx only when it is installed.',
+      severity: 'error',
+      from: {
+        path: '^(crds|controller|reconcilers|pulumi|gateway|agent-image)/',
+        pathNot: `${TEST}|^crds/(render|generate)\\.ts$|/drizzle\\.config\\.ts$|^controller/bin/`,
+      },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    {
       name: 'nothing-imports-wiring',
       comment: 'The entry points wire everything; nothing imports them back.',
       severity: 'error',
@@ -106,7 +118,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist|\\.federation)/' },
+    exclude: { path: '^(dist|\\.federation)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

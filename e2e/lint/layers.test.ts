@@ -23,6 +23,8 @@ const FIXTURE: Record<string, string[]> = {
   'reconcilers/workflows/component.ts': [],
   'reconcilers/workflows/bad.ts': ['../../e2e/support/workflows.ts'],
   'reconcilers/oauth/bad.ts': ['../workflows/component.ts'],
+  'reconcilers/oauth/bad-dev.ts': ['dev-only'],
+  'reconcilers/oauth/oauth.test.ts': ['dev-only'],
   'reconcilers/runtime/bad.ts': ['../../controller/main.ts'],
   'reconcilers/runtime/bad-helper.ts': ['./testing/testbed.ts'],
   'reconcilers/runtime/testing/testbed.ts': [],
@@ -44,6 +46,7 @@ const EXPECTED = [
   ['gateway/bad-reconciler.ts', 'gateway-imports-no-controller-internals'],
   ['gateway/bad.ts', 'gateway-imports-no-controller-internals'],
   ['pulumi/bad.ts', 'pulumi-is-a-library'],
+  ['reconcilers/oauth/bad-dev.ts', 'shipped-code-uses-no-dev-dependencies'],
   ['reconcilers/oauth/bad.ts', 'components-do-not-import-each-other'],
   ['reconcilers/runtime/bad-helper.ts', 'production-never-imports-tests'],
   ['reconcilers/runtime/bad.ts', 'components-are-not-wiring'],
@@ -67,6 +70,17 @@ describe('npm run lint (dependency-cruiser layers)', () => {
       writeFileSync(join(dir, file), `${body}\nexport const value = 1;\n`);
     }
     copyFileSync(join(REPO_ROOT, 'tsconfig.json'), join(dir, 'tsconfig.json'));
+    // A package only the tests may use: a devDependency, as @node-oauth/oauth2-server is here.
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ type: 'module', devDependencies: { 'dev-only': '1.0.0' } }),
+    );
+    mkdirSync(join(dir, 'node_modules', 'dev-only'), { recursive: true });
+    writeFileSync(
+      join(dir, 'node_modules', 'dev-only', 'package.json'),
+      JSON.stringify({ name: 'dev-only', version: '1.0.0', main: 'index.js' }),
+    );
+    writeFileSync(join(dir, 'node_modules', 'dev-only', 'index.js'), 'export const value = 1;\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

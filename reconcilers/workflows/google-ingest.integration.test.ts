@@ -5,6 +5,7 @@ import type { Component, DepartmentObject } from '../../controller/core/componen
 import { namespaceFor } from '../../crds/names.ts';
 import { createNamespace, createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { type GoogleApiStandIn, startGoogleApi } from '../../e2e/support/google-api.ts';
+import { startAuthServer, type TestAuthServer } from '../../e2e/support/google-auth-server.ts';
 import {
   contextFor,
   createDepartment,
@@ -16,7 +17,6 @@ import {
 import { type RunningN8n, startN8n } from '../../e2e/testenv/n8n.ts';
 import { createDatabaseComponent } from '../database/database-component.ts';
 import { tenantNames } from '../database/names.ts';
-import { startAuthServer, type TestAuthServer } from '../oauth/auth-server.ts';
 import { createOAuthComponent } from '../oauth/component.ts';
 import { encryptionKeys } from '../oauth/encryption-keys.ts';
 import { createWorkflowsComponent } from './component.ts';

@@ -5,6 +5,7 @@ import type { Component, DepartmentObject } from '../../controller/core/componen
 import { upsertDepartmentRow } from '../../controller/platform/database/federation-records.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
+import { startAuthServer, type TestAuthServer } from '../../e2e/support/google-auth-server.ts';
 import {
   contextFor,
   createDepartment,
@@ -16,7 +17,6 @@ import {
 } from '../../e2e/support/workflows.ts';
 import { type RunningN8n, startN8n } from '../../e2e/testenv/n8n.ts';
 import { tenantNames } from '../database/names.ts';
-import { startAuthServer, type TestAuthServer } from '../oauth/auth-server.ts';
 import { createOAuthComponent } from '../oauth/component.ts';
 import { encryptionKeys } from '../oauth/encryption-keys.ts';
 import { N8nClient, type N8nWorkflow } from './client.ts';
