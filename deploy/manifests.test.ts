@@ -16,6 +16,7 @@ import {
 import { N8N_API_SCOPES, N8N_VERSION } from '../e2e/testenv/n8n.ts';
 import { embeddingProvidersFromEnv } from '../gateway/documents/embeddings.ts';
 import { oidcIssuerConfig } from '../gateway/identity/oidc-issuer.ts';
+import { CONTROLLER_MIN_LIMIT_MIB, ENGINE_MIB, engineSlots } from '../pulumi/stack.ts';
 import { agentHealthEnv } from '../reconcilers/runtime/agent-health/config.ts';
 import { runtimeConfigFromEnv, runtimeEnv } from '../reconcilers/runtime/config.ts';
 
@@ -179,6 +180,16 @@ describe('deploy manifests', () => {
     expect(env.N8N_URL).toBeUndefined();
     expect(env.N8N_API_KEY).toBeUndefined();
     expect(env.PULUMI_BACKEND_URL).toBeUndefined();
+  });
+
+  it.each(INSTALLS)('%s gives the controller memory for itself and one engine run at least', (dir) => {
+    const [container] = podSpec(findObject(objects(dir), 'Deployment', 'federation-controller')).containers;
+    const limit = /^(\d+)(Mi|Gi)$/.exec(container.resources.limits.memory as string);
+    expect(limit, `controller memory limit ${container.resources.limits.memory}`).not.toBeNull();
+    const mib = Number(limit?.[1]) * (limit?.[2] === 'Gi' ? 1024 : 1);
+    expect(mib).toBeGreaterThanOrEqual(CONTROLLER_MIN_LIMIT_MIB);
+    // The engine runs the limit allows take at most half of it: the rest is the controller's own.
+    expect(engineSlots(4, mib * 1024 * 1024) * ENGINE_MIB).toBeLessThanOrEqual(mib / 2);
   });
 
   it.each(INSTALLS)('%s sets only settings the gateway reads, on the port its Service targets', (dir) => {

@@ -264,12 +264,16 @@ function collectDifference(e: EngineEvent, into: string[]): void {
   into.push(`${name} (${m.type.replace(/^railway:index:/, '')}) ${m.op}${fields}`);
 }
 
-/** What one engine run holds in memory at its peak (the CLI, the provider plugin, the program): measured ~750 MiB. */
-const ENGINE_MIB = 768;
+/** What one engine run holds in memory at its peak (the CLI, the provider plugin, the program): measured 776 MB. */
+export const ENGINE_MIB = 768;
+/** The smallest memory limit a controller pod may have: one engine run in one half, the controller in the other. */
+export const CONTROLLER_MIN_LIMIT_MIB = 2 * ENGINE_MIB;
 
 /**
  * Engine runs at once: the configured count, but no more than half the memory this process may use holds
  * (the cgroup limit in a container, the machine's memory otherwise), so that a burst never runs the pod out of it.
+ * The other half is the controller's own (measured 344 MB); below CONTROLLER_MIN_LIMIT_MIB one run alone would
+ * not fit beside it.
  */
 export function engineSlots(count: number, limitBytes = memoryLimit()): number {
   return Math.max(1, Math.min(count, Math.floor(limitBytes / 2 / (ENGINE_MIB * 1024 * 1024))));
