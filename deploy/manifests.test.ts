@@ -13,12 +13,12 @@ import {
   type KubeObject,
   renderKustomization,
 } from '../e2e/testenv/kustomize.ts';
-import { N8N_API_SCOPES, N8N_VERSION } from '../e2e/testenv/n8n.ts';
 import { embeddingProvidersFromEnv } from '../gateway/documents/embeddings.ts';
 import { oidcIssuerConfig } from '../gateway/identity/oidc-issuer.ts';
 import { CONTROLLER_MIN_LIMIT_MIB, ENGINE_MIB, engineSlots } from '../pulumi/stack.ts';
 import { agentHealthEnv } from '../reconcilers/runtime/agent-health/config.ts';
 import { runtimeConfigFromEnv, runtimeEnv } from '../reconcilers/runtime/config.ts';
+import { N8N_API_SCOPES, N8N_EXCLUDED_NODES, N8N_VERSION } from '../reconcilers/workflows/n8n-settings.ts';
 
 const DEPLOY = fileURLToPath(new URL('./', import.meta.url));
 const dirsUnder = (parent: string) => readdirSync(join(DEPLOY, parent)).map((d) => `${parent}/${d}`);
@@ -221,17 +221,22 @@ describe('deploy manifests', () => {
     }
   });
 
-  it.each(['overlays/cloudnative-pg', 'kind'])('%s runs the n8n version the tests run, on its own login', (dir) => {
-    const all = objects(dir);
-    const [container] = podSpec(findObject(all, 'Deployment', 'n8n')).containers;
-    expect(container.image).toBe(`docker.n8n.io/n8nio/n8n:${N8N_VERSION}`);
-    const env = containerEnv(all, 'n8n', 'n8n', {
-      'federation-n8n-database': { host: 'h', port: '5432', dbname: 'n8n', username: 'n8n', password: 'p' },
-      'federation-n8n-encryption': { encryptionKey: 'k' },
-    });
-    expect(env).toMatchObject({ DB_TYPE: 'postgresdb', DB_POSTGRESDB_USER: 'n8n', N8N_ENCRYPTION_KEY: 'k' });
-    expect(findConfigMap(all, 'federation-controller')?.data?.N8N_WEBHOOK_BASE_URL).toBe(`${env.WEBHOOK_URL}webhook`);
-  });
+  it.each(['overlays/cloudnative-pg', 'kind'])(
+    '%s runs the n8n version the tests run, on its own login, without code nodes',
+    (dir) => {
+      const all = objects(dir);
+      const [container] = podSpec(findObject(all, 'Deployment', 'n8n')).containers;
+      expect(container.image).toBe(`docker.n8n.io/n8nio/n8n:${N8N_VERSION}`);
+      const env = containerEnv(all, 'n8n', 'n8n', {
+        'federation-n8n-database': { host: 'h', port: '5432', dbname: 'n8n', username: 'n8n', password: 'p' },
+        'federation-n8n-encryption': { encryptionKey: 'k' },
+      });
+      expect(env).toMatchObject({ DB_TYPE: 'postgresdb', DB_POSTGRESDB_USER: 'n8n', N8N_ENCRYPTION_KEY: 'k' });
+      // Code, shell and file nodes refused, as on the local platform.
+      expect(JSON.parse(env.NODES_EXCLUDE as string)).toEqual(N8N_EXCLUDED_NODES);
+      expect(findConfigMap(all, 'federation-controller')?.data?.N8N_WEBHOOK_BASE_URL).toBe(`${env.WEBHOOK_URL}webhook`);
+    },
+  );
 
   it('publishes only the gateway public routes, the readiness path the agents check among them, with TLS', () => {
     const published = ['/.well-known/jwks.json', '/api', '/openapi.json', GATEWAY_READY_PATH].sort();

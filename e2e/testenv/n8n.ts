@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { N8N_API_SCOPES, N8N_NODES_EXCLUDE, N8N_VERSION } from '../../reconcilers/workflows/n8n-settings.ts';
 import { withBuildLock } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { createN8nDatabase, dropN8nDatabase, type N8nDatabase } from './n8n-database.ts';
@@ -13,53 +14,6 @@ import { freePort } from './ports.ts';
 import { cacheDir } from './versions.ts';
 import { waitFor } from './wait.ts';
 import { Watchdog } from './watchdog.ts';
-
-/** 2.x needs Node 22+; this is the newest 1.x line. */
-export const N8N_VERSION = '1.123.81';
-
-/** Scopes of the public-API key the workflows component uses. */
-export const N8N_API_SCOPES = [
-  'workflow:create',
-  'workflow:read',
-  'workflow:update',
-  'workflow:delete',
-  'workflow:list',
-  'workflow:activate',
-  'workflow:deactivate',
-  'tag:create',
-  'tag:read',
-  'tag:list',
-  'credential:create',
-  'credential:delete',
-  // The credentials report of the security audit is the public API's only listing of credentials: it names
-  // those no workflow references, which is how the workflows component finds an interrupted create.
-  'securityAudit:generate',
-];
-
-/**
- * Nodes that run code, shell commands or touch n8n's own files or API: none of the templates uses them, and
- * each would turn anyone who can edit a workflow into a shell on the n8n host or a reader of every department.
- */
-export const N8N_EXCLUDED_NODES = [
-  'n8n-nodes-base.executeCommand',
-  'n8n-nodes-base.code',
-  'n8n-nodes-base.function',
-  'n8n-nodes-base.functionItem',
-  'n8n-nodes-base.ssh',
-  'n8n-nodes-base.git',
-  'n8n-nodes-base.readWriteFile',
-  'n8n-nodes-base.readBinaryFile',
-  'n8n-nodes-base.readBinaryFiles',
-  'n8n-nodes-base.writeBinaryFile',
-  'n8n-nodes-base.localFileTrigger',
-  'n8n-nodes-base.executeWorkflow',
-  'n8n-nodes-base.executeWorkflowTrigger',
-  'n8n-nodes-base.n8n',
-  '@n8n/n8n-nodes-langchain.code',
-  '@n8n/n8n-nodes-langchain.toolCode',
-  '@n8n/n8n-nodes-langchain.toolWorkflow',
-  '@n8n/n8n-nodes-langchain.mcpClientTool',
-];
 
 /** Where a kept n8n (persist.dir) lists the modules it loaded, for the next start's read-ahead. */
 export function n8nModuleList(persistDir: string): string {
@@ -326,7 +280,7 @@ function n8nEnv(o: {
     DB_POSTGRESDB_DATABASE: db.name,
     DB_POSTGRESDB_USER: db.user,
     DB_POSTGRESDB_PASSWORD: db.password,
-    NODES_EXCLUDE: JSON.stringify(N8N_EXCLUDED_NODES),
+    NODES_EXCLUDE: N8N_NODES_EXCLUDE,
     N8N_PYTHON_ENABLED: 'false',
     N8N_DISABLED_MODULES: N8N_DISABLED_MODULES.join(','),
     // The security audit, the workflows component's one way to list credentials, reads this many days of executions.

@@ -19,7 +19,7 @@ export interface WorkflowsComponentOptions {
   n8nUrl: string;
   /** Where the Google workflows call Drive and Gmail; Google's own API unless a test points them elsewhere. */
   googleApiBaseUrl?: string;
-  /** A public-API key with the scopes in e2e/testenv/n8n.ts N8N_API_SCOPES. */
+  /** A public-API key with the scopes in n8n-settings.ts N8N_API_SCOPES. */
   apiKey: string;
   /** Public base of n8n's webhooks when it differs from `${n8nUrl}/webhook`. */
   webhookBaseUrl?: string;
