@@ -14,7 +14,12 @@ describe("npm start's wait for the controller", () => {
   // A controller that dies at start (a bad setting, a port taken) is reported at once with its last log lines,
   // not after the 60 s readiness timeout.
   it('gives up as soon as the process exits, with its last log lines', async () => {
-    const watchdog = { track: () => {}, untrack: () => {} } as unknown as Watchdog;
+    const watchdog = {
+      admit: () => {},
+      marker: 'start-wait-test',
+      track: () => {},
+      untrack: () => {},
+    } as unknown as Watchdog;
     const platform = {
       runDir,
       databaseUrl: 'postgres://unused',
