@@ -17,6 +17,8 @@ const FROM_THE_CLUSTER = new Set([
   'HOST',
   // Local only: the CA of the local Railway server's edge; Railway's real domains have publicly trusted TLS.
   'AGENT_HEALTH_CA_FILE',
+  // Local only: the run a local server belongs to, for the next start's leftover check (e2e/testenv/leftovers.ts).
+  'FEDERATION_SERVER_OF',
 ]);
 
 /** The settings deploy/ gives each container, by name (envFrom ConfigMaps and env, resolved as the kubelet would). */
