@@ -2,7 +2,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Component } from '../../controller/core/component.ts';
 import { PLATFORM_ROLES } from '../../controller/platform/database/platform-roles.ts';
-import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
+import { DEPARTMENT_LABEL, namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 import {
   createTestDatabase,
   departmentObject,
@@ -118,10 +118,13 @@ describe('database component claims', () => {
     await db.pool.query(`CREATE ROLE ${role} NOLOGIN`);
     await db.pool.query(`GRANT SELECT ON federation.departments TO ${role}`);
     await ensureNamespace(foreign);
-    // A Secret from before (e.g. written when an older controller adopted the role) is withdrawn too.
+    // A Secret from before (written, with its label, when an older controller adopted the role) is withdrawn too.
     await core.createNamespacedSecret({
       namespace: namespaceFor(foreign),
-      body: { metadata: { name: 'database' }, stringData: { user: role, password: 'adopted-earlier' } },
+      body: {
+        metadata: { name: 'database', labels: { [DEPARTMENT_LABEL]: foreign } },
+        stringData: { user: role, password: 'adopted-earlier' },
+      },
     });
     const before = await roles([role]);
     const [event] = await expectRefused(foreign, 'RoleNotOwned');
