@@ -66,11 +66,11 @@ export class AgentHealthMonitor {
     this.agents.delete(department);
   }
 
-  /** The verdict now: the last observation when it is recent, a fresh probe otherwise. */
+  /** The verdict now: the last observation when younger than maxAgeMs, a fresh probe otherwise (0: always fresh). */
   async verdict(department: string, maxAgeMs: number): Promise<Verdict | undefined> {
     const watched = this.agents.get(department);
     if (!watched) return undefined;
-    if (!watched.last || Date.now() - watched.last.at > maxAgeMs) await this.observe(department, watched);
+    if (!watched.last || Date.now() - watched.last.at >= maxAgeMs) await this.observe(department, watched);
     return this.judge(watched);
   }
 
