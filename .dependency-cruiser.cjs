@@ -5,7 +5,7 @@
 //   reconcilers/<component>/, pulumi/, gateway/ (routes, middleware, identity, queries)
 //   controller/platform/  what the controller, the components and the gateway share:
 //                          kube (the Kubernetes client), logging, database (platform schema and roles), tokens
-//   controller/core/      the generic operator runtime: cache, queue, leader election, conditions, events,
+//   controller/runtime/      the generic operator runtime: cache, queue, leader election, conditions, events,
 //                          metrics, the component contract; knows no component
 //   crds/                 schemas, types and shared names; imports nothing of ours
 //
@@ -29,22 +29,22 @@ module.exports = {
       comment:
         'The controller core is generic: it imports crds/ only, never a component, the platform pieces or the gateway.',
       severity: 'error',
-      from: { path: '^controller/core/', pathNot: TEST },
-      to: { path: '^(controller/(?!core/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
+      from: { path: '^controller/runtime/', pathNot: TEST },
+      to: { path: '^(controller/(?!runtime/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
     },
     {
       name: 'platform-pieces-are-shared',
       comment: 'controller/platform/ is shared by the controller and the gateway: it imports crds/ and the core only.',
       severity: 'error',
       from: { path: '^controller/platform/', pathNot: TEST },
-      to: { path: '^(controller/(?!core/|platform/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
+      to: { path: '^(controller/(?!runtime/|platform/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
     },
     {
       name: 'components-are-not-wiring',
       comment: 'A component imports the contract, the platform pieces and pulumi/, never the wiring or the gateway.',
       severity: 'error',
       from: { path: '^reconcilers/', pathNot: TEST },
-      to: { path: '^(controller/(?!core/|platform/)|gateway|agent-image|e2e)' },
+      to: { path: '^(controller/(?!runtime/|platform/)|gateway|agent-image|e2e)' },
     },
     {
       name: 'components-do-not-import-each-other',

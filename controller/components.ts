@@ -1,27 +1,23 @@
 // Wiring: the only place that knows every component. Which components run, and with what, is decided here
 // from the controller's environment; a component whose settings are missing still runs, as one that reports
 // `SettingsMissing` with what to set, so a half-configured install is visible on every Department.
+
+import { createDatabaseComponent } from '../reconcilers/database/component.ts';
+import { endpointFromUrl } from '../reconcilers/database/database-secret.ts';
 import { postgresGrantSyncer } from '../reconcilers/database/grant-syncer.ts';
-import { createDatabaseComponent, endpointFromUrl, runRetention } from '../reconcilers/database/index.ts';
-import { createGatewayTokenComponent } from '../reconcilers/gateway-token/index.ts';
+import { runRetention } from '../reconcilers/database/retention.ts';
+import { createGatewayTokenComponent } from '../reconcilers/gateway-token/component.ts';
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';
 import { createOAuthComponent } from '../reconcilers/oauth/component.ts';
 import { oauthFreshness } from '../reconcilers/oauth/freshness.ts';
 import { ensureOAuthKeySecret, rotatingKeys } from '../reconcilers/oauth/key-secret.ts';
 import { oauthTokenExpiries } from '../reconcilers/oauth/token-expiry.ts';
-import {
-  agentHealthConfigFromEnv,
-  createAgentHealthComponent,
-  runtimeComponentFromEnv,
-} from '../reconcilers/runtime/index.ts';
+import { createAgentHealthComponent } from '../reconcilers/runtime/agent-health/component.ts';
+import { agentHealthConfigFromEnv } from '../reconcilers/runtime/agent-health/config.ts';
+import { runtimeComponentFromEnv } from '../reconcilers/runtime/from-env.ts';
 import { createWorkflowsComponent } from '../reconcilers/workflows/component.ts';
-import { type Component, TerminalError } from './core/component.ts';
-import type { OnReconciled } from './core/department/report.ts';
-import type { GrantSyncer } from './core/grant/reconciler.ts';
-import type { KubeApi } from './core/kube-api.ts';
-import type { Logger } from './core/logger.ts';
-import type { LeaderTask } from './core/manager.ts';
-import type { ControllerMetrics } from './core/metrics.ts';
+import type { OnReconciled } from './department/report.ts';
+import type { GrantSyncer } from './grant/reconciler.ts';
 import {
   ANCHOR_INTERVAL_MS,
   auditAnchor,
@@ -34,6 +30,11 @@ import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
 import { createPool } from './platform/database/pool.ts';
 import { provisioningRecorder } from './platform/database/provisioning-recorder.ts';
 import { SigningKeyStore } from './platform/tokens/key-store.ts';
+import { type Component, TerminalError } from './runtime/component.ts';
+import type { KubeApi } from './runtime/kube-api.ts';
+import type { Logger } from './runtime/logger.ts';
+import type { LeaderTask } from './runtime/manager.ts';
+import type { ControllerMetrics } from './runtime/metrics.ts';
 
 export interface Platform {
   components: Component[];

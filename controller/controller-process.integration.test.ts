@@ -11,9 +11,9 @@ import { REPO_ROOT } from '../e2e/testenv/platform.ts';
 import { freePort } from '../e2e/testenv/ports.ts';
 import { controllerKubeconfig } from '../e2e/testenv/service-account.ts';
 import { waitFor } from '../e2e/testenv/wait.ts';
-import type { DepartmentObject } from './core/component.ts';
-import { paths } from './core/kube-api.ts';
 import type { RestClient } from './platform/kube/rest-client.ts';
+import type { DepartmentObject } from './runtime/component.ts';
+import { paths } from './runtime/kube-api.ts';
 
 const kubeconfig = inject('kubeconfig');
 let admin: RestClient;

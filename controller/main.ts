@@ -1,13 +1,13 @@
 // The Federation controller (KUBECONFIG or in-cluster config); `node dist/controller/main.js` in the image.
 import { KubeConfig } from '@kubernetes/client-node';
 import { buildPlatform } from './components.ts';
-import { loadConfig } from './core/config.ts';
-import { Manager } from './core/manager.ts';
-import { ControllerMetrics } from './core/metrics.ts';
-import { apiThrottle } from './core/throttle/api-throttle.ts';
 import { RestClient } from './platform/kube/rest-client.ts';
 import { createLogger } from './platform/logging/log.ts';
 import { handleFatalErrors } from './platform/process/fatal-errors.ts';
+import { loadConfig } from './runtime/config.ts';
+import { Manager } from './runtime/manager.ts';
+import { ControllerMetrics } from './runtime/metrics.ts';
+import { apiThrottle } from './runtime/throttle/api-throttle.ts';
 
 const log = createLogger({ component: 'federation-controller' });
 const config = loadConfig();

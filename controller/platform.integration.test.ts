@@ -10,9 +10,9 @@ import { startTestController, TEST_LABEL, type TestController } from '../e2e/tes
 import { controllerKubeconfig } from '../e2e/testenv/service-account.ts';
 import { waitFor } from '../e2e/testenv/wait.ts';
 import { buildPlatform, type Platform } from './components.ts';
-import { paths } from './core/kube-api.ts';
 import { isNotFound, RestClient } from './platform/kube/rest-client.ts';
 import { createLogger } from './platform/logging/log.ts';
+import { paths } from './runtime/kube-api.ts';
 
 const kubeconfig = inject('kubeconfig');
 let db: TestDatabase;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { Component } from '../controller/core/component.ts';
-import { componentConditions, summarize } from '../controller/core/department/status.ts';
+import { componentConditions, summarize } from '../controller/department/status.ts';
+import type { Component } from '../controller/runtime/component.ts';
 import { kubectl, kubectlOk } from '../e2e/testenv/kubectl.ts';
 
 const kubeconfig = inject('kubeconfig');

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { controllerConfig, loadConfig } from '../controller/core/config.ts';
+import { controllerConfig, loadConfig } from '../controller/runtime/config.ts';
 import { GATEWAY_READY_PATH } from '../crds/agent.ts';
 import {
   containerEnv,

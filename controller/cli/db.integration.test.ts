@@ -12,7 +12,7 @@ import {
   testContext,
 } from '../../e2e/support/database.ts';
 import { REPO_ROOT } from '../../e2e/testenv/platform.ts';
-import { createDatabaseComponent } from '../../reconcilers/database/database-component.ts';
+import { createDatabaseComponent } from '../../reconcilers/database/component.ts';
 import { TENANT_MIGRATIONS } from '../../reconcilers/database/tenant-migrations.ts';
 
 const exec = promisify(execFile);

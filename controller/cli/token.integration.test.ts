@@ -6,8 +6,9 @@ import { ensureNamespace } from '../../e2e/support/gateway.ts';
 import { REPO_ROOT } from '../../e2e/testenv/platform.ts';
 import { PlatformKeys } from '../../gateway/identity/platform-keys.ts';
 import { createVerifier } from '../../gateway/identity/verifier.ts';
-import { KEY_SECRET_NAMESPACE, SigningKeyStore } from '../../reconcilers/gateway-token/index.ts';
 import { RestClient } from '../platform/kube/rest-client.ts';
+import { KEY_SECRET_NAMESPACE } from '../platform/tokens/constants.ts';
+import { SigningKeyStore } from '../platform/tokens/key-store.ts';
 
 function federation(args: string[]) {
   const run = spawnSync(process.execPath, ['controller/bin/federation.mjs', ...args], {

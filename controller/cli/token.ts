@@ -3,8 +3,10 @@
 // KUBECONFIG). The token goes to stdout and nowhere else.
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DAY_SECONDS, mintToken, ROLES, SigningKeyStore } from '../../reconcilers/gateway-token/index.ts';
 import { RestClient } from '../platform/kube/rest-client.ts';
+import { DAY_SECONDS, ROLES } from '../platform/tokens/constants.ts';
+import { SigningKeyStore } from '../platform/tokens/key-store.ts';
+import { mintToken } from '../platform/tokens/mint.ts';
 import { departmentArgument, type OutputFormat, printJson, withOutput } from './program.ts';
 
 /** currentKey() reads the Secret only; the database is where activeKey() publishes, which the CLI never does. */

@@ -4,14 +4,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { notConfigured } from '../../controller/components.ts';
-import type { Component } from '../../controller/core/component.ts';
-import { paths } from '../../controller/core/kube-api.ts';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import type { Component } from '../../controller/runtime/component.ts';
+import { paths } from '../../controller/runtime/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import { adminClient, condition, departmentManifest } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
-import { createDatabaseComponent } from '../../reconcilers/database/index.ts';
+import { createDatabaseComponent } from '../../reconcilers/database/component.ts';
 import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
 import { GROUP } from './argocd-cm.ts';
 

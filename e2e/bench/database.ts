@@ -7,7 +7,7 @@
  *   KUBECONFIG=... DATABASE_URL=... npm run bench:postgres
  */
 import PQueue from 'p-queue';
-import { createDatabaseComponent } from '../../reconcilers/database/database-component.ts';
+import { createDatabaseComponent } from '../../reconcilers/database/component.ts';
 import { tenantNames } from '../../reconcilers/database/names.ts';
 import {
   createNamespace,

@@ -2,7 +2,7 @@
 // real API server, Postgres state backend, pulumi engine and the local Railway server with zero latency.
 // Prints the Pulumi engine's share of that time and the controller process's RSS (and the engine processes').
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRuntimeComponent } from '../../reconcilers/runtime/runtime-component.ts';
+import { createRuntimeComponent } from '../../reconcilers/runtime/component.ts';
 import { startRuntimeTestbed } from '../support/runtime.ts';
 import { startPlatform } from '../testenv/platform.ts';
 

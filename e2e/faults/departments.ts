@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { DepartmentObject } from '../../controller/core/component.ts';
-import { isNotFound, paths } from '../../controller/core/kube-api.ts';
+import type { DepartmentObject } from '../../controller/runtime/component.ts';
+import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { DEPARTMENT_LABEL, FINALIZER, RECONCILE_REQUEST_ANNOTATION, tenantSchemaFor } from '../../crds/names.ts';
 import { CREDENTIAL_KINDS } from '../../reconcilers/workflows/credentials.ts';

@@ -2,8 +2,8 @@
 // the API server, Postgres (tenant schema, role, platform rows, Pulumi state), n8n's own database and the local
 // Railway server. The fault suite compares these counts before and after each fault.
 import pg from 'pg';
-import type { DepartmentObject } from '../../controller/core/component.ts';
-import { isNotFound, paths } from '../../controller/core/kube-api.ts';
+import type { DepartmentObject } from '../../controller/runtime/component.ts';
+import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 import { PULUMI_PROJECT } from '../../pulumi/stack.ts';
 import type { FaultPlatform } from './platform.ts';

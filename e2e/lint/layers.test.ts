@@ -8,16 +8,16 @@ import { REPO_ROOT } from '../testenv/platform.ts';
 /** A small tree in the repository's layout: each `bad` file breaks one rule, each `ok` file stays within them. */
 const FIXTURE: Record<string, string[]> = {
   'crds/department.ts': [],
-  'crds/bad.ts': ['../controller/core/component.ts'],
-  'controller/core/component.ts': ['../../crds/department.ts'],
-  'controller/core/manager.ts': ['./component.ts'],
-  'controller/core/bad.ts': ['../../reconcilers/database/component.ts'],
-  'controller/core/bad-platform.ts': ['../platform/kube/rest-client.ts'],
-  'controller/platform/kube/rest-client.ts': ['../../core/component.ts'],
+  'crds/bad.ts': ['../controller/runtime/component.ts'],
+  'controller/runtime/component.ts': ['../../crds/department.ts'],
+  'controller/runtime/manager.ts': ['./component.ts'],
+  'controller/runtime/bad.ts': ['../../reconcilers/database/component.ts'],
+  'controller/runtime/bad-platform.ts': ['../platform/kube/rest-client.ts'],
+  'controller/platform/kube/rest-client.ts': ['../../runtime/component.ts'],
   'controller/platform/kube/bad.ts': ['../../../e2e/testenv/platform.ts'],
-  'controller/main.ts': ['./core/manager.ts', '../reconcilers/database/component.ts'],
+  'controller/main.ts': ['./runtime/manager.ts', '../reconcilers/database/component.ts'],
   'reconcilers/database/component.ts': [
-    '../../controller/core/component.ts',
+    '../../controller/runtime/component.ts',
     '../../controller/platform/kube/rest-client.ts',
   ],
   'reconcilers/workflows/component.ts': [],
@@ -31,15 +31,15 @@ const FIXTURE: Record<string, string[]> = {
   'reconcilers/runtime/component.test.ts': ['../../e2e/support/workflows.ts'],
   'pulumi/bad.ts': ['../reconcilers/database/component.ts'],
   'gateway/ok.ts': ['../controller/platform/kube/rest-client.ts', '../crds/department.ts'],
-  'gateway/bad.ts': ['../controller/core/manager.ts'],
+  'gateway/bad.ts': ['../controller/runtime/manager.ts'],
   'gateway/bad-reconciler.ts': ['../reconcilers/database/component.ts'],
   'e2e/testenv/platform.ts': ['../../controller/main.ts'],
   'e2e/support/workflows.ts': ['../../reconcilers/workflows/component.ts'],
 };
 
 const EXPECTED = [
-  ['controller/core/bad-platform.ts', 'core-knows-no-component'],
-  ['controller/core/bad.ts', 'core-knows-no-component'],
+  ['controller/runtime/bad-platform.ts', 'core-knows-no-component'],
+  ['controller/runtime/bad.ts', 'core-knows-no-component'],
   ['controller/platform/kube/bad.ts', 'platform-pieces-are-shared'],
   ['controller/platform/kube/bad.ts', 'production-never-imports-e2e'],
   ['crds/bad.ts', 'crds-import-nothing-of-ours'],

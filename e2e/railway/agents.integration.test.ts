@@ -6,21 +6,20 @@ import { serve } from '@hono/node-server';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DepartmentObject } from '../../controller/core/component.ts';
 import { readSecretData } from '../../controller/platform/kube/secrets.ts';
+import type { DepartmentObject } from '../../controller/runtime/component.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import { GATEWAY_TOKEN_SECRET } from '../../crds/secrets.ts';
-import { createDatabaseComponent } from '../../reconcilers/database/index.ts';
-import { createGatewayTokenComponent } from '../../reconcilers/gateway-token/index.ts';
+import { createDatabaseComponent } from '../../reconcilers/database/component.ts';
+import { createGatewayTokenComponent } from '../../reconcilers/gateway-token/component.ts';
 import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
-import { pulumiBackendFor } from '../../reconcilers/runtime/config.ts';
 import {
-  AGENT_HEALTHY,
   type AgentHealthComponent,
   createAgentHealthComponent,
-  createRuntimeComponent,
-  HealthReason,
-} from '../../reconcilers/runtime/index.ts';
+} from '../../reconcilers/runtime/agent-health/component.ts';
+import { AGENT_HEALTHY, HealthReason } from '../../reconcilers/runtime/agent-health/conditions.ts';
+import { createRuntimeComponent } from '../../reconcilers/runtime/component.ts';
+import { pulumiBackendFor } from '../../reconcilers/runtime/config.ts';
 import { type ProviderStandIns, startProviderStandIns } from '../providers/server.ts';
 import { type GatewayTestbed, startTestbed } from '../support/gateway.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../testenv/controller.ts';

@@ -14,7 +14,7 @@ import { createVerifier, type VerifierOptions } from '../../gateway/identity/ver
 import { createMetrics } from '../../gateway/metrics.ts';
 import type { DepartmentClient } from '../../gateway/provisioning/department-client.ts';
 import { PgRateLimiter } from '../../gateway/rate-limit/store.ts';
-import { createDatabaseComponent } from '../../reconcilers/database/database-component.ts';
+import { createDatabaseComponent } from '../../reconcilers/database/component.ts';
 import { tenantNames } from '../../reconcilers/database/names.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import {

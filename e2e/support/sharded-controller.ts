@@ -1,15 +1,15 @@
 // A controller whose only component records what it reconciles in Postgres, run as its own process so the
-// sharding test can SIGKILL it like a crash (controller/core/leader/sharding.integration.test.ts).
+// sharding test can SIGKILL it like a crash (controller/runtime/leader/sharding.integration.test.ts).
 // env: controller/main.ts's settings (KUBECONFIG, SHARDS, LEASE_*, POD_NAME, ...) plus RECORD_DATABASE_URL, a
 // database with the tables shard_reconciles(department, identity, generation) and shard_objects(department, identity).
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import type { Component } from '../../controller/core/component.ts';
-import { loadConfig } from '../../controller/core/config.ts';
-import { Manager } from '../../controller/core/manager.ts';
-import { ControllerMetrics } from '../../controller/core/metrics.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { createLogger } from '../../controller/platform/logging/log.ts';
+import type { Component } from '../../controller/runtime/component.ts';
+import { loadConfig } from '../../controller/runtime/config.ts';
+import { Manager } from '../../controller/runtime/manager.ts';
+import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
 
 const log = createLogger({ component: 'sharded-controller' });
 const config = loadConfig();

@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { DepartmentObject } from '../../controller/core/component.ts';
-import { paths } from '../../controller/core/kube-api.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import type { DepartmentObject } from '../../controller/runtime/component.ts';
+import { paths } from '../../controller/runtime/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { waitFor } from './wait.ts';

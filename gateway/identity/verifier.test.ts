@@ -1,6 +1,7 @@
 import { importJWK, type JWTVerifyGetKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateKey, mintToken, type SigningKey } from '../../reconcilers/gateway-token/index.ts';
+import { generateKey } from '../../controller/platform/tokens/key-store.ts';
+import { mintToken, type SigningKey } from '../../controller/platform/tokens/mint.ts';
 import { createVerifier, TokenRejected } from './verifier.ts';
 
 describe('verified-token cache', () => {

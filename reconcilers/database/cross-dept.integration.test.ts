@@ -9,7 +9,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
-import { createDatabaseComponent } from './database-component.ts';
+import { createDatabaseComponent } from './component.ts';
 import { type GrantObject, removeGrant, syncGrant } from './grants.ts';
 import { tenantNames } from './names.ts';
 

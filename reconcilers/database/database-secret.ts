@@ -1,7 +1,7 @@
-import type { DepartmentObject, KubeApi } from '../../controller/core/component.ts';
-import { isConflict, paths } from '../../controller/core/kube-api.ts';
 import { generatePassword, isGeneratedPassword } from '../../controller/platform/database/scram.ts';
 import { deleteOwnedSecret, type KubeSecret, readSecret, secretPath } from '../../controller/platform/kube/secrets.ts';
+import type { DepartmentObject, KubeApi } from '../../controller/runtime/component.ts';
+import { isConflict, paths } from '../../controller/runtime/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { TenantNames } from '../../crds/names.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
@@ -104,4 +104,10 @@ export async function ensureDatabaseSecret(
 
 export async function deleteDatabaseSecret(kube: KubeApi, namespace: string, department: string): Promise<void> {
   await deleteOwnedSecret(kube, { name: DATABASE_SECRET, namespace }, department);
+}
+
+/** The endpoint written into department Secrets, from the controller's DATABASE_URL (credentials dropped). */
+export function endpointFromUrl(databaseUrl: string): DatabaseEndpoint {
+  const url = new URL(databaseUrl);
+  return { host: url.hostname, port: Number(url.port || 5432), database: decodeURIComponent(url.pathname.slice(1)) };
 }

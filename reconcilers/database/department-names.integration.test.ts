@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { paths } from '../../controller/core/kube-api.ts';
 import { isNotFound, type RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { paths } from '../../controller/runtime/kube-api.ts';
 import { namespaceFor, RECONCILE_REQUEST_ANNOTATION, tenantNamesFor } from '../../crds/names.ts';
 import { createTestDatabase, randomDepartment, type TestDatabase } from '../../e2e/support/database.ts';
 import { adminClient, condition, departmentManifest, waitForDepartment } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { namespaceComponent } from '../namespace/component.ts';
-import { createDatabaseComponent } from './database-component.ts';
+import { createDatabaseComponent } from './component.ts';
 import { withTenantLock } from './tenant-lock.ts';
 
 const kubeconfig = inject('kubeconfig');

@@ -1,7 +1,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component } from '../../controller/core/component.ts';
+import type { Component } from '../../controller/runtime/component.ts';
 import {
   createNamespace,
   createTestDatabase,
@@ -11,7 +11,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
-import { createDatabaseComponent } from './database-component.ts';
+import { createDatabaseComponent } from './component.ts';
 import { tenantNames } from './names.ts';
 
 const doomed = randomDepartment('doomed');

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { GrantSyncer } from '../../controller/core/grant/reconciler.ts';
+import type { GrantSyncer } from '../../controller/grant/reconciler.ts';
 import { removeGrant, syncGrant } from './grants.ts';
 
 /** Keeps federation.cross_dept_permissions in step with CrossDepartmentGrants (the RLS policies read it). */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { TerminalError } from '../../controller/core/component.ts';
+import { TerminalError } from '../../controller/runtime/component.ts';
 import type { CrossDepartmentGrantSpec } from '../../crds/cross-department-grant.ts';
 import { isValidDepartmentName } from './names.ts';
 

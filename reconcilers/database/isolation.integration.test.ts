@@ -10,7 +10,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
-import { createDatabaseComponent } from './database-component.ts';
+import { createDatabaseComponent } from './component.ts';
 import { tenantNames } from './names.ts';
 
 const hr = randomDepartment('hr');

@@ -14,7 +14,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
-import { createDatabaseComponent } from './database-component.ts';
+import { createDatabaseComponent } from './component.ts';
 import { ensureDatabaseSecret } from './database-secret.ts';
 import { legacyTenantNames, type TenantNames, tenantNames } from './names.ts';
 import { runRetention } from './retention.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TerminalError } from '../../controller/core/component.ts';
 import { GATEWAY_ROLE } from '../../controller/platform/database/gateway-role.ts';
 import { PLATFORM_ROLES } from '../../controller/platform/database/platform-roles.ts';
+import { TerminalError } from '../../controller/runtime/component.ts';
 import { RESERVED_DEPARTMENT_NAMES, TENANT_PREFIX, tenantNamesFor } from '../../crds/names.ts';
 import { ident, legacyTenantNames, literal, tenantNames } from './names.ts';
 

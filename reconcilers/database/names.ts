@@ -1,4 +1,4 @@
-import { TerminalError } from '../../controller/core/component.ts';
+import { TerminalError } from '../../controller/runtime/component.ts';
 import { DEPARTMENT_NAME_MAX, DEPARTMENT_NAME_PATTERN } from '../../crds/common.ts';
 import { departmentSlug, isReservedDepartmentName, type TenantNames, tenantNamesFor } from '../../crds/names.ts';
 import { Reason } from './conditions.ts';

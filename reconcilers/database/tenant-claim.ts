@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { TerminalError } from '../../controller/core/component.ts';
 import { GATEWAY_ROLE } from '../../controller/platform/database/gateway-role.ts';
 import { OWNER_ROLE, PLATFORM_ROLES } from '../../controller/platform/database/platform-roles.ts';
+import { TerminalError } from '../../controller/runtime/component.ts';
 import { departmentSlug } from '../../crds/names.ts';
 import { Reason } from './conditions.ts';
 import { ident, legacyTenantNames, literal, type TenantNames } from './names.ts';

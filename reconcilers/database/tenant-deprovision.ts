@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { KubeApi } from '../../controller/core/kube-api.ts';
 import { markDeprovisioned } from '../../controller/platform/database/federation-records.ts';
 import { OWNER_ROLE } from '../../controller/platform/database/platform-roles.ts';
+import type { KubeApi } from '../../controller/runtime/kube-api.ts';
 import { deleteDatabaseSecret } from './database-secret.ts';
 import { ident, type TenantNames } from './names.ts';
 import { ownsRole, renameLegacyTenant } from './tenant-claim.ts';

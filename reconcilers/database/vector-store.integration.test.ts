@@ -8,7 +8,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
-import { createDatabaseComponent } from './database-component.ts';
+import { createDatabaseComponent } from './component.ts';
 
 const searcher = randomDepartment('vectors');
 

@@ -1,7 +1,5 @@
 import { decodeJwt } from 'jose';
 import type pg from 'pg';
-import type { Component, ComponentContext, ComponentResult, KubeApi } from '../../controller/core/component.ts';
-import { isNotFound, paths } from '../../controller/core/kube-api.ts';
 import {
   DAY_SECONDS,
   GATEWAY_AUDIENCE,
@@ -12,6 +10,8 @@ import {
 } from '../../controller/platform/tokens/constants.ts';
 import type { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
 import { mintToken } from '../../controller/platform/tokens/mint.ts';
+import type { Component, ComponentContext, ComponentResult, KubeApi } from '../../controller/runtime/component.ts';
+import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { paths } from '../../controller/core/kube-api.ts';
-import { ControllerMetrics } from '../../controller/core/metrics.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import {
   KEY_SECRET_NAMESPACE,
@@ -10,6 +8,8 @@ import {
   TOKEN_SECRET_NAME,
 } from '../../controller/platform/tokens/constants.ts';
 import { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
+import { paths } from '../../controller/runtime/kube-api.ts';
+import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import {
   createNamespace,

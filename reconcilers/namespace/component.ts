@@ -1,5 +1,10 @@
-import { type Component, type ComponentContext, type KubeApi, TerminalError } from '../../controller/core/component.ts';
-import { isNotFound, paths } from '../../controller/core/kube-api.ts';
+import {
+  type Component,
+  type ComponentContext,
+  type KubeApi,
+  TerminalError,
+} from '../../controller/runtime/component.ts';
+import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER, namespaceFor } from '../../crds/names.ts';
 

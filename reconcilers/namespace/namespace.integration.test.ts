@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component } from '../../controller/core/component.ts';
-import { isConflict, isNotFound, paths } from '../../controller/core/kube-api.ts';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { deleteOwnedSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
+import type { Component } from '../../controller/runtime/component.ts';
+import { isConflict, isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 import { DATABASE_SECRET } from '../../crds/secrets.ts';
 import {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { Component, ComponentContext, ComponentResult } from '../../controller/core/component.ts';
 import { decodeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
+import type { Component, ComponentContext, ComponentResult } from '../../controller/runtime/component.ts';
 import type { Tool } from '../../crds/department.ts';
 import { describeIssues, type OAuthClientSecret, oauthClientSecret } from '../../crds/secrets.ts';
 import { AccessTokens, validateClient } from './access-token.ts';

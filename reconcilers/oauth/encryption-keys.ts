@@ -1,5 +1,5 @@
-import type { KubeApi } from '../../controller/core/kube-api.ts';
 import { decodeSecret, readSecret, type SecretRef } from '../../controller/platform/kube/secrets.ts';
+import type { KubeApi } from '../../controller/runtime/kube-api.ts';
 
 /** The pgcrypto keys: `current` names the key new rows use; older ids stay until rotation re-encrypted them. */
 export interface EncryptionKeys {

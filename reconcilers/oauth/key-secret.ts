@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { isConflict, isNotFound, type KubeApi, paths } from '../../controller/core/kube-api.ts';
-import type { Logger } from '../../controller/core/logger.ts';
+import { isConflict, isNotFound, type KubeApi, paths } from '../../controller/runtime/kube-api.ts';
+import type { Logger } from '../../controller/runtime/logger.ts';
 import { FIELD_MANAGER } from '../../crds/names.ts';
 import { type EncryptionKeys, loadEncryptionKeys } from './encryption-keys.ts';
 import { rotateEncryptionKey } from './store.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component, DepartmentObject } from '../../controller/core/component.ts';
+import type { Component, DepartmentObject } from '../../controller/runtime/component.ts';
 import { tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { startAuthServer, type TestAuthServer } from '../../e2e/support/google-auth-server.ts';

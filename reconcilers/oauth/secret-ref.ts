@@ -1,5 +1,5 @@
-import { TerminalError } from '../../controller/core/component.ts';
 import type { KubeSecret, SecretRef } from '../../controller/platform/kube/secrets.ts';
+import { TerminalError } from '../../controller/runtime/component.ts';
 import { DEPARTMENT_LABEL, namespaceFor, OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
 import { OAuthReason } from './conditions.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ControllerMetrics } from '../../controller/core/metrics.ts';
+import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
 import { tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { encryptionKeys } from './encryption-keys.ts';

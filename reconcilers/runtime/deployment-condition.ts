@@ -1,4 +1,4 @@
-import type { ComponentCondition } from '../../controller/core/component.ts';
+import type { ComponentCondition } from '../../controller/runtime/component.ts';
 import type { RailwayDeployment } from '../../pulumi/railway/api.ts';
 import { Reason } from './conditions.ts';
 

@@ -1,6 +1,6 @@
+import { createRuntimeComponent, type RuntimeComponent } from './component.ts';
 import { runtimeConfigFromEnv } from './config.ts';
 import type { EngineRunObserver } from './operations.ts';
-import { createRuntimeComponent, type RuntimeComponent } from './runtime-component.ts';
 
 /**
  * The runtime component as the controller runs it, with its settings from the environment. Throws with what is

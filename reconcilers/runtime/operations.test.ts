@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ControllerMetrics } from '../../controller/core/metrics.ts';
+import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
 import { type EngineRunObserver, Operations } from './operations.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../../e2e/support/runtime.ts';
 import { processesMentioning } from '../../e2e/testenv/processes.ts';
 import { OWNER_ENV } from '../../pulumi/engine-processes/owner.ts';
+import { createRuntimeComponent } from './component.ts';
 import { Reason } from './conditions.ts';
-import { createRuntimeComponent } from './runtime-component.ts';
 
 const CHILD = fileURLToPath(new URL('../../e2e/support/runtime-apply-child.ts', import.meta.url));
 let bed: RuntimeTestbed;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ComponentResult } from '../../controller/core/component.ts';
+import type { ComponentResult } from '../../controller/runtime/component.ts';
 import { tenantNamesFor } from '../../crds/names.ts';
 import {
   GATEWAY_TOKEN,
@@ -10,8 +10,8 @@ import {
   SECRET_VALUES,
   startRuntimeTestbed,
 } from '../../e2e/support/runtime.ts';
+import { createRuntimeComponent, type RuntimeComponent } from './component.ts';
 import { Reason, RUNTIME_DRIFTED } from './conditions.ts';
-import { createRuntimeComponent, type RuntimeComponent } from './runtime-component.ts';
 
 let bed: RuntimeTestbed;
 let runtime: RuntimeComponent;

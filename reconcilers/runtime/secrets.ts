@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type KubeApi, TerminalError } from '../../controller/core/component.ts';
 import { readSecretData, type SecretRef } from '../../controller/platform/kube/secrets.ts';
+import { type KubeApi, TerminalError } from '../../controller/runtime/component.ts';
 import type { StackCredentials } from '../../pulumi/stack.ts';
 import { Reason } from './conditions.ts';
 

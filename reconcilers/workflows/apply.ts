@@ -1,4 +1,4 @@
-import type { ComponentContext, ComponentResult } from '../../controller/core/component.ts';
+import type { ComponentContext, ComponentResult } from '../../controller/runtime/component.ts';
 import type { Tool } from '../../crds/department.ts';
 import type { N8nClient, N8nWorkflow } from './client.ts';
 import { WorkflowsEvent, WorkflowsReason } from './conditions.ts';

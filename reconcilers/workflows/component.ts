@@ -4,7 +4,7 @@ import {
   type ComponentContext,
   ComponentError,
   type ComponentResult,
-} from '../../controller/core/component.ts';
+} from '../../controller/runtime/component.ts';
 import { applyWorkflows } from './apply.ts';
 import { N8nApiError, N8nClient, N8nUnreachableError } from './client.ts';
 import { WORKFLOWS_READY, WorkflowsEvent, WorkflowsReason } from './conditions.ts';

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import type { ComponentContext } from '../../controller/core/component.ts';
-import { paths } from '../../controller/core/kube-api.ts';
 import {
   decodeSecret,
   deleteOwnedSecret,
@@ -8,6 +6,8 @@ import {
   type KubeSecret,
   readSecret,
 } from '../../controller/platform/kube/secrets.ts';
+import type { ComponentContext } from '../../controller/runtime/component.ts';
+import { paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 
 /** Secret in dept-<name> listing the n8n credentials this component created for the department. */

@@ -1,5 +1,5 @@
-import type { KubeApi } from '../../controller/core/kube-api.ts';
 import { decodeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
+import type { KubeApi } from '../../controller/runtime/kube-api.ts';
 import {
   DATABASE_SECRET as DATABASE_SECRET_NAME,
   type DatabaseSecretData,

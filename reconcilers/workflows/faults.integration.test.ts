@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component, DepartmentObject } from '../../controller/core/component.ts';
 import { upsertDepartmentRow } from '../../controller/platform/database/federation-records.ts';
+import type { Component, DepartmentObject } from '../../controller/runtime/component.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import {

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { ComponentContext } from '../../controller/core/component.ts';
-import { paths } from '../../controller/core/kube-api.ts';
 import {
   decodeSecret,
   deleteOwnedSecret,
@@ -8,6 +6,8 @@ import {
   type KubeSecret,
   readSecret,
 } from '../../controller/platform/kube/secrets.ts';
+import type { ComponentContext } from '../../controller/runtime/component.ts';
+import { paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 import { N8N_WEBHOOK_HEADER, N8N_WEBHOOK_SECRET, n8nWebhookSecret } from '../../crds/secrets.ts';
 import { WorkflowsEvent } from './conditions.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { KubeApi } from '../../core/kube-api.ts';
+import type { KubeApi } from '../../runtime/kube-api.ts';
 import { isNotFound } from '../kube/rest-client.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rewriteHrChains, seedQueries as seed } from '../../../e2e/support/audit-trail.ts';
 import { createTestDatabase, kubeConfigFrom, type TestDatabase } from '../../../e2e/support/database.ts';
 import { ensureNamespace } from '../../../e2e/support/gateway.ts';
-import { ControllerMetrics } from '../../core/metrics.ts';
+import { ControllerMetrics } from '../../runtime/metrics.ts';
 import { RestClient } from '../kube/rest-client.ts';
 import { auditVerify, writeDigest } from './audit-chain.ts';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { KubeApi } from '../../core/component.ts';
-import { paths } from '../../core/kube-api.ts';
+import type { KubeApi } from '../../runtime/component.ts';
+import { paths } from '../../runtime/kube-api.ts';
 import { isConflict, isNotFound } from '../kube/rest-client.ts';
 import { ADMIN_ROLE, CROSS_DEPT_ROLE } from './platform-roles.ts';
 import { generatePassword, scramVerifier } from './scram.ts';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../../e2e/testenv/wait.ts';
-import type { Logger } from '../../core/logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { createPool } from './pool.ts';
 
 const warnings: string[] = [];

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../../core/logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 
 /**
  * A connection pool that outlives its connections failing (Postgres restarted, backends terminated, a network

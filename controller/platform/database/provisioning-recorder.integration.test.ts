@@ -7,7 +7,7 @@ import {
   randomDepartment,
   type TestDatabase,
 } from '../../../e2e/support/database.ts';
-import type { ComponentReport, ReconcileReport } from '../../core/department/report.ts';
+import type { ComponentReport, ReconcileReport } from '../../department/report.ts';
 import { upsertDepartmentRow } from './federation-records.ts';
 import { provisioningRecorder } from './provisioning-recorder.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ComponentReport, ReconcileReport } from '../../core/department/report.ts';
+import type { ComponentReport, ReconcileReport } from '../../department/report.ts';
 import { progressOf } from './provisioning-recorder.ts';
 
 const c = (component: string, status: ComponentReport['status'], reason = 'R', terminal = false): ComponentReport => ({

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DepartmentObject } from '../../../crds/department.ts';
 import { tenantSchemaFor } from '../../../crds/names.ts';
-import type { ComponentReport, OnReconciled, ReconcileReport } from '../../core/department/report.ts';
+import type { ComponentReport, OnReconciled, ReconcileReport } from '../../department/report.ts';
 
 /**
  * A step's state in the seed's terms; not_configured (the department or the platform does not set it up, e.g. no

@@ -1,8 +1,8 @@
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, type KubeApi, type RequestObserver, type RequestThrottle } from '../../core/kube-api.ts';
+import { ApiError, type KubeApi, type RequestObserver, type RequestThrottle } from '../../runtime/kube-api.ts';
 
-export { ApiError, isConflict, isNotFound, type KubeList, type KubeObject, paths } from '../../core/kube-api.ts';
+export { ApiError, isConflict, isNotFound, type KubeList, type KubeObject, paths } from '../../runtime/kube-api.ts';
 
 export interface RequestInit {
   method?: string;

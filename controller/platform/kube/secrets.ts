@@ -1,5 +1,5 @@
 import { DEPARTMENT_LABEL } from '../../../crds/names.ts';
-import { isConflict, isNotFound, type KubeApi, paths } from '../../core/kube-api.ts';
+import { isConflict, isNotFound, type KubeApi, paths } from '../../runtime/kube-api.ts';
 
 export interface SecretRef {
   name: string;

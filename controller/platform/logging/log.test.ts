@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { resourceOf } from '../../core/metrics.ts';
+import { resourceOf } from '../../runtime/metrics.ts';
 import { createLogger } from './log.ts';
 
 describe('createLogger', () => {

@@ -1,8 +1,8 @@
 import pino from 'pino';
-import type { Logger } from '../../core/logger.ts';
-import { redactSecrets } from '../../core/redact.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { redactSecrets } from '../../runtime/redact.ts';
 
-export type { Logger } from '../../core/logger.ts';
+export type { Logger } from '../../runtime/logger.ts';
 
 /** Keys whose values never reach a log line, wherever they appear. */
 const REDACT = [

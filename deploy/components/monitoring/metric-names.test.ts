@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ControllerMetrics } from '../../../controller/core/metrics.ts';
+import { ControllerMetrics } from '../../../controller/runtime/metrics.ts';
 import { createMetrics } from '../../../gateway/metrics.ts';
 
 // Every metric the dashboard and the alerts query is one the code registers: the metric definitions

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import { paths } from '../../../controller/core/kube-api.ts';
+import { paths } from '../../../controller/runtime/kube-api.ts';
 import { ManagedProcess } from '../../testenv/managed-process.ts';
 import { waitFor } from '../../testenv/wait.ts';
 import { createDepartments, healthOf, names, waitActive } from '../departments.ts';

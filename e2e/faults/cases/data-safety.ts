@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { paths } from '../../../controller/core/kube-api.ts';
+import { paths } from '../../../controller/runtime/kube-api.ts';
 import { waitFor } from '../../testenv/wait.ts';
 import {
   createDepartments,

@@ -1,6 +1,6 @@
-import type { Component, ComponentResult } from '../../../controller/core/component.ts';
-import { getCondition } from '../../../controller/core/conditions.ts';
 import { readSecretData } from '../../../controller/platform/kube/secrets.ts';
+import type { Component, ComponentResult } from '../../../controller/runtime/component.ts';
+import { getCondition } from '../../../controller/runtime/conditions.ts';
 import { GATEWAY_TOKEN_SECRET } from '../../../crds/secrets.ts';
 import { AGENT_HEALTHY, HealthReason } from './conditions.ts';
 import type { AgentHealthConfig } from './config.ts';

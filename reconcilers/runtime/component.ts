@@ -3,7 +3,7 @@ import {
   type ComponentContext,
   ComponentError,
   type ComponentResult,
-} from '../../controller/core/component.ts';
+} from '../../controller/runtime/component.ts';
 import { RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
 import { RailwayApi } from '../../pulumi/railway/api.ts';
 import { RailwayClient } from '../../pulumi/railway/client.ts';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { API_VERSION } from '../../../crds/common.ts';
-import { departmentSpec } from '../../../crds/department.ts';
-import { FINALIZER } from '../../../crds/names.ts';
-import type { Component, DepartmentObject } from '../component.ts';
-import { EventSink } from '../events.ts';
-import type { KubeApi } from '../kube-api.ts';
-import { silentLogger } from '../logger.ts';
+import { API_VERSION } from '../../crds/common.ts';
+import { departmentSpec } from '../../crds/department.ts';
+import { FINALIZER } from '../../crds/names.ts';
+import type { Component, DepartmentObject } from '../runtime/component.ts';
+import { EventSink } from '../runtime/events.ts';
+import type { KubeApi } from '../runtime/kube-api.ts';
+import { silentLogger } from '../runtime/logger.ts';
 import { DepartmentReconciler } from './reconciler.ts';
 
 function deleting(uid: string): DepartmentObject {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { API_VERSION } from '../../../crds/common.ts';
-import { adminClient, condition, departmentManifest } from '../../../e2e/testenv/admin-client.ts';
-import { startTestController, TEST_LABEL, type TestController } from '../../../e2e/testenv/controller.ts';
-import { waitFor } from '../../../e2e/testenv/wait.ts';
-import { namespaceComponent } from '../../../reconcilers/namespace/component.ts';
-import type { RestClient } from '../../platform/kube/rest-client.ts';
-import { paths } from '../kube-api.ts';
+import { API_VERSION } from '../../crds/common.ts';
+import { adminClient, condition, departmentManifest } from '../../e2e/testenv/admin-client.ts';
+import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
+import { waitFor } from '../../e2e/testenv/wait.ts';
+import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
+import type { RestClient } from '../platform/kube/rest-client.ts';
+import { paths } from '../runtime/kube-api.ts';
 import type { GrantObject } from './reconciler.ts';
 
 const kubeconfig = inject('kubeconfig');

@@ -4,9 +4,9 @@ import {
   ComponentError,
   type ComponentResult,
   TerminalError,
-} from '../component.ts';
-import { Reason } from '../conditions.ts';
-import { redactSecrets } from '../redact.ts';
+} from '../runtime/component.ts';
+import { Reason } from '../runtime/conditions.ts';
+import { redactSecrets } from '../runtime/redact.ts';
 
 export interface Outcome {
   component: Component;

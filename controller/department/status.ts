@@ -1,6 +1,6 @@
-import type { Condition } from '../../../crds/common.ts';
-import type { DepartmentStatus, Phase } from '../../../crds/department.ts';
-import { ConditionType, orderConditions, Reason, setCondition } from '../conditions.ts';
+import type { Condition } from '../../crds/common.ts';
+import type { DepartmentStatus, Phase } from '../../crds/department.ts';
+import { ConditionType, orderConditions, Reason, setCondition } from '../runtime/conditions.ts';
 import type { Outcome } from './component-graph.ts';
 
 /** After this many consecutive failed reconciles a Provisioning department is reported Failed. */

@@ -1,15 +1,15 @@
 import type pg from 'pg';
 import {
-  type Component,
-  type ComponentContext,
-  type ComponentResult,
-  TerminalError,
-} from '../../controller/core/component.ts';
-import {
   recordProgress,
   recordSecurityEvent,
   upsertDepartmentRow,
 } from '../../controller/platform/database/federation-records.ts';
+import {
+  type Component,
+  type ComponentContext,
+  type ComponentResult,
+  TerminalError,
+} from '../../controller/runtime/component.ts';
 import { tenantNamesFor } from '../../crds/names.ts';
 import { DATABASE_READY, ISOLATION_VERIFIED, Reason, SCHEMA_VERSION_ANNOTATION } from './conditions.ts';
 import {

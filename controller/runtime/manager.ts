@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import { DEPARTMENT_LABEL, departmentShard, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
+import { DepartmentReconciler } from '../department/reconciler.ts';
+import type { OnReconciled } from '../department/report.ts';
+import { type GrantObject, GrantReconciler, type GrantSyncer } from '../grant/reconciler.ts';
 import { Informer } from './cache/informer.ts';
 import type { Component, DepartmentObject } from './component.ts';
 import type { ControllerConfig } from './config.ts';
 import { Controller } from './controller.ts';
-import { DepartmentReconciler } from './department/reconciler.ts';
-import type { OnReconciled } from './department/report.ts';
 import { EventSink } from './events.ts';
-import { type GrantObject, GrantReconciler, type GrantSyncer } from './grant/reconciler.ts';
 import { startHealthServer } from './health-server.ts';
 import { type KubeApi, type KubeObject, paths } from './kube-api.ts';
 import { LeaderElector } from './leader/leader-elector.ts';

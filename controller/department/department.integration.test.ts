@@ -5,14 +5,14 @@ import {
   departmentManifest,
   getDepartment,
   waitForDepartment,
-} from '../../../e2e/testenv/admin-client.ts';
-import { metricValue, startTestController, TEST_LABEL, type TestController } from '../../../e2e/testenv/controller.ts';
-import { kubectlOk } from '../../../e2e/testenv/kubectl.ts';
-import { waitFor } from '../../../e2e/testenv/wait.ts';
-import { namespaceComponent } from '../../../reconcilers/namespace/component.ts';
-import { isNotFound, type RestClient } from '../../platform/kube/rest-client.ts';
-import type { Component } from '../component.ts';
-import { paths } from '../kube-api.ts';
+} from '../../e2e/testenv/admin-client.ts';
+import { metricValue, startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
+import { kubectlOk } from '../../e2e/testenv/kubectl.ts';
+import { waitFor } from '../../e2e/testenv/wait.ts';
+import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
+import { isNotFound, type RestClient } from '../platform/kube/rest-client.ts';
+import type { Component } from '../runtime/component.ts';
+import { paths } from '../runtime/kube-api.ts';
 
 const kubeconfig = inject('kubeconfig');
 

@@ -1,9 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { TerminalError } from '../../controller/core/component.ts';
+import { TerminalError } from '../../controller/runtime/component.ts';
 import { departmentObject, testContext } from '../../e2e/support/database.ts';
-import { createDatabaseComponent } from './database-component.ts';
+import { createDatabaseComponent } from './component.ts';
 
 /** A pool that fails the test if anything reaches it. */
 function untouchablePool(): pg.Pool {
