@@ -7,6 +7,7 @@ import {
 } from '../runtime/component.ts';
 import { Reason } from '../runtime/conditions.ts';
 import { redactSecrets } from '../runtime/redact.ts';
+import { converge } from './converge.ts';
 
 export interface Outcome {
   component: Component;
@@ -56,7 +57,7 @@ function failure(component: Component, err: unknown): Outcome {
 }
 
 /**
- * Applies every component once its dependencies are Ready; independent components run in
+ * Converges every component (see converge.ts) once its dependencies are Ready; independent components run in
  * parallel, and a failing one holds back only what depends on it.
  */
 export async function applyComponents(
@@ -85,7 +86,7 @@ export async function applyComponents(
         }
         const dependencies = Object.fromEntries(deps.map((d) => [d.component.name, d.result.outputs ?? {}]));
         try {
-          return { component: c, result: await c.apply(context(dependencies)) };
+          return { component: c, result: await converge(c, context(dependencies)) };
         } catch (err) {
           return failure(c, err);
         }

@@ -29,6 +29,37 @@ export interface ComponentResult {
   requeueAfterMs?: number;
 }
 
+/** What drift (a change made behind the controller's back) leads to: repaired, or only reported. */
+export type DriftPolicy = 'Remediate' | 'Report';
+
+/**
+ * What a component's `observe` found, as Crossplane's ExternalObservation says it: whether the external
+ * resources exist, whether they match the spec, and what was changed behind the controller's back.
+ */
+export interface Observation {
+  /** The external resources exist; false: apply creates them. */
+  exists: boolean;
+  /** They match the spec and show no drift: apply has nothing to do, and `current` is the result. */
+  upToDate: boolean;
+  /** Changes made behind the controller's back, one line each, naming fields and never values. */
+  drift?: string[];
+  /**
+   * The component's result as things stand, reported without apply. Required when `upToDate`, and when there is
+   * drift a Report policy may leave alone.
+   */
+  current?: ComponentResult;
+}
+
+/** How the Department reconciler reports drift a component's `observe` found. */
+export interface DriftReporting {
+  /** What the drift is in, as Events name it: `<subject> differs: ...`, e.g. Railway. */
+  subject: string;
+  /** Condition type that says whether drift is outstanding, e.g. RuntimeDrifted; Events only when absent. */
+  conditionType?: string;
+  /** What this Department's spec asks drift to lead to; Remediate when absent. */
+  policy?(department: DepartmentObject): DriftPolicy;
+}
+
 export interface EventRecorder {
   /** Records a Kubernetes Event on the Department (aggregated by reason). */
   event(type: 'Normal' | 'Warning', reason: string, note: string): Promise<void>;
@@ -48,8 +79,11 @@ export interface ComponentContext {
 }
 
 /**
- * The contract every component (namespace, database, runtime, workflows, oauth, ...) implements.
- * `apply` converges (and reports drift it repaired as an Event); `delete` cleans up honouring spec.deletionPolicy.
+ * The contract every component (namespace, database, runtime, workflows, oauth, ...) implements, after
+ * Crossplane's Observe/Create/Update/Delete. `observe` (optional) reads without changing anything; `apply`
+ * converges (creates, updates, repairs; the repair's details are its own to report); `delete` cleans up honouring
+ * spec.deletionPolicy. The Department reconciler alone decides from an observation whether apply runs: not when
+ * up to date, not for drift the policy says to report only. A component without `observe` is applied every pass.
  * A thrown error is retried with the work queue's per-key backoff (the only backoff: components keep no retry
  * state of their own); a ComponentError names the condition's reason; a thrown TerminalError stalls the Department.
  */
@@ -59,6 +93,13 @@ export interface Component {
   conditionType: string;
   /** Names of components that must be Ready before this one applies. */
   dependsOn: string[];
+  /**
+   * Optional: reads the external resources without changing them. An `apply` that follows in the same pass gets
+   * the same context object, so a component may keep what it read for it.
+   */
+  observe?(ctx: ComponentContext): Promise<Observation>;
+  /** How drift `observe` finds is reported and which policy applies; Events under the component's name when absent. */
+  drift?: DriftReporting;
   apply(ctx: ComponentContext): Promise<ComponentResult>;
   delete(ctx: ComponentContext): Promise<ComponentResult>;
   /**

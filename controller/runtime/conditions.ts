@@ -21,6 +21,8 @@ export const Reason = {
   Expired: 'Expired',
   DepartmentNotFound: 'DepartmentNotFound',
   GrantActive: 'GrantActive',
+  /** A component's observe found drift (its Event, and its drift condition under Report or while repairing). */
+  DriftDetected: 'DriftDetected',
 } as const;
 
 export interface ConditionInput {
