@@ -28,6 +28,8 @@ export interface GatewayTokenComponentOptions {
   audience?: string;
   /** Told when the department's token in use expires after each apply, and `undefined` once it is deleted. */
   onTokenExpiry?: (department: string, expiresAt: Date | undefined) => void;
+  /** The clock tokens are issued and renewed by (default: the system clock). */
+  now?: () => Date;
 }
 
 interface TokenSecret {
@@ -50,6 +52,7 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
   const renewAfter = opts.renewAfterFraction ?? 2 / 3;
   const issuer = opts.issuer ?? PLATFORM_ISSUER;
   const audience = opts.audience ?? GATEWAY_AUDIENCE;
+  const now = opts.now ?? (() => new Date());
 
   /** When the existing token should be replaced, or undefined when it must be replaced now. */
   function renewalDue(token: string | undefined, department: string, kids: Set<string>): number | undefined {
@@ -61,19 +64,24 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
       if (claims.dept !== department || claims.role !== 'agent' || claims.iss !== issuer) return undefined;
       if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') return undefined;
       const due = (claims.iat + (claims.exp - claims.iat) * renewAfter) * 1000;
-      return due > Date.now() ? due : undefined;
+      return due > now().getTime() ? due : undefined;
     } catch {
       return undefined; // an unreadable token is replaced
     }
   }
 
-  async function revokedRecently(department: string): Promise<number> {
-    const { rows } = await opts.pool.query<{ ms: number }>(
-      `SELECT greatest(0, 1100 - extract(epoch FROM (now() - revoked_before)) * 1000)::int AS ms
+  /**
+   * The first instant a token minted for the department is accepted: the gateway refuses a token whose `iat`
+   * (whole seconds) is before the department's revocation instant, so after a revocation that is the next
+   * whole second. Zero when the department was never revoked.
+   */
+  async function tokensAcceptedFrom(department: string): Promise<number> {
+    const { rows } = await opts.pool.query<{ before_ms: string }>(
+      `SELECT (extract(epoch FROM revoked_before) * 1000)::bigint AS before_ms
          FROM federation.gateway_token_revocations WHERE department_id = $1`,
       [department],
     );
-    return rows[0]?.ms ?? 0;
+    return rows[0] ? Math.ceil(Number(rows[0].before_ms) / 1000) * 1000 : 0;
   }
 
   return {
@@ -97,15 +105,25 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
       let due = renewalDue(current, department, kids);
       let inUse = current;
       if (due === undefined) {
-        // iat has one-second resolution: never mint inside the second a revocation of this name happened in.
-        const wait = await revokedRecently(department);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const issuedAt = now();
+        const acceptedFrom = await tokensAcceptedFrom(department);
+        if (issuedAt.getTime() < acceptedFrom) {
+          return {
+            condition: {
+              status: 'Unknown',
+              reason: Reason.RecentlyRevoked,
+              message: `the department's tokens were just revoked; a new one is issued at ${new Date(acceptedFrom).toISOString()}, the first second the gateway accepts`,
+            },
+            requeueAfterMs: acceptedFrom - issuedAt.getTime(),
+          };
+        }
         const { token, expiresAt } = await mintToken(key, {
           department,
           role: 'agent',
           lifetimeSeconds: lifetime,
           issuer,
           audience,
+          now: issuedAt,
         });
         const body = {
           apiVersion: 'v1',
@@ -131,9 +149,9 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
           Reason.TokenIssued,
           `issued the agent's gateway token (expires ${expiresAt.toISOString()})`,
         );
-        // From the token's own claims, as every later reconcile reads it: the condition's message is the same
-        // then, so a steady Department's status is not written again (it was, once, at millisecond precision).
-        due = renewalDue(token, department, kids) ?? Date.now() + lifetime * renewAfter * 1000;
+        // From the token's own claims (whole seconds), as every later reconcile reads it: the condition's message
+        // is then the same, so a steady Department's status is not written again.
+        due = renewalDue(token, department, kids) ?? issuedAt.getTime() + lifetime * renewAfter * 1000;
         inUse = token;
       }
       const { exp } = decodeJwt(inUse as string);
@@ -145,7 +163,7 @@ export function createGatewayTokenComponent(opts: GatewayTokenComponentOptions):
           message: `Secret ${TOKEN_SECRET_NAME} holds the agent's gateway token; renewal at ${new Date(due).toISOString()}`,
         },
         outputs: { secretName: TOKEN_SECRET_NAME },
-        requeueAfterMs: Math.max(1000, due - Date.now()),
+        requeueAfterMs: Math.max(1000, due - now().getTime()),
       };
     },
 

@@ -13,6 +13,8 @@ export const GATEWAY_TOKEN_READY = 'GatewayTokenReady';
 export const Reason = {
   TokenIssued: 'TokenIssued',
   TokenRevoked: 'TokenRevoked',
+  /** Revoked within the current second: a token minted now would be refused, so one is minted at the next. */
+  RecentlyRevoked: 'RecentlyRevoked',
 } as const;
 
 export const ROLES = ['agent', 'admin'] as const;
