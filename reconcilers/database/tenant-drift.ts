@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { OWNER_ROLE } from '../../controller/platform/database/platform-roles.ts';
 import { ident, type TenantNames } from './names.ts';
+import { readTenantCatalog, type TenantCatalog } from './tenant-catalog.ts';
 import {
   createTableSql,
   POLICY_NAMES,
@@ -15,7 +16,7 @@ import { indexName, TENANT_TABLES, type TenantTable } from './tenant-tables/inde
 
 const RLS_VERSION = 2;
 const RETENTION_VERSION = 3;
-const TENANT_TABLE_NAMES = new Set(TENANT_TABLES.map((t) => t.name));
+const TENANT_TABLE_NAMES = new Set<string>(TENANT_TABLES.map((t) => t.name));
 /** Tenant tables declare references inline, `<column> <type> REFERENCES @schema.<table> (<column>) <action>`. */
 const INLINE_REFERENCE = /^(\w+) .*REFERENCES @schema\.(\w+) \((\w+)\)(.*)$/;
 
@@ -28,64 +29,27 @@ function inlineReferences(table: TenantTable) {
   });
 }
 
-interface TableFound {
-  name: string;
-  rls: boolean;
-  forced: boolean;
-  owner: string;
-  has_department: boolean;
-}
-
-async function observe(client: pg.PoolClient, n: TenantNames) {
-  const { rows } = await client.query<{
-    tables: TableFound[] | null;
-    policies: { table: string; policy: string; quoted: string }[] | null;
-    indexes: string[] | null;
-    functions: string[] | null;
-    references: string[] | null;
-  }>(
-    `SELECT
-       (SELECT json_agg(json_build_object(
-           'name', c.relname, 'rls', c.relrowsecurity, 'forced', c.relforcerowsecurity,
-           'owner', pg_get_userbyid(c.relowner),
-           'has_department', EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
-                                     AND a.attname = 'department_id' AND NOT a.attisdropped)))
-          FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-         WHERE s.nspname = $1 AND c.relkind = 'r') AS tables,
-       (SELECT json_agg(json_build_object('table', tablename, 'policy', policyname, 'quoted', quote_ident(policyname)))
-          FROM pg_policies WHERE schemaname = $1) AS policies,
-       (SELECT array_agg(indexname::text) FROM pg_indexes WHERE schemaname = $1) AS indexes,
-       (SELECT array_agg(p.proname::text) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
-         WHERE s.nspname = $1) AS functions,
-       (SELECT array_agg(c.relname || '.' || a.attname)
-          FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace s ON s.oid = c.relnamespace
-          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-         WHERE s.nspname = $1 AND k.contype = 'f') AS references`,
-    [n.schema],
-  );
-  const found = rows[0];
-  return {
-    tables: new Map((found?.tables ?? []).map((t) => [t.name, t])),
-    policies: found?.policies ?? [],
-    indexes: new Set(found?.indexes ?? []),
-    functions: new Set(found?.functions ?? []),
-    references: new Set(found?.references ?? []),
-  };
+interface SchemaRepair {
+  drift: Drift[];
+  /** Run as the session user: only it can take a table back from another owner. */
+  ownerRepairs: string[];
+  /** Run as federation_owner, so that what is recreated is owned like what the migrations created. */
+  repairs: string[];
+  /** A table was recreated: its privileges are granted again. */
+  recreated: boolean;
 }
 
 /**
- * Finds and repairs changes made behind the operator's back in the tenant schema: tables, indexes and retention
- * functions dropped (recreated: a dropped table's rows are lost, which the caller reports), references lost with
- * a table dropped CASCADE, RLS disabled or not forced, policies dropped or added, tables handed to another owner. A table that lost its department_id column
- * cannot carry the policies and is left for validation to report as unrepairable. Runs inside the tenant lock.
+ * What differs in a tenant schema from what its version declares, and the SQL that repairs it: tables, indexes
+ * and retention functions dropped (recreated: a dropped table's rows are lost, which the caller reports),
+ * references lost with a table dropped CASCADE, RLS disabled or not forced, policies dropped or added, tables
+ * handed to another owner. A table that lost its department_id column cannot carry the policies and is left for
+ * validation to report as unrepairable.
  */
-export async function repairSchemaDrift(client: pg.PoolClient, n: TenantNames, version: number): Promise<Drift[]> {
-  if (version < 1) return [];
+function planSchemaRepair(catalog: TenantCatalog, n: TenantNames, version: number): SchemaRepair {
+  const { tables, policies, indexes, functions, references } = catalog;
   const drift: Drift[] = [];
-  const { tables, policies, indexes, functions, references } = await observe(client, n);
-  /** Run as the session user: only it can take a table back from another owner. */
   const ownerRepairs: string[] = [];
-  /** Run as federation_owner, so that what is recreated is owned like what the migrations created. */
   const repairs: string[] = [];
   let recreated = false;
   for (const table of TENANT_TABLES) {
@@ -144,6 +108,28 @@ export async function repairSchemaDrift(client: pg.PoolClient, n: TenantNames, v
     drift.push({ kind: 'FunctionMissing', detail: `retention functions ${missing.join(', ')} were missing` });
     repairs.push(retentionFunctionsSql(n));
   }
+  return { drift, ownerRepairs, repairs, recreated };
+}
+
+/** Whether the tenant schema exists, and its drift at `version`, read without changing anything. */
+export async function findSchemaDrift(
+  db: Pick<pg.Pool, 'query'>,
+  n: TenantNames,
+  version: number,
+): Promise<{ exists: boolean; drift: Drift[] }> {
+  const catalog = await readTenantCatalog(db, n.schema);
+  if (!catalog.schemaExists || version < 1) return { exists: catalog.schemaExists, drift: [] };
+  return { exists: true, drift: planSchemaRepair(catalog, n, version).drift };
+}
+
+/** Finds and repairs the schema drift of a tenant at `version` (see planSchemaRepair). Runs inside the tenant lock. */
+export async function repairSchemaDrift(client: pg.PoolClient, n: TenantNames, version: number): Promise<Drift[]> {
+  if (version < 1) return [];
+  const { drift, ownerRepairs, repairs, recreated } = planSchemaRepair(
+    await readTenantCatalog(client, n.schema),
+    n,
+    version,
+  );
   if (ownerRepairs.length > 0) await client.query(ownerRepairs.join('\n'));
   if (repairs.length > 0) {
     await client.query(`SET LOCAL ROLE ${OWNER_ROLE}`);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { OWNER_ROLE } from '../../controller/platform/database/platform-roles.ts';
 import type { TenantNames } from './names.ts';
+import { readTenantCatalog } from './tenant-catalog.ts';
 import { POLICY_NAMES, RETENTION_FUNCTIONS } from './tenant-ddl.ts';
 import { indexName, TENANT_TABLES } from './tenant-tables/index.ts';
 
@@ -9,34 +10,11 @@ type Queryable = Pick<pg.Pool, 'query'>;
 /** The seed's validator checks, as far as the schema's version promises them. Empty when all pass. */
 export async function validateTenant(db: Queryable, n: TenantNames, version: number): Promise<string[]> {
   if (version < 1) return ['no tenant migration applied'];
-  const { rows } = await db.query<{
-    schema_exists: boolean;
-    tables: { name: string; rls: boolean; forced: boolean; owner: string; has_department: boolean }[] | null;
-    policies: string[] | null;
-    indexes: string[] | null;
-    functions: string[] | null;
-  }>(
-    `SELECT
-       EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema_exists,
-       (SELECT json_agg(json_build_object(
-           'name', c.relname, 'rls', c.relrowsecurity, 'forced', c.relforcerowsecurity,
-           'owner', pg_get_userbyid(c.relowner),
-           'has_department', EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
-                                     AND a.attname = 'department_id' AND NOT a.attisdropped)))
-          FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-         WHERE s.nspname = $1 AND c.relkind = 'r') AS tables,
-       (SELECT array_agg(tablename || '.' || policyname) FROM pg_policies WHERE schemaname = $1) AS policies,
-       (SELECT array_agg(indexname::text) FROM pg_indexes WHERE schemaname = $1) AS indexes,
-       (SELECT array_agg(p.proname::text) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
-         WHERE s.nspname = $1) AS functions`,
-    [n.schema],
-  );
-  const found = rows[0];
-  if (!found?.schema_exists) return [`schema ${n.schema} does not exist`];
+  const found = await readTenantCatalog(db, n.schema);
+  if (!found.schemaExists) return [`schema ${n.schema} does not exist`];
   const failures: string[] = [];
-  const tables = new Map((found.tables ?? []).map((t) => [t.name, t]));
-  const policies = new Set(found.policies ?? []);
-  const indexes = new Set(found.indexes ?? []);
+  const { tables, indexes, functions } = found;
+  const policies = new Set(found.policies.map((p) => `${p.table}.${p.policy}`));
   const missing = TENANT_TABLES.filter((t) => !tables.has(t.name)).map((t) => t.name);
   if (missing.length) failures.push(`missing tables: ${missing.join(', ')}`);
   for (const table of TENANT_TABLES) {
@@ -54,7 +32,6 @@ export async function validateTenant(db: Queryable, n: TenantNames, version: num
     if (lacking.length) failures.push(`${table.name} lacks policies ${lacking.join(', ')}`);
   }
   if (version >= 3) {
-    const functions = new Set(found.functions ?? []);
     const absent = RETENTION_FUNCTIONS.filter((f) => !functions.has(f));
     if (absent.length) failures.push(`missing retention functions: ${absent.join(', ')}`);
   }
