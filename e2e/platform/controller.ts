@@ -73,8 +73,8 @@ export async function waitUntilReady(name: string, proc: ManagedProcess, base: s
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok, {
     timeoutMs: 60_000,
     gone: () => !proc.running,
-    describe: () =>
-      `the ${name} ${proc.running ? 'did not become ready' : 'exited before it was ready'}:\n${proc.logTail()}`,
+    describe: (ended) =>
+      `the ${name} ${ended === 'gone' ? 'exited before it was ready' : 'did not become ready in 60 s'}:\n${proc.logTail()}`,
   });
 }
 

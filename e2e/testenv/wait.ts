@@ -9,12 +9,19 @@ export async function waitFor(
     intervalMs = 100,
     describe,
     gone = () => false,
-  }: { timeoutMs: number; intervalMs?: number; describe: () => string; gone?: () => boolean },
+  }: {
+    timeoutMs: number;
+    intervalMs?: number;
+    /** The failure's message; `ended` says what ended the wait. */
+    describe: (ended: 'gone' | 'timeout') => string;
+    gone?: () => boolean;
+  },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe().catch(() => false)) return;
-    if (gone() || Date.now() > deadline) throw new Error(describe());
+    if (gone()) throw new Error(describe('gone'));
+    if (Date.now() > deadline) throw new Error(describe('timeout'));
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
