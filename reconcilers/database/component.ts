@@ -10,7 +10,7 @@ import {
   type ComponentResult,
   TerminalError,
 } from '../../controller/runtime/component.ts';
-import { tenantNamesFor } from '../../crds/names.ts';
+import { isReservedDepartmentName, tenantNamesFor } from '../../crds/names.ts';
 import { DATABASE_READY, ISOLATION_VERIFIED, Reason, SCHEMA_VERSION_ANNOTATION } from './conditions.ts';
 import {
   DATABASE_SECRET,
@@ -19,16 +19,16 @@ import {
   ensureDatabaseSecret,
 } from './database-secret.ts';
 import { proveIsolation } from './isolation-proof.ts';
-import { ident, type TenantNames, tenantNames, validDepartmentName } from './names.ts';
-import { claimTenant, TenantRefusal } from './tenant-claim.ts';
-import { confineToPlatformDatabase } from './tenant-connect.ts';
+import { ident, isValidDepartmentName, type TenantNames, tenantNames, validDepartmentName } from './names.ts';
+import { claimTenant, ownsRole, TenantRefusal } from './tenant-claim.ts';
+import { confineToPlatformDatabase, findConnectDrift } from './tenant-connect.ts';
 import { deprovisionTenant } from './tenant-deprovision.ts';
-import { repairSchemaDrift } from './tenant-drift.ts';
+import { findSchemaDrift, repairSchemaDrift } from './tenant-drift.ts';
 import { refuse, reportChanges } from './tenant-events.ts';
 import { withTenantLock } from './tenant-lock.ts';
-import { migrateTenant } from './tenant-migrate.ts';
+import { currentVersion, migrateTenant } from './tenant-migrate.ts';
 import { LATEST_VERSION, TENANT_MIGRATIONS, type TenantMigration } from './tenant-migrations.ts';
-import { ensureTenantRole } from './tenant-role.ts';
+import { ensureTenantRole, findRoleDrift } from './tenant-role.ts';
 import { validateTenant } from './tenant-validate.ts';
 
 export interface DatabaseComponentOptions {
@@ -134,6 +134,29 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
     name: 'database',
     conditionType: DATABASE_READY,
     dependsOn: ['namespace'],
+    // No Report policy: drift in a tenant's isolation is always repaired.
+    drift: { subject: 'Postgres' },
+
+    /**
+     * Drift in a tenant federation provisioned: its role's attributes, memberships and databases, and its schema
+     * at the version it is at. Never up to date: apply proves isolation on every pass. A tenant not (yet) known
+     * to be federation's shows no drift: apply claims it or refuses it.
+     */
+    async observe(ctx) {
+      const name = ctx.department.metadata.name;
+      // A name apply refuses (with its Event and audit row) has no tenant to observe.
+      if (!isValidDepartmentName(name) || isReservedDepartmentName(name)) return { exists: false, upToDate: false };
+      const n = tenantNames(name);
+      const version = await currentVersion(pool, n.department);
+      if (version < 1 || !(await ownsRole(pool, n))) return { exists: false, upToDate: false };
+      const [schema, role, connect] = await Promise.all([
+        findSchemaDrift(pool, n, version),
+        findRoleDrift(pool, n),
+        findConnectDrift(pool, n),
+      ]);
+      if (!schema.exists) return { exists: false, upToDate: false };
+      return { exists: true, upToDate: false, drift: [...role, ...schema.drift, ...connect].map((d) => d.detail) };
+    },
 
     async apply(ctx) {
       try {

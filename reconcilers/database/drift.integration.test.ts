@@ -1,6 +1,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { converge } from '../../controller/department/converge.ts';
 import type { Component } from '../../controller/runtime/component.ts';
 import {
   createNamespace,
@@ -19,15 +20,20 @@ const hr = randomDepartment('hr');
 const HR = tenantNames(hr);
 const department = departmentObject(hr);
 
+/** The note of the Event the repair recorded (what the component repaired, after the reconciler's DriftDetected). */
+function repaired(events: RecordedEvent[]): string | undefined {
+  return events.find((e) => e.reason === 'DriftRepaired')?.note;
+}
+
 describe('database component drift repair', () => {
   let db: TestDatabase;
   let component: Component;
   const kc = kubeConfigFrom(inject('kubeconfig'));
 
-  /** Reconciles once and returns the Warning events it recorded. */
+  /** Reconciles once, as the Department reconciler runs the component, and returns the Events it recorded. */
   async function reconcile(): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
-    const result = await component.apply(testContext(kc, department, events));
+    const result = await converge(component, testContext(kc, department, events));
     expect(result.condition, result.condition.message).toMatchObject({ status: 'True', reason: 'Provisioned' });
     return events;
   }
@@ -57,8 +63,12 @@ describe('database component drift repair', () => {
   it('does restore a dropped policy', async () => {
     await db.pool.query(`DROP POLICY tenant_isolation ON ${HR.schema}.contacts`);
     const events = await reconcile();
-    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'DriftRepaired' })]);
-    expect(events[0]?.note).toContain('tenant_isolation was missing on contacts');
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'DriftDetected' }),
+      expect.objectContaining({ type: 'Warning', reason: 'DriftRepaired' }),
+    ]);
+    expect(events[0]?.note).toBe('Postgres differs, repairing: policy tenant_isolation was missing on contacts');
+    expect(repaired(events)).toContain('tenant_isolation was missing on contacts');
     const { rowCount } = await db.pool.query(
       "SELECT 1 FROM pg_policies WHERE schemaname = $1 AND tablename = 'contacts' AND policyname = 'tenant_isolation'",
       [HR.schema],
@@ -68,7 +78,7 @@ describe('database component drift repair', () => {
 
   it('does drop a policy someone added', async () => {
     await db.pool.query(`CREATE POLICY "Leak" ON ${HR.schema}.api_keys TO PUBLIC USING (true)`);
-    expect((await reconcile())[0]?.note).toContain('unexpected policy Leak on api_keys');
+    expect(repaired(await reconcile())).toContain('unexpected policy Leak on api_keys');
     const { rowCount } = await db.pool.query("SELECT 1 FROM pg_policies WHERE policyname = 'Leak'");
     expect(rowCount).toBe(0);
   });
@@ -76,7 +86,7 @@ describe('database component drift repair', () => {
   it('does re-enable and re-force row-level security', async () => {
     await db.pool.query(`ALTER TABLE ${HR.schema}.email_logs DISABLE ROW LEVEL SECURITY`);
     await db.pool.query(`ALTER TABLE ${HR.schema}.tool_calls NO FORCE ROW LEVEL SECURITY`);
-    const note = (await reconcile())[0]?.note;
+    const note = repaired(await reconcile());
     expect(note).toContain('email_logs');
     expect(note).toContain('tool_calls');
     const { rows } = await db.pool.query(
@@ -89,7 +99,7 @@ describe('database component drift repair', () => {
 
   it('does remove an added BYPASSRLS', async () => {
     await db.pool.query(`ALTER ROLE ${HR.role} BYPASSRLS CREATEDB`);
-    expect((await reconcile())[0]?.note).toContain('had BYPASSRLS');
+    expect(repaired(await reconcile())).toContain('had BYPASSRLS');
     const { rows } = await db.pool.query('SELECT rolbypassrls, rolcreatedb FROM pg_roles WHERE rolname = $1', [
       HR.role,
     ]);
@@ -98,7 +108,7 @@ describe('database component drift repair', () => {
 
   it('does revoke an extra role granted', async () => {
     await db.pool.query(`GRANT pg_read_all_data, federation_admin_role TO ${HR.role}`);
-    const note = (await reconcile())[0]?.note;
+    const note = repaired(await reconcile());
     expect(note).toContain('member of pg_read_all_data');
     expect(note).toContain('member of federation_admin_role');
     const { rows } = await db.pool.query(
@@ -175,8 +185,8 @@ describe('database component drift repair', () => {
     await db.pool.query(`DROP POLICY cross_dept_read ON ${HR.schema}.email_logs`);
     await db.pool.query(`ALTER TABLE ${HR.schema}.tool_calls NO FORCE ROW LEVEL SECURITY`);
     const events = await reconcile();
-    expect(events.map((e) => e.reason).sort()).toEqual(['DriftRepaired', 'TableRecreated']);
-    const note = events.find((e) => e.reason === 'DriftRepaired')?.note;
+    expect(events.map((e) => e.reason).sort()).toEqual(['DriftDetected', 'DriftRepaired', 'TableRecreated']);
+    const note = repaired(events);
     expect(note).toContain('api_keys was missing');
     expect(note).toContain('admin_bypass was missing on contacts');
     expect(note).toContain('cross_dept_read was missing on email_logs');
@@ -195,9 +205,7 @@ describe('database component drift repair', () => {
     await db.pool.query(`DROP TABLE ${HR.schema}.drive_document_repository CASCADE`);
     const events = await reconcile();
     expect(events.find((e) => e.reason === 'TableRecreated')?.note).toContain('drive_document_repository');
-    expect(events.find((e) => e.reason === 'DriftRepaired')?.note).toContain(
-      'drive_access_log.document_id no longer referenced drive_document_repository',
-    );
+    expect(repaired(events)).toContain('drive_access_log.document_id no longer referenced drive_document_repository');
     // The old row keeps its (now dangling) value; a new one is checked against the recreated table again.
     await expect(
       db.pool.query(
@@ -211,9 +219,9 @@ describe('database component drift repair', () => {
     await db.pool.query(`DROP INDEX ${HR.schema}.idx_contacts_email`);
     await db.pool.query(`DROP FUNCTION ${HR.schema}.cleanup_expired_session_context()`);
     const events = await reconcile();
-    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'DriftRepaired' })]);
-    expect(events[0]?.note).toContain('index idx_contacts_email was missing');
-    expect(events[0]?.note).toContain('retention functions cleanup_expired_session_context were missing');
+    expect(events.map((e) => e.reason)).toEqual(['DriftDetected', 'DriftRepaired']);
+    expect(repaired(events)).toContain('index idx_contacts_email was missing');
+    expect(repaired(events)).toContain('retention functions cleanup_expired_session_context were missing');
     const { rows } = await db.pool.query(`SELECT ${HR.schema}.cleanup_expired_session_context() AS removed`);
     expect(rows).toEqual([{ removed: 0 }]);
   });
@@ -234,7 +242,7 @@ describe('database component drift repair', () => {
   // Last: it leaves the tenant in a state no reconcile repairs.
   it('does stall with the reason when a table has lost its department_id column', async () => {
     await db.pool.query(`ALTER TABLE ${HR.schema}.contacts DROP COLUMN department_id CASCADE`);
-    const apply = component.apply(testContext(kc, department));
+    const apply = converge(component, testContext(kc, department));
     await expect(apply).rejects.toMatchObject({ name: 'TerminalError', reason: 'UnrepairableDrift' });
     await expect(apply).rejects.toThrow(/contacts has no department_id column/);
     const { rows } = await db.pool.query(

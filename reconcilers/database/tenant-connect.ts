@@ -22,7 +22,7 @@ interface AclState {
   missingHere?: string;
 }
 
-async function observe(client: pg.PoolClient, role: string): Promise<AclState> {
+async function observe(client: Pick<pg.Pool, 'query'>, role: string): Promise<AclState> {
   // quote_ident: database and grantor names come from the catalog and may be any identifier.
   const { rows } = await client.query<{ datname: string; db: string; grantor: string; here: boolean }>(
     `SELECT d.datname, quote_ident(d.datname) AS db, quote_ident(pg_get_userbyid(a.grantor)) AS grantor,
@@ -55,8 +55,17 @@ export async function confineToPlatformDatabase(client: pg.PoolClient, n: Tenant
     await client.query(`REVOKE ALL ON DATABASE ${row.db} FROM ${ident(n.role)} GRANTED BY ${row.grantor}`);
   }
   if (state.missingHere) await client.query(`GRANT CONNECT ON DATABASE ${state.missingHere} TO ${ident(n.role)}`);
+  return connectDrift(n, state);
+}
+
+function connectDrift(n: TenantNames, state: AclState): Drift[] {
   return [...new Set(state.elsewhere.map((r) => r.datname))].map((datname) => ({
     kind: 'ConnectElsewhere' as const,
     detail: `${n.role} had privileges on database ${datname}`,
   }));
+}
+
+/** The role's privileges on other databases, read without changing anything. */
+export async function findConnectDrift(db: Pick<pg.Pool, 'query'>, n: TenantNames): Promise<Drift[]> {
+  return connectDrift(n, await observe(db, n.role));
 }
