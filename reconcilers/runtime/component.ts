@@ -11,10 +11,10 @@ import { type RuntimeOutputs, RuntimeStacks, type StackLock, type StackRun } fro
 import { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
 import type { RuntimeConfig } from './config.ts';
 import { deploymentCondition } from './deployment-condition.ts';
+import { classifyEngineFailure } from './engine-failure.ts';
 import { collectRuntimeInputs, inputsForRemoval } from './inputs.ts';
 import { type EngineRunObserver, type Operation, type OperationKind, Operations } from './operations.ts';
 import { type Applied, railwayDifferences } from './railway-drift.ts';
-import { classifyEngineFailure } from './redact.ts';
 import { type PlatformSecret, readPlatformSecret } from './secrets.ts';
 
 type ExtraCondition = NonNullable<ComponentResult['extraConditions']>[number];

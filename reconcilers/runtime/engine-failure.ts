@@ -1,25 +1,6 @@
+import { redactSecrets } from '../../controller/runtime/redact.ts';
 import { EngineTimeoutError } from '../../pulumi/engine-timeout.ts';
 import { Reason } from './conditions.ts';
-
-/** Replaces every secret value (and the password of any URL) in a message with ****. */
-export function redact(message: string, secretValues: string[]): string {
-  let out = message.replace(/(\w+:\/\/[^:/\s@]+:)[^@\s]+@/g, '$1****@');
-  for (const value of [...secretValues].sort((a, b) => b.length - a.length)) {
-    if (value.length >= 4) out = out.split(value).join('****');
-  }
-  return out;
-}
-
-/** The lines of an engine failure a user can act on, redacted and bounded. */
-export function engineFailure(error: unknown, secretValues: string[]): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /error:|failed|Railway/i.test(l));
-  const summary = [...new Set(lines)].slice(-6).join('\n') || text.slice(-600);
-  return redact(summary, secretValues).slice(0, 2000);
-}
 
 /** Why a stack operation failed: a condition reason and one line a user can act on. */
 export interface EngineFailureCause {
@@ -32,7 +13,7 @@ const RAILWAY_FAILED = /Railway ([\w-]+) failed: ([^\n]+)/g;
 const RAILWAY_NETWORK = /Railway ([\w-]+): network error/g;
 
 function oneLine(text: string, secretValues: string[]): string {
-  return redact(text.replace(/\s+/g, ' ').trim(), secretValues).slice(0, 400);
+  return redactSecrets(text.replace(/\s+/g, ' ').trim(), secretValues).slice(0, 400);
 }
 
 function listed(failures: Map<string, string>, keep: (detail: string) => boolean): string {
