@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type pg from 'pg';
+import { verifyChains } from '../../controller/platform/database/audit-chain.ts';
 import { type AuditEntry, auditEntry, csvLine, flatEntry, type TrailRow } from '../audit/entries.ts';
 import { type AuditQuery, auditQuery, type Cursor, encodeCursor, pageValues, TRAIL_PAGE_SQL } from '../audit/query.ts';
 import type { Verify } from '../identity/verifier.ts';
@@ -83,19 +84,12 @@ export function auditRoutes(deps: AuditRouteDeps) {
     auditTrail({ db: deps.pool, metrics: deps.metrics, queryType: 'verify_audit' }),
     requireRole(['admin']),
     async (c) => {
-      const { rows } = await deps.pool.query<{
-        chain: string;
-        seq: string;
-        row_id: string | null;
-        created_at: Date | null;
-        problem: string;
-      }>('SELECT chain, seq::text, row_id, created_at, problem FROM federation.audit_chain_verify()');
-      const broken = rows.map((r) => ({
-        chain: r.chain,
-        seq: Number(r.seq),
-        row_id: r.row_id,
-        created_at: r.created_at?.toISOString() ?? null,
-        problem: r.problem,
+      const broken = (await verifyChains(deps.pool)).map((link) => ({
+        chain: link.chain,
+        seq: link.seq,
+        row_id: link.rowId,
+        created_at: link.createdAt,
+        problem: link.problem,
       }));
       c.var.audit.resultsReturned = broken.length;
       return c.json({ intact: broken.length === 0, first_broken: broken[0] ?? null, broken: broken.slice(0, 100) });
