@@ -43,6 +43,13 @@ export const observedGeneration = z
   .min(0)
   .describe('The .metadata.generation the controller last acted on.');
 
+/** A Kubernetes object name (DNS-1123 subdomain); a namespace's is also at most 63 characters. */
+export const kubeName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes object name');
+
 /** A DNS-1123 label: lowercase letters, digits and '-', starting with a letter. */
 export const DEPARTMENT_NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 export const DEPARTMENT_NAME_MAX = 40;

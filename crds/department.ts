@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conditions, observedGeneration, setOf } from './common.ts';
+import { conditions, kubeName, observedGeneration, setOf } from './common.ts';
 import {
   namespaceFor,
   OAUTH_CLIENTS_NAMESPACE,
@@ -26,12 +26,6 @@ export const TOOLS = [
   'file_download_email',
 ] as const;
 export const PHASES = ['Provisioning', 'Active', 'Failed', 'Deprovisioning'] as const;
-
-const kubeName = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/);
 
 export const departmentSpec = z
   .object({

@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import { API_VERSION } from '../../crds/common.ts';
+import { API_VERSION, kubeName } from '../../crds/common.ts';
 import { DEPARTMENT_LABEL, OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
 import { oauthClientSecret } from '../../crds/secrets.ts';
-
-const kubeName = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes object name');
 
 /**
  * The department's Google OAuth client in the provisioning request: the client itself (stored as a labelled
