@@ -1,38 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { TENANT_TABLE_NAMES } from '../../crds/tenant-tables.ts';
 import { tenantNames } from './names.ts';
 import { LATEST_VERSION, plan, TENANT_MIGRATIONS } from './tenant-migrations.ts';
 import { indexName, TENANT_TABLES } from './tenant-tables/index.ts';
 
-const SEED_TABLES = [
-  'tool_calls',
-  'session_context',
-  'agent_context',
-  'conversation_history',
-  'drive_document_repository',
-  'drive_access_log',
-  'vector_store_embeddings',
-  'file_attachments',
-  'email_logs',
-  'calendar_events',
-  'contacts',
-  'notifications',
-  'user_session_analytics',
-  'training_metrics',
-  'llm_usage_logs',
-  'stt_usage_logs',
-  'tts_usage_logs',
-  'workflow_executions',
-  'scheduled_tasks',
-  'error_logs',
-  'user_preferences',
-  'api_keys',
-  'feature_flags',
-  'audit_trail',
-];
-
 describe('TENANT_TABLES', () => {
   it('does define exactly the 24 tables of the seed', () => {
-    expect(TENANT_TABLES.map((t) => t.name).sort()).toEqual([...SEED_TABLES].sort());
+    expect(TENANT_TABLE_NAMES).toHaveLength(24);
+    expect(TENANT_TABLES.map((t) => t.name).sort()).toEqual([...TENANT_TABLE_NAMES].sort());
   });
 
   it('does keep every index name within 63 characters and unique', () => {

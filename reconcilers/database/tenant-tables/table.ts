@@ -4,6 +4,7 @@ export type QueryType = (typeof QUERY_TYPES)[number];
 
 /** One tenant table as a careful DBA would write it; `department_id` is added to every table by the renderer. */
 export interface TenantTable {
+  /** One of crds/tenant-tables.ts's TENANT_TABLE_NAMES (tenant-migrations.test.ts checks they match). */
   name: string;
   /**
    * Column and table-constraint definitions. `@schema` stands for the quoted tenant schema (for references
