@@ -196,7 +196,7 @@ export function healthProblems(name: string, inv: Inventory): string[] {
   const kinds = inv.credentials.map((c) => c.split(' · ')[1]).sort();
   check(
     JSON.stringify(kinds) === JSON.stringify(CREDENTIAL_LABELS),
-    `[#18 item 1, n8n credentials] credentials ${JSON.stringify(inv.credentials)} (want one of each: ${CREDENTIAL_LABELS.join(', ')})`,
+    `[n8n credentials] credentials ${JSON.stringify(inv.credentials)} (want one of each: ${CREDENTIAL_LABELS.join(', ')})`,
   );
   check(inv.railwayProjects === 1, `${inv.railwayProjects} Railway projects`);
   check(inv.railwayServices === 1, `${inv.railwayServices} Railway services`);
@@ -220,10 +220,7 @@ export function orphanProblems(name: string, inv: Inventory): string[] {
   );
   check(inv.oauthRows === 0, `${inv.oauthRows} oauth_credentials rows left`);
   check(inv.workflows.length === 0, `workflows left ${JSON.stringify(inv.workflows)}`);
-  check(
-    inv.credentials.length === 0,
-    `[#18 item 1, n8n credentials] credentials left ${JSON.stringify(inv.credentials)}`,
-  );
+  check(inv.credentials.length === 0, `[n8n credentials] credentials left ${JSON.stringify(inv.credentials)}`);
   check(inv.railwayProjects === 0, `${inv.railwayProjects} Railway projects left`);
   check(inv.stackRows.length === 0, `Pulumi state rows left ${JSON.stringify(inv.stackRows)}`);
   return problems;

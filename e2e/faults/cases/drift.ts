@@ -122,12 +122,12 @@ export async function drift(fp: FaultPlatform, report: CaseReport): Promise<void
       timeoutMs: 120_000,
       intervalMs: 500,
       describe: () =>
-        '[#18 item 4, drift repair of tenant tables] a dropped tenant table was neither recreated nor reported as Stalled',
+        '[drift repair of tenant tables] a dropped tenant table was neither recreated nor reported as Stalled',
     },
   );
   report.figures['dropped table'] = `${outcome} in ${seconds(Date.now() - dropped)} s`;
   const notes = (await eventsOf(fp, dept)).filter((e) => e.type === 'Warning' && /feature_flags/.test(e.note));
-  expect(notes.length, '[#18 item 4] an Event names the dropped table').toBeGreaterThan(0);
+  expect(notes.length, '[drift repair of tenant tables] an Event names the dropped table').toBeGreaterThan(0);
   expect(await lostRows(fp, [dept])).toEqual([]);
   await deleteAndExpectNoOrphans(fp, [dept]);
 }

@@ -51,7 +51,7 @@ export async function postgresTerminated(fp: FaultPlatform, report: CaseReport):
   report.figures['backends terminated while provisioning'] = await terminateBackends(fp);
   const first = Date.now();
   await waitActive(fp, depts, 300_000).catch((error: Error) => {
-    throw new Error(`[#18 item 2 when WorkflowsReady is what fails: n8n recovery] ${error.message}`);
+    throw new Error(`[n8n recovery, when WorkflowsReady is what fails] ${error.message}`);
   });
   report.convergeSeconds = seconds(Date.now() - first);
   for (const d of depts) await seedRows(fp, d);
