@@ -1,4 +1,4 @@
-// Controller benchmark (issue 3): `npm run bench:controller`. Prints numbers; asserts nothing.
+// Controller benchmark: `npm run bench:controller`. Prints numbers; asserts nothing.
 // Applies 500 Departments at once (components: namespace + grants), waits for all to be Active,
 // then grows to 1,000 and idles 60 s, measuring CPU and API writes.
 import { readFileSync } from 'node:fs';

@@ -139,12 +139,12 @@ describe('npm start keeps its state (like a kind cluster)', { timeout: 1_500_000
     expect(modules.length).toBeGreaterThan(1000);
     expect(modules.some((m) => m.endsWith(join('n8n', 'dist', 'commands', 'start.js')))).toBe(true);
 
-    // Secrets on disk are for this account only (issue #14: the run and state directories were world-readable).
+    // Secrets on disk are for this account only: the run and state directories are readable by no one else.
     expect(readableByOthers(first.stateDir)).toEqual([]);
     expect(readableByOthers(first.env.FEDERATION_RUN_DIR as string)).toEqual([]);
 
-    // A graceful stop (Ctrl-C) first, then a SIGKILL: each restart finds everything as it was. (A Ctrl-C once
-    // lost n8n: the identity saved with the new API key forgot n8n's database, so the next start made another.)
+    // A graceful stop (Ctrl-C) first, then a SIGKILL: each restart finds everything as it was, n8n included (the
+    // identity saved with its API key names n8n's database, so a start uses the same n8n rather than making another).
     let previous = first;
     for (const stop of ['SIGINT', 'SIGKILL'] as const) {
       previous.child.kill(stop);
@@ -157,7 +157,7 @@ describe('npm start keeps its state (like a kind cluster)', { timeout: 1_500_000
       expect(railwayProjects(next.stateDir), `after ${stop}`).toEqual(projects);
       await waitForAllReady(next);
       // LiveKit and the provider stand-ins keep their addresses and key, so the agents Railway brings back still
-      // work and none is redeployed (each start used to redeploy all three).
+      // work and a restart redeploys none of them.
       expect(next.env.LIVEKIT_URL, `after ${stop}`).toBe(first.env.LIVEKIT_URL);
       expect(railwayDeployments(next.stateDir), `after ${stop}`).toEqual(deployments);
       const again = new pg.Client({ connectionString: next.env.DATABASE_URL });

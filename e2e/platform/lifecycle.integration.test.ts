@@ -66,7 +66,7 @@ describe('npm start (the local platform launcher)', () => {
       'department.federation.synrg.io/hr',
       'department.federation.synrg.io/sales',
     ]);
-    // The controller runs too: the examples reach Active, which takes their agents running (issue 11).
+    // The controller runs too: the examples reach Active, which takes their agents running.
     await waitForExamplesActive(platform, 300_000);
     // The summary (each example's phase, the kubectl hints) follows once the examples have settled.
     await waitFor(async () => platform.output().includes('kubectl --kubeconfig'), {

@@ -142,7 +142,7 @@ try {
   controllerKubeconfig.catch(() => {}); // awaited below
   const adminConfig = new KubeConfig();
   adminConfig.loadFromFile(platform.kubeconfig);
-  // Department agents (issue 11): livekit-server, provider stand-ins, and Railway running the agent image.
+  // Department agents: livekit-server, provider stand-ins, and Railway running the agent image.
   const agents = await startAgentDependencies({
     runDir: platform.runDir,
     watchdog: platform.watchdog,

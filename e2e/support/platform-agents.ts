@@ -3,7 +3,7 @@ import { kubectlOk } from '../testenv/kubectl.ts';
 import { processesMentioning } from '../testenv/processes.ts';
 
 /**
- * Test support (not a test): what `npm start` owes for the agents (issue 11): each example Department's agent
+ * Test support (not a test): what `npm start` owes for the agents: each example Department's agent
  * runs as a process of the local Railway server, is registered with the local LiveKit server (AgentHealthy
  * True, which /ready's livekit check is part of), and local.env says where LiveKit and its keys are.
  */

@@ -3,8 +3,8 @@ import { kubectl } from './kubectl.ts';
 
 describe('kubectl', () => {
   it('does not raise EPIPE when kubectl exits before it reads its input', async () => {
-    // A clean-clone .ci/run failed on an uncaught "write EPIPE" from this helper: kubectl had exited before
-    // its stdin was written. `version --client` never reads stdin; 8 MiB is more than a pipe buffers.
+    // kubectl may exit before its stdin is written, and the write's EPIPE must not escape the helper as an
+    // uncaught exception. `version --client` never reads stdin; 8 MiB is more than a pipe buffers.
     const uncaught: unknown[] = [];
     const record = (error: unknown) => uncaught.push(error);
     process.on('uncaughtException', record);

@@ -7,7 +7,7 @@ export interface SuperviseOptions {
   failuresBeforeRestart?: number;
   /** A probe without an answer within this time fails (default 3 s): a stopped or wedged n8n never answers. */
   probeTimeoutMs?: number;
-  /** SIGTERM, then SIGKILL after this long (default 10 s): a wedged n8n has been seen ignoring SIGTERM for 20 s. */
+  /** SIGTERM, then SIGKILL after this long (default 10 s): a wedged n8n can ignore SIGTERM for 20 s. */
   stopGraceMs?: number;
 }
 
@@ -19,8 +19,8 @@ export interface SupervisedProcess {
 }
 
 /**
- * What a container platform's liveness probe does for n8n on the local platform: n8n has been seen answering
- * 503 for more than 15 minutes after its Postgres sessions were terminated, and nothing restarted it. The
+ * What a container platform's liveness probe does for n8n on the local platform: n8n can keep answering 503 for
+ * more than 15 minutes after its Postgres sessions are terminated, and nothing else restarts it. The
  * supervisor probes `/healthz/readiness` and restarts n8n after `failuresBeforeRestart` failures in a row. The
  * new process uses the same database and encryption key, so the owner, the API key and every workflow and
  * credential survive; active workflows' webhooks are registered again at startup.

@@ -15,8 +15,8 @@ const VICTIM_REF = { name: 'google-oauth', namespace: `dept-${VICTIM}` };
 const SHARED_REF = { name: `victim-${suffix}-google-oauth`, namespace: OAUTH_CLIENTS_NAMESPACE };
 
 /**
- * A Department as stored before the CRD's CEL rule existed (the API server refuses these now), pointing at
- * another department's OAuth client: the component must refuse it without using the client (issue #14).
+ * A Department that the CRD's CEL rule refuses but an API server may still hold (one stored before the rule was
+ * installed), pointing at another department's OAuth client: the component must refuse it without using the client.
  */
 function pointingAt(ref: { name: string; namespace: string }): DepartmentObject {
   return departmentObject(ME, { enabledTools: ['email'], oauth: { secretRef: ref } });

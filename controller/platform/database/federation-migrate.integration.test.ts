@@ -23,7 +23,7 @@ describe('migrateFederation', () => {
     expect(journal.entries.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('does take LOGIN and a password back from a platform role an earlier release handed out (issue #14)', async () => {
+  it('does take LOGIN and a password back from a platform role, so no department can log in as one', async () => {
     await db.pool.query("ALTER ROLE federation_admin_role LOGIN PASSWORD 'taken-over-by-a-department'");
     await migrateFederation(db.pool);
     const { rows } = await db.pool.query(

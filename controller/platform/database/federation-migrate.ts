@@ -30,8 +30,9 @@ export async function migrateFederation(pool: pg.Pool): Promise<void> {
 }
 
 /**
- * Creates the NOLOGIN platform roles when missing, and takes back what an earlier release could hand out: a
- * Department named after a platform role once got LOGIN and a password for it (issue #14). None of them may log in.
+ * Creates the NOLOGIN platform roles when missing, and takes LOGIN and any password away from each of them, whatever
+ * gave it (a Department provisioned under a platform role's name in a database that predates the naming rules is
+ * one way): none of them may log in.
  */
 async function ensurePlatformRoles(client: pg.PoolClient): Promise<void> {
   const { rows } = await client.query<{ rolname: string }>(
