@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { conditions, departmentName, observedGeneration, setOf } from './common.ts';
+import { QUERY_TYPES } from './cross-department-query.ts';
 
 export const PERMISSIONS = ['read', 'search', 'aggregate'] as const;
-/** What the gateway may run; `aggregate` (counts by period, no row content) also needs the aggregate permission. */
-export const QUERY_TYPES = ['search_documents', 'get_contact', 'search_emails', 'aggregate'] as const;
 
 export const crossDepartmentGrantSpec = z
   .object({

@@ -1,5 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { crossDeptQueryBody } from '../agent-image/src/tools/cross-department/gateway-client.ts';
+import { crossDepartmentParameters } from '../agent-image/src/tools/cross-department/query-tools.ts';
 import { PLATFORM_ISSUER } from '../controller/platform/tokens/constants.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { tenantNames } from '../reconcilers/database/names.ts';
@@ -101,6 +103,20 @@ describe('cross-department query', () => {
       query_params: { query: 'ann' },
     });
     expect(byName.body.results_count).toBe(1);
+  });
+
+  it("does answer the body the agent's search tools send, at the longest text both accept", async () => {
+    const args = crossDepartmentParameters.parse({ department: sales, query: `revenue or ${'é'.repeat(505)}xyz` });
+    expect(Buffer.byteLength(args.query)).toBe(1024);
+    const body = crossDeptQueryBody({
+      target: sales,
+      queryType: 'search_documents',
+      query: args.query,
+      sessionId: 'AJ_1',
+    });
+    const { res, body: answer } = await query(await t.token(hr), body);
+    expect(res.status).toBe(200);
+    expect(answer).toMatchObject({ success: true, results_count: 1 });
   });
 
   it('does treat quotes, semicolons, % and _ as plain text', async () => {

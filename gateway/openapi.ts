@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { crossDeptQueryRequest, crossDeptQueryResponse } from '../crds/cross-department-query.ts';
+import { auditEntrySchema as auditLogEntry } from './audit/entries.ts';
 import { auditQuery } from './audit/query.ts';
 import { documentSearchRequest, documentSearchResponse, ingestRequest, ingestResponse } from './documents/schemas.ts';
 import {
@@ -7,7 +9,6 @@ import {
   provisioningResponse,
   provisioningStatus,
 } from './provisioning/schemas.ts';
-import { auditLogEntry, crossDeptQueryRequest, crossDeptQueryResponse } from './query/schemas.ts';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') =>
   z.toJSONSchema(s, { target: 'openapi-3.0', io, unrepresentable: 'any' });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { gatewayOutcomes } from '../../controller/platform/database/federation-schema.ts';
-import { departmentId } from '../identity/identity.ts';
+import { departmentName } from '../../crds/common.ts';
 import { TRAIL_COLUMNS } from './entries.ts';
 
 /** Where a page ends: the last entry's instant (microseconds, UTC) and id, as an opaque token. */
@@ -29,9 +29,9 @@ const cursor = z
 /** GET /api/v1/audit query parameters, parsed once at the edge. */
 export const auditQuery = z
   .object({
-    department: departmentId.optional().describe('Entries where this department is the source or the target.'),
-    source: departmentId.optional(),
-    target: departmentId.optional(),
+    department: departmentName.optional().describe('Entries where this department is the source or the target.'),
+    source: departmentName.optional(),
+    target: departmentName.optional(),
     outcome: z.enum(gatewayOutcomes).optional(),
     query_type: z
       .string()

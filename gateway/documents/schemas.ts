@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryText } from '../query/schemas.ts';
+import { searchParams } from '../../crds/cross-department-query.ts';
 
 /** A document a department adds to its own store: stored whole for full-text search, chunked for embeddings. */
 export const ingestRequest = z
@@ -30,13 +30,8 @@ export const ingestRequest = z
   .strict();
 export type IngestRequest = z.infer<typeof ingestRequest>;
 
-/** A search of the department's own documents. */
-export const documentSearchRequest = z
-  .object({
-    query: queryText,
-    limit: z.number().int().min(1).max(50).default(10).describe('Maximum results (1 to 50, default 10).'),
-  })
-  .strict();
+/** A search of the department's own documents: the same parameters as a cross-department search. */
+export const documentSearchRequest = searchParams;
 export type DocumentSearchRequest = z.infer<typeof documentSearchRequest>;
 
 /** How a search ranked its results: by embeddings' cosine similarity, or full-text when it had none to use. */

@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../controller/platform/tokens/constants.ts';
-
-/** A department id as the API server accepts it (DNS label, at most 40 characters, starting with a letter). */
-export const departmentId = z
-  .string()
-  .max(40)
-  .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/);
+import { departmentName } from '../../crds/common.ts';
 
 /** Who a verified token speaks for. The source department of every query comes from here, never the body. */
 export interface Identity {
@@ -20,7 +15,7 @@ export interface Identity {
 /** The platform's own claims (beyond the registered ones jose checks). */
 export const platformClaims = z.object({
   sub: z.string().min(1).max(255),
-  dept: departmentId,
+  dept: departmentName,
   role: z.enum(ROLES),
   iat: z.number(),
 });

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, customFetch, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { departmentId, type Identity } from './identity.ts';
+import { departmentName } from '../../crds/common.ts';
+import type { Identity } from './identity.ts';
 
 /** An external OpenID Connect issuer (e.g. Keycloak) whose users act for the department their group names. */
 export const oidcIssuerConfig = z.object({
@@ -43,7 +44,7 @@ export function createOidcIssuer(input: OidcIssuerConfig, fetchImpl?: typeof fet
       const departments = groups.data
         .filter((g) => g.startsWith(config.departmentGroupPrefix))
         .map((g) => g.slice(config.departmentGroupPrefix.length))
-        .filter((d) => departmentId.safeParse(d).success);
+        .filter((d) => departmentName.safeParse(d).success);
       if (departments.length !== 1) return undefined; // none, or ambiguous: refuse rather than guess
       return {
         department: departments[0] as string,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ADMIN_ROLE, CROSS_DEPT_ROLE } from '../../controller/platform/database/platform-roles.ts';
+import type { AggregateRequest, CrossDeptQueryRequest, SearchRequest } from '../../crds/cross-department-query.ts';
 import { type AuditRecord, writeAudit } from '../audit/record.ts';
-import type { AggregateRequest, CrossDeptQueryRequest, SearchRequest } from './schemas.ts';
 import { AGGREGATE_SQL, PERMISSION, querySql } from './sql.ts';
 
 export type QueryVerdict =

@@ -1,6 +1,6 @@
 import { escapeIdentifier } from 'pg';
+import type { QueryType, SearchType } from '../../crds/cross-department-query.ts';
 import { tenantSchemaFor } from '../../crds/names.ts';
-import type { QueryType, SearchType } from './schemas.ts';
 
 /** The grant permission each query type needs (the tenant policies check it again). */
 export const PERMISSION: Record<QueryType, 'search' | 'read' | 'aggregate'> = {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { z } from 'zod';
+import { crossDeptQueryRequest } from '../../crds/cross-department-query.ts';
 import { AUDIT_ENTRY_SQL, auditEntry, type TrailRow } from '../audit/entries.ts';
 import { requesterOf } from '../audit/record.ts';
 import { sanitizeParams } from '../audit/sanitize.ts';
@@ -12,7 +13,6 @@ import { bearerAuth, type UnauthenticatedLimit } from '../middleware/auth/index.
 import { fail } from '../middleware/problem/index.ts';
 import { rateLimit } from '../middleware/rate-limit/index.ts';
 import { executeCrossDeptQuery } from '../query/execute.ts';
-import { crossDeptQueryRequest } from '../query/schemas.ts';
 import type { LimitFor } from '../rate-limit/department-limits.ts';
 import type { PgRateLimiter } from '../rate-limit/store.ts';
 import { jsonBody, parseOr400 } from './validation.ts';

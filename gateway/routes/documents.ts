@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
+import { departmentName } from '../../crds/common.ts';
 import { EmbeddingFailed, type EmbeddingProviders } from '../documents/embeddings.ts';
 import { ingestDocument } from '../documents/ingest.ts';
 import { documentSearchRequest, ingestRequest } from '../documents/schemas.ts';
 import { searchDocuments } from '../documents/search.ts';
 import { DEPARTMENT_SQL } from '../documents/sql.ts';
-import { departmentId } from '../identity/identity.ts';
 import type { Verify } from '../identity/verifier.ts';
 import type { Metrics } from '../metrics.ts';
 import { type AuditVariables, auditTrail } from '../middleware/audit/index.ts';
@@ -52,7 +52,7 @@ export function documentRoutes(deps: DocumentRouteDeps) {
   /** The department of the path, once the caller may use it and it is active. */
   async function department(c: { req: { param(name: string): string }; var: AuditVariables }) {
     const raw = c.req.param('department_id');
-    const parsed = departmentId.safeParse(raw);
+    const parsed = departmentName.safeParse(raw);
     c.var.audit.target = raw.slice(0, 100);
     if (!parsed.success) fail(404, `No active department ${raw.slice(0, 40)}.`);
     const me = c.var.identity;

@@ -3,9 +3,9 @@ import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { z } from 'zod';
 import { ApiError, isNotFound } from '../../controller/platform/kube/rest-client.ts';
+import { departmentName } from '../../crds/common.ts';
 import { departmentSpec } from '../../crds/department.ts';
 import { OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
-import { departmentId } from '../identity/identity.ts';
 import type { Verify } from '../identity/verifier.ts';
 import type { Metrics } from '../metrics.ts';
 import { type AuditVariables, auditTrail } from '../middleware/audit/index.ts';
@@ -156,7 +156,7 @@ export function provisioningRoutes(deps: ProvisioningRouteDeps) {
   app.delete('/deprovision/:department_id', ...guard('deprovision_department'), limited, async (c) => {
     // Validated before anything reaches the API server: a name with `/`, `..` or `%2F` would address another
     // resource (e.g. departments/<name>/status) in the Department path.
-    const param = departmentId.safeParse(c.req.param('department_id'));
+    const param = departmentName.safeParse(c.req.param('department_id'));
     c.var.audit.params = { department_id: c.req.param('department_id').slice(0, 100) };
     if (!param.success) fail(400, 'Invalid request: department_id must be a department id (a DNS label).');
     const name = param.data;

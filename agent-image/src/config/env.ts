@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { departmentName } from '../../../crds/common.ts';
 import {
   DEFAULT_LLM_PROVIDER,
   DEFAULT_STT_MODEL,
@@ -22,7 +23,7 @@ const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-
  * component sets these as the Railway service's variables; see agent-image/README.md for each one.
  */
 export const agentEnv = z.object({
-  DEPARTMENT_ID: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be the Department name'),
+  DEPARTMENT_ID: departmentName,
   DEPARTMENT_NAME: optionalText,
   /** spec.googleWorkspace: the domain the department's Drive and Gmail tools work in (told to the LLM). */
   GOOGLE_WORKSPACE_DOMAIN: optionalText,

@@ -1,9 +1,7 @@
 import { TOOLS, type Tool } from '../../../crds/department.ts';
 import { ConfigError } from '../config/env.ts';
 import { GatewayClient } from './cross-department/gateway-client.ts';
-import { getContactTool } from './cross-department/get-contact.ts';
-import { searchDocumentsTool } from './cross-department/search-documents.ts';
-import { searchEmailsTool } from './cross-department/search-emails.ts';
+import { crossDepartmentTools } from './cross-department/query-tools.ts';
 import { TokenSource } from './cross-department/token-source.ts';
 import { agentContextTool } from './department/agent-context.ts';
 import { databaseTool } from './department/database.ts';
@@ -26,9 +24,6 @@ const DEPARTMENT_TOOLS: Record<Tool, (n8n: N8nWebhooks, gateway?: GatewayClient)
   agent_context: agentContextTool,
   file_download_email: fileDownloadEmailTool,
 };
-
-/** Cross-department tools: always offered when the gateway is configured; a grant decides what they may do. */
-export const CROSS_DEPARTMENT_TOOLS = ['search_documents', 'search_emails', 'get_contact'] as const;
 
 export interface ToolSettings {
   department: string;
@@ -56,6 +51,7 @@ export function buildTools(s: ToolSettings): AgentTool[] {
     const n8n = new N8nWebhooks({ baseUrl: s.n8n.baseUrl, header: s.n8n.header, token: s.n8n.token });
     for (const name of new Set(s.enabled)) tools.push(DEPARTMENT_TOOLS[name as Tool](n8n, gateway));
   }
-  if (gateway) tools.push(searchDocumentsTool(gateway), searchEmailsTool(gateway), getContactTool(gateway));
+  // Cross-department tools: always offered when the gateway is configured; a grant decides what they may do.
+  if (gateway) tools.push(...crossDepartmentTools(gateway));
   return tools;
 }

@@ -6,7 +6,7 @@ import { documentTables } from './documents.ts';
 import type { TenantTable } from './table.ts';
 import { workflowTables } from './workflows.ts';
 
-export type { QueryType, TenantTable } from './table.ts';
+export type { TenantTable } from './table.ts';
 export { indexName } from './table.ts';
 
 /** The 24 tables of every tenant schema, in creation order (references point backwards only). */

@@ -1,6 +1,4 @@
-import type { QUERY_TYPES } from '../../../crds/cross-department-grant.ts';
-
-export type QueryType = (typeof QUERY_TYPES)[number];
+import type { QueryType } from '../../../crds/cross-department-query.ts';
 
 /** One tenant table as a careful DBA would write it; `department_id` is added to every table by the renderer. */
 export interface TenantTable {

@@ -1,14 +1,33 @@
+import {
+  type CrossDeptQueryInput,
+  SESSION_ID_MAX,
+  type SearchParamsInput,
+  type SearchType,
+} from '../../../../crds/cross-department-query.ts';
 import type { ToolOutcome } from '../tool.ts';
 import type { TokenSource } from './token-source.ts';
 
-export type QueryType = 'search_documents' | 'search_emails' | 'get_contact';
-
 export interface GatewayQuery {
   target: string;
-  queryType: QueryType;
+  queryType: SearchType;
   query: string;
   limit?: number | undefined;
   sessionId: string;
+}
+
+/** The body of POST /api/v1/cross-dept/query for one search, in the gateway's own request type. */
+export function crossDeptQueryBody(q: GatewayQuery): CrossDeptQueryInput {
+  return {
+    target_department_id: q.target,
+    query_type: q.queryType,
+    query_params: searchBody(q.query, q.limit),
+    requester_context: { session_id: q.sessionId.slice(0, SESSION_ID_MAX) },
+  };
+}
+
+/** A search's parameters (and the body of a document search); an unset limit is left to the gateway's default. */
+export function searchBody(query: string, limit: number | undefined): SearchParamsInput {
+  return limit === undefined ? { query } : { query, limit };
 }
 
 /**
@@ -20,16 +39,7 @@ export class GatewayClient {
   constructor(private readonly opts: { url: string; department: string; token: TokenSource; timeoutMs?: number }) {}
 
   async query(q: GatewayQuery, signal: AbortSignal): Promise<ToolOutcome> {
-    const sent = await this.post(
-      '/api/v1/cross-dept/query',
-      {
-        target_department_id: q.target,
-        query_type: q.queryType,
-        query_params: { query: q.query, ...(q.limit ? { limit: q.limit } : {}) },
-        requester_context: { session_id: q.sessionId.slice(0, 100) },
-      },
-      signal,
-    );
+    const sent = await this.post('/api/v1/cross-dept/query', crossDeptQueryBody(q), signal);
     if (!('response' in sent)) return sent.outcome;
     const { response } = sent;
     if (response.ok) {
@@ -76,7 +86,7 @@ export class GatewayClient {
    */
   async searchOwnDocuments(query: string, limit: number | undefined, signal: AbortSignal): Promise<ToolOutcome> {
     const path = `/api/v1/departments/${encodeURIComponent(this.opts.department)}/documents/search`;
-    const sent = await this.post(path, { query, ...(limit ? { limit } : {}) }, signal);
+    const sent = await this.post(path, searchBody(query, limit), signal);
     if (!('response' in sent)) return sent.outcome;
     const { response } = sent;
     if (response.ok) {

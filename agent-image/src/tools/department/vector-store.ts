@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryText, searchLimit } from '../../../../crds/cross-department-query.ts';
 import type { GatewayClient } from '../cross-department/gateway-client.ts';
 import type { ToolOutcome } from '../tool.ts';
 import { defineTool } from '../tool.ts';
@@ -19,8 +20,8 @@ export const vectorStoreTool = (n8n: N8nWebhooks, gateway?: GatewayClient) =>
     description:
       "Search the department's knowledge store for passages about a topic. The answer's note says whether results were ranked by meaning (embeddings) or by text.",
     parameters: z.object({
-      query: z.string().min(1).max(1000).describe('What to look for.'),
-      limit: z.number().int().min(1).max(50).optional().describe('Maximum passages (default 10).'),
+      query: queryText,
+      limit: searchLimit.optional(),
     }),
     run: async (args, ctx): Promise<ToolOutcome> => {
       if (gateway) return gateway.searchOwnDocuments(args.query, args.limit, ctx.signal);
