@@ -1,7 +1,10 @@
 import type { Condition } from '../../crds/common.ts';
-import type { DepartmentStatus, Phase } from '../../crds/department.ts';
+import type { Phase } from '../../crds/department.ts';
 import { ConditionType, orderConditions, Reason, setCondition } from '../runtime/conditions.ts';
 import type { Outcome } from './component-graph.ts';
+
+/** A status write happens only when the status changed (the runtime's change detection, shared with grants). */
+export { canonical, statusEqual } from '../runtime/status-equal.ts';
 
 /** After this many consecutive failed reconciles a Provisioning department is reported Failed. */
 export const FAILURES_BEFORE_FAILED = 5;
@@ -104,17 +107,4 @@ export function componentConditions(
     ...(o.result.extraConditions ?? []).map((c) => c.type),
   ]);
   return orderConditions(conditions, componentTypes);
-}
-
-/** Stable JSON for change detection: key order never causes a write. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
-}
-
-export function statusEqual(a: DepartmentStatus | undefined, b: DepartmentStatus): boolean {
-  return canonical(a ?? {}) === canonical(b);
 }

@@ -1,12 +1,12 @@
 import { API_VERSION } from '../../crds/common.ts';
 import type { CrossDepartmentGrantSpec, CrossDepartmentGrantStatus } from '../../crds/cross-department-grant.ts';
 import { FIELD_MANAGER, FINALIZER } from '../../crds/names.ts';
-import { statusEqual } from '../department/status.ts';
 import { ConditionType, Reason, setCondition } from '../runtime/conditions.ts';
 import type { EventSink } from '../runtime/events.ts';
 import type { KubeApi } from '../runtime/kube-api.ts';
 import { paths } from '../runtime/kube-api.ts';
 import type { ReconcileResult } from '../runtime/reconcile-result.ts';
+import { statusEqual } from '../runtime/status-equal.ts';
 
 export interface GrantObject {
   metadata: {

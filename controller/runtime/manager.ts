@@ -1,22 +1,16 @@
 import type { Server } from 'node:http';
-import { DEPARTMENT_LABEL, departmentShard, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
-import { DepartmentReconciler } from '../department/reconciler.ts';
-import type { OnReconciled } from '../department/report.ts';
-import { type GrantObject, GrantReconciler, type GrantSyncer } from '../grant/reconciler.ts';
-import { Informer } from './cache/informer.ts';
-import type { Component, DepartmentObject } from './component.ts';
+import { CacheSet } from './cache/cache-set.ts';
 import type { ControllerConfig } from './config.ts';
-import { Controller } from './controller.ts';
 import { EventSink } from './events.ts';
 import { startHealthServer } from './health-server.ts';
-import { type KubeApi, type KubeObject, paths } from './kube-api.ts';
+import type { KubeApi } from './kube-api.ts';
 import { LeaderElector } from './leader/leader-elector.ts';
 import { ShardLeases } from './leader/shard-leases.ts';
 import type { Logger } from './logger.ts';
+import { ManagedController } from './managed-controller.ts';
 import { ControllerMetrics } from './metrics.ts';
-import { ItemBackoff } from './queue/backoff.ts';
-import { WorkQueue } from './queue/work-queue.ts';
 import { redactSecrets } from './redact.ts';
+import type { ControllerRegistration, PolicyRule } from './registration.ts';
 
 /** Periodic work only the leader does (retention, credential upkeep); started on election, stopped on loss. */
 export interface LeaderTask {
@@ -24,6 +18,15 @@ export interface LeaderTask {
   everyMs: number;
   run(): Promise<unknown>;
 }
+
+/**
+ * What the manager itself needs besides the controllers' own rules: Events (cluster-wide, on any object) and the
+ * Leases of leader election and sharding (in LEASE_NAMESPACE).
+ */
+export const MANAGER_RBAC: PolicyRule[] = [
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];
 
 export interface ManagerOptions {
   /**
@@ -33,215 +36,91 @@ export interface ManagerOptions {
   kube: KubeApi & { close(): void };
   metrics?: ControllerMetrics;
   config: ControllerConfig;
-  components: Component[];
-  grantSyncers?: GrantSyncer[];
+  // biome-ignore lint/suspicious/noExplicitAny: each registration is typed by its own kind
+  controllers: ControllerRegistration<any>[];
   leaderTasks?: LeaderTask[];
-  /** Told about every Department reconcile (see DepartmentReconcilerDeps.onReconciled). */
-  onDepartmentReconciled?: OnReconciled;
   log: Logger;
   /** Called when leadership is lost (the process should exit, as controller-runtime does). */
   onLeadershipLost?: () => void;
 }
 
-/** Wires caches, work queues, reconcilers, leader election and the health/metrics server together. */
+/**
+ * Runs the registered controllers: shared caches, a work queue each, leader election (and shard Leases for the
+ * sharded ones), leader tasks, and the health/metrics server. It knows no kind of its own.
+ */
 export class Manager {
   readonly metrics: ControllerMetrics;
   readonly client: KubeApi & { close(): void };
-  readonly departments: Informer<DepartmentObject>;
-  readonly grants: Informer<GrantObject>;
-  private readonly owned: Informer<KubeObject>[];
-  readonly departmentController: Controller;
-  readonly grantController: Controller;
+  private readonly caches: CacheSet;
+  private readonly controllers: ManagedController[];
   private readonly elector: LeaderElector | undefined;
-  /** SHARDS > 1: the shard Leases this replica holds decide which Departments it reconciles. */
+  /** SHARDS > 1: the shard Leases this replica holds decide which keys its sharded controllers reconcile. */
   private readonly shards: ShardLeases | undefined;
-  private readonly inFlightByShard = new Map<number, number>();
   private server: Server | undefined;
-  private resyncTimer: NodeJS.Timeout | undefined;
   private readonly taskTimers: NodeJS.Timeout[] = [];
-  private readonly componentWatches: (() => void)[] = [];
-  private started = false;
+  private stopping = false;
   port = 0;
 
   constructor(private readonly opts: ManagerOptions) {
     const { config, log } = opts;
     this.metrics = opts.metrics ?? new ControllerMetrics();
     this.client = opts.kube;
-    const events = new EventSink(this.client, config.identity, log);
-    const backoff = () => new ItemBackoff({ baseMs: config.BACKOFF_BASE, maxMs: config.BACKOFF_MAX });
-    const deptQueue = new WorkQueue({
-      workers: config.WORKERS,
-      backoff: backoff(),
-      metrics: this.metrics.forQueue('department'),
-    });
-    const grantQueue = new WorkQueue({
-      workers: config.WORKERS,
-      backoff: backoff(),
-      metrics: this.metrics.forQueue('crossdepartmentgrant'),
-    });
-
-    const departmentReconciler = new DepartmentReconciler({
+    this.caches = new CacheSet(this.client, log);
+    const deps = {
       client: this.client,
-      get: (name) => this.departments.get(name),
-      components: opts.components,
-      events,
-      log: log.child({ controller: 'department' }),
-      failures: (name) => deptQueue.retries(name),
-      onReconciled: opts.onDepartmentReconciled,
-    });
-    // Checked again when a key is taken (requeues and retries were added while the shard may have been owned).
-    const shardedReconciler = {
-      reconcile: async (name: string, signal: AbortSignal) => {
-        if (!this.ownsDepartment(name)) return {};
-        const shard = this.shardOf(name);
-        this.inFlightByShard.set(shard, (this.inFlightByShard.get(shard) ?? 0) + 1);
-        try {
-          return await departmentReconciler.reconcile(name, signal);
-        } finally {
-          this.inFlightByShard.set(shard, (this.inFlightByShard.get(shard) ?? 1) - 1);
-        }
-      },
-    };
-    this.departmentController = new Controller(
-      'department',
-      deptQueue,
-      config.SHARDS > 1 ? shardedReconciler : departmentReconciler,
-      this.metrics,
+      caches: this.caches,
+      events: new EventSink(this.client, config.identity, log),
+      metrics: this.metrics,
+      config,
       log,
-    );
-    const grantReconciler = new GrantReconciler({
-      client: this.client,
-      get: (name) => this.grants.get(name),
-      departmentExists: (name) => {
-        const d = this.departments.get(name);
-        return d !== undefined && !d.metadata.deletionTimestamp;
-      },
-      syncers: opts.grantSyncers ?? [],
-      events,
-    });
-    this.grantController = new Controller('crossdepartmentgrant', grantQueue, grantReconciler, this.metrics, log);
-
-    const enqueueGrantsOf = (dept: string) => {
-      for (const g of this.grants.list()) {
-        if (g.spec.sourceDepartment === dept || g.spec.targetDepartment === dept) grantQueue.add(g.metadata.name);
-      }
     };
-    this.departments = new Informer<DepartmentObject>(
-      this.client,
-      paths.departments,
-      {
-        onUpsert: (obj, old) => {
-          if (!old || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp)
-            enqueueGrantsOf(obj.metadata.name);
-          if (old && !specOrMetaChanged(old, obj)) return;
-          this.warnOnBadShardLabel(obj, old);
-          this.enqueueDepartment(obj.metadata.name);
-        },
-        onDelete: (obj) => enqueueGrantsOf(obj.metadata.name),
-      },
-      log,
-      config.WATCH_LABEL_SELECTOR,
-    );
-    this.grants = new Informer<GrantObject>(
-      this.client,
-      paths.grants,
-      {
-        onUpsert: (obj, old) => {
-          if (!old || specOrMetaChanged(old, obj)) grantQueue.add(obj.metadata.name);
-        },
-        onDelete: () => {},
-      },
-      log,
-      config.WATCH_LABEL_SELECTOR,
-    );
-    const toOwner = (obj: KubeObject) => {
-      const dept = obj.metadata.labels?.[DEPARTMENT_LABEL];
-      if (dept) this.enqueueDepartment(dept);
+    this.controllers = opts.controllers.map((registration) => new ManagedController(registration, deps));
+    for (const c of this.controllers) c.build();
+    const lease = {
+      namespace: config.LEASE_NAMESPACE,
+      identity: config.identity,
+      leaseDurationMs: config.LEASE_DURATION,
+      renewDeadlineMs: config.RENEW_DEADLINE,
+      retryPeriodMs: config.RETRY_PERIOD,
     };
-    this.owned = [paths.namespaces, paths.secrets].map(
-      (path) =>
-        new Informer<KubeObject>(this.client, path, { onUpsert: toOwner, onDelete: toOwner }, log, DEPARTMENT_LABEL),
-    );
     this.elector = config.LEADER_ELECT
-      ? new LeaderElector(
-          this.client,
-          {
-            namespace: config.LEASE_NAMESPACE,
-            name: config.LEASE_NAME,
-            identity: config.identity,
-            leaseDurationMs: config.LEASE_DURATION,
-            renewDeadlineMs: config.RENEW_DEADLINE,
-            retryPeriodMs: config.RETRY_PERIOD,
-          },
-          log,
-        )
+      ? new LeaderElector(this.client, { ...lease, name: config.LEASE_NAME }, log)
       : undefined;
+    const sharded = this.controllers.filter((c) => c.sharded);
     this.shards =
-      config.SHARDS > 1
+      config.SHARDS > 1 && sharded.length > 0
         ? new ShardLeases(
             this.client,
-            {
-              namespace: config.LEASE_NAMESPACE,
-              name: config.LEASE_NAME,
-              shards: config.SHARDS,
-              home: config.homeShard,
-              identity: config.identity,
-              leaseDurationMs: config.LEASE_DURATION,
-              renewDeadlineMs: config.RENEW_DEADLINE,
-              retryPeriodMs: config.RETRY_PERIOD,
-            },
+            { ...lease, name: config.LEASE_NAME, shards: config.SHARDS, home: config.homeShard },
             {
               acquired: (shard) => {
-                this.metrics.shardsHeld.set(this.shards?.ownedShards.length ?? 0);
-                for (const d of this.departments.list()) {
-                  if (this.shardOf(d.metadata.name) === shard) deptQueue.add(d.metadata.name);
-                }
+                this.metrics.shardsHeld.set(this.ownedShards.length);
+                for (const c of sharded) c.shardAcquired(shard);
               },
-              lost: () => this.metrics.shardsHeld.set(this.shards?.ownedShards.length ?? 0),
-              inFlight: (shard) => this.inFlightByShard.get(shard) ?? 0,
+              lost: () => this.metrics.shardsHeld.set(this.ownedShards.length),
+              inFlight: (shard) => sharded.reduce((sum, c) => sum + c.inFlight(shard), 0),
             },
             log,
           )
         : undefined;
-    this.metrics.phases = () => this.departments.list().map((d) => d.status?.phase ?? 'Pending');
+    const shards = this.shards;
+    if (shards) for (const c of sharded) c.useShards((shard) => shards.owns(shard));
   }
 
   get isLeader(): boolean {
     return this.elector ? this.elector.isLeader : true;
   }
 
-  /** The shards whose Departments this replica reconciles now (all of them without sharding). */
+  /** The shards whose keys this replica reconciles now (all of them without sharding). */
   get ownedShards(): number[] {
     return this.shards ? this.shards.ownedShards : [0];
   }
 
-  shardOf(name: string): number {
-    const labels = this.departments.get(name)?.metadata.labels;
-    return departmentShard(name, this.opts.config.SHARDS, labels?.[SHARD_LABEL]);
+  cachesSynced(): boolean {
+    return this.caches.synced;
   }
 
-  private ownsDepartment(name: string): boolean {
-    return this.shards ? this.shards.owns(this.shardOf(name)) : true;
-  }
-
-  /** Every way a Department gets queued (watches, owned objects, components, resync) goes through here. */
-  private enqueueDepartment(name: string): void {
-    if (this.ownsDepartment(name)) this.departmentController.enqueue(name);
-  }
-
-  private warnOnBadShardLabel(obj: DepartmentObject, old: DepartmentObject | undefined): void {
-    const label = obj.metadata.labels?.[SHARD_LABEL];
-    if (!this.shards || label === undefined || label === old?.metadata.labels?.[SHARD_LABEL]) return;
-    if (pinnedShard(label, this.opts.config.SHARDS) === undefined) {
-      this.opts.log.warn('ignoring a shard label that is not a shard; the name decides the shard', {
-        department: obj.metadata.name,
-        label,
-        shards: this.opts.config.SHARDS,
-      });
-    }
-  }
-
-  /** Starts serving probes and caches at once; reconciling starts when this replica leads. */
+  /** Starts serving probes and caches at once; reconciling starts when this replica leads (or holds shards). */
   async start(): Promise<void> {
     const { config, log } = this.opts;
     const { server, port } = await startHealthServer(
@@ -252,21 +131,18 @@ export class Manager {
     );
     this.server = server;
     this.port = port;
-    for (const inf of [this.departments, this.grants, ...this.owned]) inf.start();
-    await Promise.all([this.departments, this.grants, ...this.owned].map((i) => i.waitForSync()));
-    log.info('caches synced', { departments: this.departments.list().length, grants: this.grants.list().length });
+    await this.caches.start();
+    log.info('caches synced', Object.fromEntries(this.controllers.map((c) => [c.name, c.cachedCount])));
     if (this.shards) {
-      // Departments follow the shard Leases; the cluster-wide work (grants, leader tasks) stays on the one
-      // global Lease (LEASE_NAME), exactly as without sharding.
+      // Sharded controllers follow the shard Leases; the rest (and the leader tasks) stay on the one global Lease
+      // (LEASE_NAME), exactly as without sharding.
       this.metrics.shardsHeld.set(0);
-      this.startDepartments();
+      for (const c of this.controllers) if (c.sharded) c.start();
       this.shards.start();
-      void this.lead().then((leading) => leading && this.startClusterWork());
+      void this.lead().then((leading) => leading && this.startLeaderWork((c) => !c.sharded));
       return;
     }
-    if (!(await this.lead())) return;
-    this.startDepartments();
-    this.startClusterWork();
+    if (await this.lead()) this.startLeaderWork(() => true);
   }
 
   /** Waits for the global Lease (at once without LEADER_ELECT); false when stopped meanwhile. */
@@ -286,19 +162,8 @@ export class Manager {
     return !this.stopping;
   }
 
-  private startDepartments(): void {
-    this.started = true;
-    this.departmentController.start();
-    for (const c of this.opts.components) {
-      if (c.watch) this.componentWatches.push(c.watch((name) => this.enqueueDepartment(name)));
-    }
-    this.resyncAll();
-    this.resyncTimer = setInterval(() => this.resyncAll(), this.opts.config.RESYNC_PERIOD);
-    this.resyncTimer.unref();
-  }
-
-  private startClusterWork(): void {
-    this.grantController.start();
+  private startLeaderWork(which: (c: ManagedController) => boolean): void {
+    for (const c of this.controllers) if (which(c)) c.start();
     for (const task of this.opts.leaderTasks ?? []) this.startTask(task);
   }
 
@@ -325,49 +190,20 @@ export class Manager {
     void run();
   }
 
-  private stopping = false;
-
-  cachesSynced(): boolean {
-    return [this.departments, this.grants, ...this.owned].every((i) => i.hasSynced);
-  }
-
-  private resyncAll(): void {
-    for (const d of this.departments.list()) this.enqueueDepartment(d.metadata.name);
-    for (const g of this.grants.list()) this.grantController.enqueue(g.metadata.name);
-  }
-
   private async stopReconciling(deadlineMs = 0): Promise<boolean> {
-    if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const t of this.taskTimers.splice(0)) clearInterval(t);
-    for (const stop of this.componentWatches.splice(0)) stop();
-    const results = await Promise.all([
-      this.departmentController.stop(deadlineMs),
-      this.grantController.stop(deadlineMs),
-    ]);
+    const results = await Promise.all(this.controllers.map((c) => c.stop(deadlineMs)));
     return results.every(Boolean);
   }
 
-  /** Graceful shutdown: stop taking work, let in-flight reconciles finish, release the lease. */
+  /** Graceful shutdown: stop taking work, let in-flight reconciles finish, release the leases. */
   async stop(): Promise<boolean> {
     this.stopping = true;
-    const finished = this.started ? await this.stopReconciling(this.opts.config.SHUTDOWN_TIMEOUT) : true;
+    const finished = await this.stopReconciling(this.opts.config.SHUTDOWN_TIMEOUT);
     await Promise.all([this.shards?.stop(), this.elector?.release()]);
-    for (const inf of [this.departments, this.grants, ...this.owned]) inf.stop();
+    this.caches.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.client.close();
     return finished;
   }
-}
-
-/** Status-only updates (our own writes) do not need another reconcile. */
-function specOrMetaChanged(old: KubeObject & { status?: unknown }, obj: KubeObject & { status?: unknown }): boolean {
-  const m1 = old.metadata;
-  const m2 = obj.metadata;
-  return (
-    m1.generation !== m2.generation ||
-    m1.deletionTimestamp !== m2.deletionTimestamp ||
-    JSON.stringify(m1.annotations ?? {}) !== JSON.stringify(m2.annotations ?? {}) ||
-    JSON.stringify(m1.labels ?? {}) !== JSON.stringify(m2.labels ?? {}) ||
-    JSON.stringify(m1.finalizers ?? []) !== JSON.stringify(m2.finalizers ?? [])
-  );
 }

@@ -4,6 +4,7 @@
 // database with the tables shard_reconciles(department, identity, generation) and shard_objects(department, identity).
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
+import { departmentController } from '../../controller/department/controller.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { createLogger } from '../../controller/platform/logging/log.ts';
 import type { Component } from '../../controller/runtime/component.ts';
@@ -49,7 +50,7 @@ const manager = new Manager({
   kube: new RestClient(kubeConfig, metrics.observeRequest),
   metrics,
   config,
-  components: [recorder],
+  controllers: [departmentController({ components: [recorder] })],
   log,
   onLeadershipLost: () => process.exit(1),
 });

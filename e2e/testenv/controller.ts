@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { departmentController } from '../../controller/department/controller.ts';
 import type { OnReconciled } from '../../controller/department/report.ts';
+import { grantController } from '../../controller/grant/controller.ts';
 import type { GrantSyncer } from '../../controller/grant/reconciler.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { createLogger } from '../../controller/platform/logging/log.ts';
@@ -53,9 +55,10 @@ export async function startTestController(
     kube: new RestClient(kubeConfig, metrics.observeRequest),
     metrics,
     config,
-    components: opts.components,
-    grantSyncers: opts.grantSyncers,
-    onDepartmentReconciled: opts.onDepartmentReconciled,
+    controllers: [
+      departmentController({ components: opts.components, onReconciled: opts.onDepartmentReconciled }),
+      grantController({ syncers: opts.grantSyncers ?? [] }),
+    ],
     log: createLogger({ component: 'federation-controller', level: process.env.LOG_LEVEL ?? 'silent' }),
   });
   await manager.start();

@@ -1,0 +1,61 @@
+import { GROUP } from '../../crds/common.ts';
+import { DEPARTMENT_LABEL, departmentShard, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
+import { controllerFor } from '../runtime/builder.ts';
+import type { Component, DepartmentObject } from '../runtime/component.ts';
+import { paths } from '../runtime/kube-api.ts';
+import { specOrMetaChanged } from '../runtime/predicates.ts';
+import type { ControllerRegistration, PolicyRule } from '../runtime/registration.ts';
+import { DepartmentReconciler } from './reconciler.ts';
+import type { OnReconciled } from './report.ts';
+
+export interface DepartmentControllerOptions {
+  /** The components every Department is made of, applied in dependency order. */
+  components: Component[];
+  /** Told about every Department reconcile (see DepartmentReconcilerDeps.onReconciled). */
+  onReconciled?: OnReconciled;
+}
+
+/** What the Department controller reads and writes itself; the components' own API calls are theirs. */
+export const DEPARTMENT_RBAC: PolicyRule[] = [
+  // Reconciled kind: read, add/remove the finalizer (patch), write status.
+  { apiGroups: [GROUP], resources: ['departments'], verbs: ['get', 'list', 'watch', 'patch'] },
+  { apiGroups: [GROUP], resources: ['departments/status'], verbs: ['patch'] },
+  // Components give what they create a blockOwnerDeletion owner reference to the Department.
+  { apiGroups: [GROUP], resources: ['departments/finalizers'], verbs: ['update'] },
+  // Owned: each department's namespace and Secrets, watched by DEPARTMENT_LABEL.
+  { apiGroups: [''], resources: ['namespaces', 'secrets'], verbs: ['list', 'watch'] },
+];
+
+/**
+ * Departments, sharded by name (or SHARD_LABEL); their namespaces and Secrets, found by DEPARTMENT_LABEL,
+ * reconcile their Department on any change, as do the components' own watches.
+ */
+export function departmentController(opts: DepartmentControllerOptions): ControllerRegistration<DepartmentObject> {
+  const ownerOf = (obj: { metadata: { labels?: Record<string, string> } }) => obj.metadata.labels?.[DEPARTMENT_LABEL];
+  return controllerFor<DepartmentObject>('department', paths.departments)
+    .withEventFilter(specOrMetaChanged)
+    .owns(paths.namespaces, { labelSelector: DEPARTMENT_LABEL, ownerOf })
+    .owns(paths.secrets, { labelSelector: DEPARTMENT_LABEL, ownerOf })
+    .watchesChannel(...opts.components.flatMap((c) => (c.watch ? [c.watch.bind(c)] : [])))
+    .shardedBy({
+      of: (name, dept, shards) => departmentShard(name, shards, dept?.metadata.labels?.[SHARD_LABEL]),
+      problem: (dept, shards) => {
+        const label = dept.metadata.labels?.[SHARD_LABEL];
+        if (label === undefined || pinnedShard(label, shards) !== undefined) return undefined;
+        return `ignoring shard label ${JSON.stringify(label)}, not a shard of ${shards}; the name decides the shard`;
+      },
+    })
+    .withRbac(...DEPARTMENT_RBAC)
+    .complete((ctx) => {
+      ctx.metrics.phases = () => ctx.cache.list().map((d) => d.status?.phase ?? 'Pending');
+      return new DepartmentReconciler({
+        client: ctx.client,
+        get: (name) => ctx.cache.get(name),
+        components: opts.components,
+        events: ctx.events,
+        log: ctx.log,
+        failures: ctx.failures,
+        onReconciled: opts.onReconciled,
+      });
+    });
+}
