@@ -1,9 +1,18 @@
 import type pg from 'pg';
-import type { GrantSyncer } from '../../controller/grant/reconciler.ts';
-import { removeGrant, syncGrant } from './grants.ts';
+import { type GrantObject, removeGrant, syncGrant } from './grants.ts';
 
-/** Keeps federation.cross_dept_permissions in step with CrossDepartmentGrants (the RLS policies read it). */
-export function postgresGrantSyncer(pool: pg.Pool): GrantSyncer {
+/**
+ * Keeps federation.cross_dept_permissions in step with CrossDepartmentGrants (the RLS policies read it).
+ * Typed by what it reads, not by the grant controller's GrantSyncer: a component sits below the domain
+ * controllers, and the wiring (controller/components.ts) checks that this shape fits that interface.
+ */
+export interface PostgresGrantSyncer {
+  name: string;
+  apply(grant: GrantObject, active: boolean): Promise<void>;
+  delete(grant: GrantObject): Promise<void>;
+}
+
+export function postgresGrantSyncer(pool: pg.Pool): PostgresGrantSyncer {
   return {
     name: 'postgres',
     async apply(grant, active) {
