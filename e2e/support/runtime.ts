@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
+import { converge } from '../../controller/department/converge.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import type { ComponentContext, ComponentResult, DepartmentObject } from '../../controller/runtime/component.ts';
 import type { Logger } from '../../controller/runtime/logger.ts';
@@ -46,9 +47,9 @@ export interface RuntimeTestbed {
   /** Re-reads the Department into a fresh context (after a spec change), with the status settle() recorded. */
   context(name: string): Promise<ComponentContext>;
   /**
-   * Applies as the controller would until the result settles: an engine run in progress (Provisioning) is
-   * waited for, a deployment in progress polled; the result's status is kept for the next context, as the
-   * controller writes it to Department.status. Every result goes to `seen`.
+   * Runs the component as the controller does (converge: observe, then apply) until the result settles: an
+   * engine run in progress (Provisioning) is waited for, a deployment in progress polled; the result's status is
+   * kept for the next context, as the controller writes it to Department.status. Every result goes to `seen`.
    */
   settle(runtime: RuntimeComponent, name: string, seen?: ComponentResult[]): Promise<ComponentResult>;
   patchSpec(name: string, spec: Partial<DepartmentSpecInput>): Promise<void>;
@@ -158,7 +159,7 @@ export async function startRuntimeTestbed(
     for (;;) {
       if (Date.now() > deadline) throw new Error(`${name}: the runtime did not settle in 240 s`);
       const ctx = await context(name);
-      const result = await runtime.apply(ctx);
+      const result = await converge(runtime, ctx);
       seen.push(result);
       // As the controller records it: the status the component returned and the reconcile request handled.
       const request = ctx.department.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION];

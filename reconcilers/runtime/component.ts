@@ -3,6 +3,7 @@ import {
   type ComponentContext,
   ComponentError,
   type ComponentResult,
+  type Observation,
 } from '../../controller/runtime/component.ts';
 import { RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
 import { RailwayApi } from '../../pulumi/railway/api.ts';
@@ -24,8 +25,14 @@ interface EngineResult {
   locks: StackLock[];
   /** What a repair fixed (the drift found before it started). */
   repaired?: string;
-  /** What a full check found and left alone (driftPolicy Report). */
-  reported?: string;
+  /** What a full check found (what it leads to is the Department reconciler's drift policy). */
+  found?: string;
+}
+
+/** What observe read, and what apply does about it. */
+interface Plan {
+  observation: Observation;
+  act: () => ComponentResult | Promise<ComponentResult>;
 }
 
 export interface RuntimeComponent extends Component {
@@ -57,9 +64,10 @@ const PROGRESS: Record<OperationKind, string> = {
  * An engine run (create, update, repair, full check) is a tracked operation: the reconcile that needs one starts
  * it and returns at once with RuntimeReady Unknown, reason Provisioning; the run's end asks for a reconcile,
  * which takes its result. A spec change meanwhile is acknowledged at once and waits for the run (never two on
- * one stack). Steady state costs no engine at all: what the last update applied (Department.status.runtime) is
- * compared with Railway in two reads, and only a difference (or the reconcile-request annotation, or the
- * periodic full check) starts the engine again: repaired under Remediate, reported under Report.
+ * one stack). Steady state costs no engine at all: observe compares what the last update applied
+ * (Department.status.runtime) with Railway in two reads; the reconcile-request annotation or the periodic full
+ * check starts an engine check. Drift either finds is the Department reconciler's to decide on (driftPolicy):
+ * apply repairs it with an engine run.
  */
 export function createRuntimeComponent(
   config: RuntimeConfig,
@@ -78,8 +86,10 @@ export function createRuntimeComponent(
   const operations = new Operations<EngineResult>(onEngineRun);
   /** When each department last had a full engine check; spread over the interval so they do not come together. */
   const lastFullCheck = new Map<string, number>();
-  /** What the last full check found and left alone (Report), shown until a later check finds it gone. */
+  /** What the last full check found, shown until a later check finds it gone or an engine run repairs it. */
   const reportedDrift = new Map<string, string>();
+  /** What observe planned for the apply that follows it in the same pass (the same context object). */
+  const plans = new WeakMap<ComponentContext, Plan>();
   /** The cause of a department's last failed engine run, reported while its retry runs (see progressing). */
   const lastFailure = new Map<string, { reason: string; message: string; digest: string }>();
 
@@ -186,6 +196,124 @@ export function createRuntimeComponent(
     return Date.now() - (lastFullCheck.get(name) as number) >= config.fullCheckMs;
   }
 
+  /**
+   * Reads where the department's runtime stands (an engine run in flight or just ended, the spec's digest, a full
+   * check due, Railway's two cheap reads) and plans what apply does: nothing, create, update, a full check, or a
+   * repair of the drift found.
+   */
+  async function plan(ctx: ComponentContext): Promise<Plan> {
+    const name = ctx.department.metadata.name;
+    const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
+    const { inputs, secretValues } = await collectRuntimeInputs(ctx, config, platform);
+    const { creds } = platform;
+    const digest = stacks.digest(inputs, creds);
+    const settled = (current: ComponentResult): Plan => ({
+      observation: { exists: true, upToDate: true, current },
+      act: () => current,
+    });
+    const running = operations.get(name);
+    if (running && !running.done) {
+      // A full check of an unchanged runtime keeps reporting what runs; anything else shows Provisioning.
+      const current = appliedFromStatus(ctx);
+      if (running.kind === 'check' && current?.inputsDigest === digest) {
+        return settled(await readiness(platform, current, [NO_DRIFT], '; a full Pulumi check is running'));
+      }
+      return settled(progressing(name, running, digest));
+    }
+
+    const up = (kind: OperationKind, refresh: boolean, repaired?: string) =>
+      start(ctx, kind, digest, async () => {
+        const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh }));
+        return { outputs: run.value, locks: run.clearedLocks, ...(repaired ? { repaired } : {}) };
+      });
+
+    let applied = appliedFromStatus(ctx);
+    const reported = reportedDrift.get(name);
+    let drifted: ExtraCondition = reported
+      ? { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: reported }
+      : NO_DRIFT;
+    let note = '';
+    const finished = operations.take(name);
+    if (finished) {
+      if (finished.error) {
+        if (finished.error instanceof ComponentError) {
+          const { reason, message } = finished.error;
+          lastFailure.set(name, { reason, message, digest: finished.digest });
+        }
+        throw finished.error;
+      }
+      lastFailure.delete(name);
+      const result = finished.value as EngineResult;
+      applied = result.outputs;
+      note = await lockNotice(ctx, result.locks);
+      if (result.repaired) {
+        drifted = { ...NO_DRIFT, reason: Reason.DriftRemediated, message: `repaired: ${result.repaired}` };
+        await ctx.events.event('Normal', Reason.DriftRemediated, drifted.message);
+      }
+      // An update refreshes first: what a check found is gone, or was repaired (said above).
+      if (finished.kind !== 'check' && reportedDrift.delete(name) && !result.repaired) drifted = NO_DRIFT;
+      if (finished.kind === 'check') {
+        lastFullCheck.set(name, Date.now());
+        if (result.found) {
+          reportedDrift.set(name, result.found);
+          drifted = { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: result.found };
+        } else {
+          reportedDrift.delete(name);
+          drifted = NO_DRIFT;
+        }
+      }
+    }
+    if (!finished && !reported) {
+      // A repair is reported until something newer is known (a spec update, a check, new drift): the condition
+      // keeps saying what was repaired, not only the Event.
+      const previous = ctx.department.status?.conditions?.find((c) => c.type === RUNTIME_DRIFTED);
+      if (previous?.reason === Reason.DriftRemediated) {
+        drifted = { ...NO_DRIFT, reason: previous.reason, message: previous.message ?? '' };
+      }
+    }
+    if (!applied) {
+      // No update on record (a new Department, or one from before status.runtime): the stack's own outputs
+      // say whether there is anything to update; read in the operation, so this reconcile never waits on the
+      // engine queue.
+      return {
+        observation: { exists: false, upToDate: false },
+        act: () =>
+          start(ctx, 'create', digest, async () => {
+            const run = await engine(secretValues, () => stacks.converge(inputs, creds));
+            return { outputs: run.value, locks: run.clearedLocks };
+          }),
+      };
+    }
+    if (applied.inputsDigest !== digest) {
+      return { observation: { exists: true, upToDate: false }, act: () => up('update', true) };
+    }
+
+    const outputs = applied;
+    if (!finished && fullCheckDue(ctx)) {
+      return {
+        observation: { exists: true, upToDate: false },
+        act: () => {
+          lastFullCheck.set(name, Date.now());
+          return start(ctx, 'check', digest, async () => {
+            const drift = await engine(secretValues, () => stacks.drift(inputs, creds));
+            const found = drift.value.differences.join('; ');
+            return { outputs, locks: drift.clearedLocks, ...(found ? { found } : {}) };
+          });
+        },
+      };
+    }
+
+    const differences = await railwayDifferences(api(platform), applied, inputs).catch(railwayFailure(platform));
+    const known = reportedDrift.get(name);
+    const drift = differences.length > 0 ? differences : known ? [known] : [];
+    const current = await readiness(platform, applied, [drifted], note);
+    if (drift.length === 0) return settled(current);
+    return {
+      observation: { exists: true, upToDate: false, drift, current },
+      act: () => up('repair', true, drift.join('; ')),
+    };
+  }
+
   return {
     name: 'runtime',
     conditionType: RUNTIME_READY,
@@ -198,112 +326,22 @@ export function createRuntimeComponent(
       return () => operations.onDone(() => {});
     },
 
+    drift: {
+      subject: 'Railway',
+      conditionType: RUNTIME_DRIFTED,
+      policy: (department) => department.spec.runtime?.driftPolicy ?? 'Remediate',
+    },
+
+    async observe(ctx) {
+      const planned = await plan(ctx);
+      plans.set(ctx, planned);
+      return planned.observation;
+    },
+
     async apply(ctx) {
-      const name = ctx.department.metadata.name;
-      const platform = await readPlatformSecret(ctx.kube, config.platformSecret);
-      const { inputs, secretValues } = await collectRuntimeInputs(ctx, config, platform);
-      const { creds } = platform;
-      const digest = stacks.digest(inputs, creds);
-      const running = operations.get(name);
-      if (running && !running.done) {
-        // A full check of an unchanged runtime keeps reporting what runs; anything else shows Provisioning.
-        const current = appliedFromStatus(ctx);
-        if (running.kind === 'check' && current?.inputsDigest === digest) {
-          return readiness(platform, current, [NO_DRIFT], '; a full Pulumi check is running');
-        }
-        return progressing(name, running, digest);
-      }
-
-      const up = (kind: OperationKind, refresh: boolean, repaired?: string) =>
-        start(ctx, kind, digest, async () => {
-          const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh }));
-          return { outputs: run.value, locks: run.clearedLocks, ...(repaired ? { repaired } : {}) };
-        });
-
-      let applied = appliedFromStatus(ctx);
-      const reported = reportedDrift.get(name);
-      let drifted: ExtraCondition = reported
-        ? { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: reported }
-        : NO_DRIFT;
-      let note = '';
-      const finished = operations.take(name);
-      if (finished) {
-        if (finished.error) {
-          if (finished.error instanceof ComponentError) {
-            const { reason, message } = finished.error;
-            lastFailure.set(name, { reason, message, digest: finished.digest });
-          }
-          throw finished.error;
-        }
-        lastFailure.delete(name);
-        const result = finished.value as EngineResult;
-        applied = result.outputs;
-        note = await lockNotice(ctx, result.locks);
-        if (result.repaired) {
-          drifted = { ...NO_DRIFT, reason: Reason.DriftRemediated, message: `repaired: ${result.repaired}` };
-          await ctx.events.event('Normal', Reason.DriftRemediated, drifted.message);
-        }
-        if (finished.kind !== 'check' && reportedDrift.delete(name)) drifted = NO_DRIFT; // an update refreshes first
-        if (finished.kind === 'check') {
-          lastFullCheck.set(name, Date.now());
-          if (result.reported) {
-            reportedDrift.set(name, result.reported);
-            drifted = { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: result.reported };
-            await ctx.events.event('Warning', Reason.DriftDetected, `Railway differs: ${result.reported}`);
-          } else {
-            reportedDrift.delete(name);
-            if (!result.repaired) drifted = NO_DRIFT; // a check that repaired says so (above)
-          }
-        }
-      }
-      if (!finished && !reported) {
-        // A repair is reported until something newer is known (a spec update, a check, new drift): the condition
-        // keeps saying what was repaired, not only the Event.
-        const previous = ctx.department.status?.conditions?.find((c) => c.type === RUNTIME_DRIFTED);
-        if (previous?.reason === Reason.DriftRemediated) {
-          drifted = { ...NO_DRIFT, reason: previous.reason, message: previous.message ?? '' };
-        }
-      }
-      if (!applied) {
-        // No update on record (a new Department, or one from before status.runtime): the stack's own outputs
-        // say whether there is anything to update; read in the operation, so this reconcile never waits on the
-        // engine queue.
-        return start(ctx, 'create', digest, async () => {
-          const run = await engine(secretValues, () => stacks.converge(inputs, creds));
-          return { outputs: run.value, locks: run.clearedLocks };
-        });
-      }
-      if (applied.inputsDigest !== digest) return up('update', true);
-
-      if (!finished && fullCheckDue(ctx)) {
-        lastFullCheck.set(name, Date.now());
-        return start(ctx, 'check', digest, async () => {
-          const drift = await engine(secretValues, () => stacks.drift(inputs, creds));
-          const found = drift.value.differences.join('; ');
-          if (!found) return { outputs: applied as RuntimeOutputs, locks: drift.clearedLocks };
-          if (ctx.department.spec.runtime?.driftPolicy === 'Report') {
-            return { outputs: applied as RuntimeOutputs, locks: drift.clearedLocks, reported: found };
-          }
-          const run = await engine(secretValues, () => stacks.up(inputs, creds, { refresh: true }));
-          return { outputs: run.value, locks: run.clearedLocks, repaired: found };
-        });
-      }
-
-      const differences = await railwayDifferences(api(platform), applied, inputs).catch(railwayFailure(platform));
-      if (differences.length) {
-        const summary = differences.join('; ');
-        if (ctx.department.spec.runtime?.driftPolicy === 'Report') {
-          drifted = { type: RUNTIME_DRIFTED, status: 'True', reason: Reason.DriftDetected, message: summary };
-          await ctx.events.event('Warning', Reason.DriftDetected, `Railway differs: ${summary}`);
-        } else {
-          await ctx.events.event('Warning', Reason.DriftDetected, `Railway differs, repairing: ${summary}`);
-          return {
-            ...up('repair', true, summary),
-            extraConditions: [{ ...NO_DRIFT, reason: Reason.DriftDetected, message: `repairing: ${summary}` }],
-          };
-        }
-      }
-      return readiness(platform, applied, [drifted], note);
+      const planned = plans.get(ctx) ?? (await plan(ctx));
+      plans.delete(ctx);
+      return planned.act();
     },
 
     async delete(ctx) {
