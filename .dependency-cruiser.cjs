@@ -2,17 +2,21 @@
 //
 //   e2e/                                   test environment, local platform, benches, test support
 //   wiring: controller/{main,components}.ts, controller/cli/, gateway/main.ts
+//   controller/department/, controller/grant/   the domain controllers, each a registration for the runtime;
+//                          imported only by the wiring
 //   reconcilers/<component>/, pulumi/, gateway/ (routes, middleware, identity, queries)
 //   controller/platform/  what the controller, the components and the gateway share:
 //                          kube (the Kubernetes client), logging, database (platform schema and roles), tokens
-//   controller/runtime/      the generic operator runtime: cache, queue, leader election, conditions, events,
-//                          metrics, the component contract; knows no component
+//   controller/runtime/   the generic controller runtime: builder, manager, cache, queue, leader election,
+//                          conditions, events, metrics, the component contract; knows no domain controller,
+//                          no component
 //   crds/                 schemas, types and shared names; imports nothing of ours
 //
 // "Production" is every file outside e2e/ that is not a test (`*.test.ts`).
 
 const TEST = '\\.test\\.ts$';
 const WIRING = '^(controller/(main|components)\\.ts|controller/cli/|gateway/main\\.ts$)';
+const DOMAIN = '^controller/(department|grant)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -25,23 +29,59 @@ module.exports = {
       to: { path: '^(controller|reconcilers|pulumi|gateway|agent-image|e2e)/' },
     },
     {
-      name: 'core-knows-no-component',
+      name: 'runtime-knows-no-domain',
       comment:
-        'The controller core is generic: it imports crds/ only, never a component, the platform pieces or the gateway.',
+        'The controller runtime is generic: it never imports a domain controller (controller/department, ' +
+        'controller/grant), a component, the platform pieces or the gateway; controllers reach it as registrations.',
       severity: 'error',
       from: { path: '^controller/runtime/', pathNot: TEST },
       to: { path: '^(controller/(?!runtime/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
     },
     {
+      name: 'runtime-reads-no-domain-types',
+      comment:
+        'From crds/ the runtime takes only the API group and the field manager (common.ts, names.ts); the ' +
+        'component contract (component.ts) is the exception: a component is handed the Department it converges.',
+      severity: 'error',
+      from: { path: '^controller/runtime/', pathNot: `${TEST}|^controller/runtime/component\\.ts$` },
+      to: { path: '^crds/', pathNot: '^crds/(common|names)\\.ts$' },
+    },
+    {
+      name: 'domain-controllers-are-wired',
+      comment:
+        'controller/department and controller/grant are registered by the wiring (controller/main.ts); no other ' +
+        'shipped file imports them.',
+      severity: 'error',
+      from: { pathNot: `^e2e/|${TEST}|${WIRING}|${DOMAIN}` },
+      to: { path: DOMAIN },
+    },
+    {
+      name: 'domain-controllers-stay-apart',
+      comment: 'One domain controller shares with another through the runtime (its caches), not their files.',
+      severity: 'error',
+      from: { path: DOMAIN, pathNot: TEST },
+      to: { path: DOMAIN, pathNot: '^controller/$1/' },
+    },
+    {
+      name: 'domain-controllers-know-no-component',
+      comment: 'A domain controller is handed its components and syncers by the wiring; it imports none of them.',
+      severity: 'error',
+      from: { path: DOMAIN, pathNot: TEST },
+      to: { path: '^(controller/platform/|reconcilers|pulumi|gateway|agent-image|e2e)' },
+    },
+    {
       name: 'platform-pieces-are-shared',
-      comment: 'controller/platform/ is shared by the controller and the gateway: it imports crds/ and the core only.',
+      comment:
+        'controller/platform/ is shared by the controller and the gateway: it imports crds/ and the runtime only.',
       severity: 'error',
       from: { path: '^controller/platform/', pathNot: TEST },
       to: { path: '^(controller/(?!runtime/|platform/)|reconcilers|pulumi|gateway|agent-image|e2e)' },
     },
     {
       name: 'components-are-not-wiring',
-      comment: 'A component imports the contract, the platform pieces and pulumi/, never the wiring or the gateway.',
+      comment:
+        'A component imports the contract, the platform pieces and pulumi/, never a domain controller, the wiring ' +
+        'or the gateway.',
       severity: 'error',
       from: { path: '^reconcilers/', pathNot: TEST },
       to: { path: '^(controller/(?!runtime/|platform/)|gateway|agent-image|e2e)' },
