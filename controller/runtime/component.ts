@@ -39,7 +39,10 @@ export type DriftPolicy = 'Remediate' | 'Report';
 export interface Observation {
   /** The external resources exist; false: apply creates them. */
   exists: boolean;
-  /** They match the spec and show no drift: apply has nothing to do, and `current` is the result. */
+  /**
+   * Apply has nothing to do: they match the spec and show no drift (or a run under way is making them match).
+   * `current` is the result.
+   */
   upToDate: boolean;
   /** Changes made behind the controller's back, one line each, naming fields and never values. */
   drift?: string[];
