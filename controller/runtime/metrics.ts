@@ -115,7 +115,7 @@ export class ControllerMetrics {
     labelNames: ['resource'],
     registers: [this.registry],
   });
-  /** Set by the manager: the current Departments' phases, read at scrape time. */
+  /** Set by the Department controller (controller/department/controller.ts): its cache's phases, read at scrape time. */
   phases: () => string[] = () => [];
   readonly departments: Gauge<'phase'> = new Gauge({
     name: 'federation_departments',
