@@ -2,6 +2,7 @@
 // from the controller's environment; a component whose settings are missing still runs, as one that reports
 // `SettingsMissing` with what to set, so a half-configured install is visible on every Department.
 
+import { type Component, TerminalError } from '../reconcilers/component.ts';
 import { createDatabaseComponent } from '../reconcilers/database/component.ts';
 import { endpointFromUrl } from '../reconcilers/database/database-secret.ts';
 import { postgresGrantSyncer } from '../reconcilers/database/grant-syncer.ts';
@@ -30,7 +31,6 @@ import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
 import { createPool } from './platform/database/pool.ts';
 import { provisioningRecorder } from './platform/database/provisioning-recorder.ts';
 import { SigningKeyStore } from './platform/tokens/key-store.ts';
-import { type Component, TerminalError } from './runtime/component.ts';
 import type { KubeApi } from './runtime/kube-api.ts';
 import type { Logger } from './runtime/logger.ts';
 import type { LeaderTask } from './runtime/manager.ts';

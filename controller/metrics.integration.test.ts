@@ -10,8 +10,8 @@ import { REPO_ROOT } from '../e2e/testenv/platform.ts';
 import { freePort } from '../e2e/testenv/ports.ts';
 import { controllerKubeconfig } from '../e2e/testenv/service-account.ts';
 import { waitFor } from '../e2e/testenv/wait.ts';
+import type { DepartmentObject } from '../reconcilers/component.ts';
 import type { RestClient } from './platform/kube/rest-client.ts';
-import type { DepartmentObject } from './runtime/component.ts';
 import { paths } from './runtime/kube-api.ts';
 
 const kubeconfig = inject('kubeconfig');

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { componentConditions, summarize } from '../controller/department/status.ts';
-import type { Component } from '../controller/runtime/component.ts';
 import { kubectl, kubectlOk } from '../e2e/testenv/kubectl.ts';
+import type { Component } from '../reconcilers/component.ts';
 
 const kubeconfig = inject('kubeconfig');
 const examplesDir = fileURLToPath(new URL('./examples/', import.meta.url));

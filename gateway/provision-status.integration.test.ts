@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisioningRecorder } from '../controller/platform/database/provisioning-recorder.ts';
-import type { Component } from '../controller/runtime/component.ts';
 import { paths } from '../controller/runtime/kube-api.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../e2e/support/runtime.ts';
@@ -13,6 +12,7 @@ import { startTestController, TEST_LABEL, type TestController } from '../e2e/tes
 import { type RunningN8n, startN8n } from '../e2e/testenv/n8n.ts';
 import { gatewayKubeconfig } from '../e2e/testenv/service-account.ts';
 import { waitFor } from '../e2e/testenv/wait.ts';
+import type { Component } from '../reconcilers/component.ts';
 import { createDatabaseComponent } from '../reconcilers/database/component.ts';
 import { createGatewayTokenComponent } from '../reconcilers/gateway-token/component.ts';
 import { namespaceComponent } from '../reconcilers/namespace/component.ts';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiError, RestClient } from '../controller/platform/kube/rest-client.ts';
-import type { DepartmentObject } from '../controller/runtime/component.ts';
 import { paths } from '../controller/runtime/kube-api.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { gatewayKubeconfig } from '../e2e/testenv/service-account.ts';
+import type { DepartmentObject } from '../reconcilers/component.ts';
 import { kubeDepartmentClient } from './provisioning/department-client.ts';
 
 describe('provisioning facade (as the gateway ServiceAccount)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Component, type ComponentContext, TerminalError } from '../runtime/component.ts';
+import { type Component, type ComponentContext, TerminalError } from '../../reconcilers/component.ts';
 import { applyComponents, deleteComponents, sortComponents } from './component-graph.ts';
 
 function component(name: string, dependsOn: string[], log: string[], fail?: Error): Component {

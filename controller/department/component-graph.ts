@@ -4,7 +4,7 @@ import {
   ComponentError,
   type ComponentResult,
   TerminalError,
-} from '../runtime/component.ts';
+} from '../../reconcilers/component.ts';
 import { Reason } from '../runtime/conditions.ts';
 import { redactSecrets } from '../runtime/redact.ts';
 import { converge } from './converge.ts';

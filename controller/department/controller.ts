@@ -1,7 +1,7 @@
 import { GROUP } from '../../crds/common.ts';
 import { DEPARTMENT_LABEL, departmentShard, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
+import type { Component, DepartmentObject } from '../../reconcilers/component.ts';
 import { controllerFor } from '../runtime/builder.ts';
-import type { Component, DepartmentObject } from '../runtime/component.ts';
 import { paths } from '../runtime/kube-api.ts';
 import { specOrMetaChanged } from '../runtime/predicates.ts';
 import type { ControllerRegistration, PolicyRule } from '../runtime/registration.ts';

@@ -6,7 +6,7 @@ import type {
   DepartmentObject,
   KubeApi,
   Observation,
-} from '../runtime/component.ts';
+} from '../../reconcilers/component.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { converge } from './converge.ts';
 

@@ -1,4 +1,4 @@
-import type { Component, ComponentContext, ComponentResult, DriftPolicy } from '../runtime/component.ts';
+import type { Component, ComponentContext, ComponentResult, DriftPolicy } from '../../reconcilers/component.ts';
 import { Reason } from '../runtime/conditions.ts';
 
 const EVENT_NOTE_LIMIT = 1000;

@@ -9,9 +9,9 @@ import {
 import { metricValue, startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { kubectlOk } from '../../e2e/testenv/kubectl.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
+import type { Component } from '../../reconcilers/component.ts';
 import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
 import { isNotFound, type RestClient } from '../platform/kube/rest-client.ts';
-import type { Component } from '../runtime/component.ts';
 import { paths } from '../runtime/kube-api.ts';
 
 const kubeconfig = inject('kubeconfig');

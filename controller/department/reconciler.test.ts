@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../crds/common.ts';
 import { departmentSpec } from '../../crds/department.ts';
 import { FINALIZER } from '../../crds/names.ts';
-import type { Component, DepartmentObject } from '../runtime/component.ts';
+import type { Component, DepartmentObject } from '../../reconcilers/component.ts';
 import { EventSink } from '../runtime/events.ts';
 import type { KubeApi } from '../runtime/kube-api.ts';
 import { silentLogger } from '../runtime/logger.ts';

@@ -1,7 +1,7 @@
 import { API_VERSION, type Condition } from '../../crds/common.ts';
 import type { DepartmentStatus } from '../../crds/department.ts';
 import { FIELD_MANAGER, FINALIZER, namespaceFor, RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
-import type { Component, ComponentContext, DepartmentObject } from '../runtime/component.ts';
+import type { Component, ComponentContext, DepartmentObject } from '../../reconcilers/component.ts';
 import { ConditionType, getCondition, Reason, setCondition } from '../runtime/conditions.ts';
 import type { EventSink } from '../runtime/events.ts';
 import { type KubeApi, paths } from '../runtime/kube-api.ts';

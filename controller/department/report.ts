@@ -1,5 +1,5 @@
 import type { DepartmentObject, DepartmentStatus, Phase } from '../../crds/department.ts';
-import type { ConditionStatus } from '../runtime/component.ts';
+import type { ConditionStatus } from '../runtime/conditions.ts';
 import type { Outcome } from './component-graph.ts';
 
 /** One component's result in a reconcile, as a recorder sees it (never a secret: conditions carry none). */

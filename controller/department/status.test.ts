@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Component } from '../runtime/component.ts';
+import type { Component } from '../../reconcilers/component.ts';
 import type { Outcome } from './component-graph.ts';
 import { canonical, componentConditions, FAILURES_BEFORE_FAILED, nextPhase, summarize } from './status.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DepartmentObject } from '../runtime/component.ts';
+import type { DepartmentObject } from '../../reconcilers/component.ts';
 import { paths } from '../runtime/kube-api.ts';
 import type { Caches } from '../runtime/registration.ts';
 import { grantController } from './controller.ts';

@@ -1,6 +1,6 @@
 import { GROUP } from '../../crds/common.ts';
+import type { DepartmentObject } from '../../crds/department.ts';
 import { controllerFor } from '../runtime/builder.ts';
-import type { DepartmentObject } from '../runtime/component.ts';
 import { paths } from '../runtime/kube-api.ts';
 import { specOrMetaChanged } from '../runtime/predicates.ts';
 import type { ControllerRegistration, MapFunc, PolicyRule } from '../runtime/registration.ts';

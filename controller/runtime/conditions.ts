@@ -1,5 +1,6 @@
 import type { Condition } from '../../crds/common.ts';
-import type { ConditionStatus } from './component.ts';
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 /** Condition types and reasons the controller core owns (components bring their own). */
 export const ConditionType = {

@@ -1,4 +1,4 @@
-import { TerminalError } from './component.ts';
+import { TerminalError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import type { WorkQueue } from './queue/work-queue.ts';

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { FIELD_MANAGER } from '../../crds/names.ts';
-import type { EventRecorder } from './component.ts';
 import type { KubeApi } from './kube-api.ts';
 import { paths } from './kube-api.ts';
 import type { Logger } from './logger.ts';
+
+export interface EventRecorder {
+  /** Records a Kubernetes Event on the reconciled object (aggregated by reason). */
+  event(type: 'Normal' | 'Warning', reason: string, note: string): Promise<void>;
+}
 
 export interface Regarding {
   apiVersion: string;

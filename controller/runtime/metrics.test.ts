@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TerminalError } from './component.ts';
+import { TerminalError } from '../../reconcilers/component.ts';
 import { Controller } from './controller.ts';
 import { silentLogger } from './logger.ts';
 import { ControllerMetrics } from './metrics.ts';

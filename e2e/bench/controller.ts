@@ -3,8 +3,8 @@
 // then grows to 1,000 and idles 60 s, measuring CPU and API writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DepartmentObject } from '../../controller/runtime/component.ts';
 import { paths } from '../../controller/runtime/kube-api.ts';
+import type { DepartmentObject } from '../../reconcilers/component.ts';
 import { adminClient, departmentManifest } from '../testenv/admin-client.ts';
 import { metricValue } from '../testenv/controller.ts';
 import { startPlatform } from '../testenv/platform.ts';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { DepartmentObject } from '../../controller/runtime/component.ts';
 import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { DEPARTMENT_LABEL, FINALIZER, RECONCILE_REQUEST_ANNOTATION, tenantSchemaFor } from '../../crds/names.ts';
+import type { DepartmentObject } from '../../reconcilers/component.ts';
 import { CREDENTIAL_KINDS } from '../../reconcilers/workflows/credentials.ts';
 import { WORKFLOW_TEMPLATES } from '../../reconcilers/workflows/templates.ts';
 import { condition, departmentManifest } from '../testenv/admin-client.ts';

@@ -2,10 +2,10 @@
 // the API server, Postgres (tenant schema, role, platform rows, Pulumi state), n8n's own database and the local
 // Railway server. The fault suite compares these counts before and after each fault.
 import pg from 'pg';
-import type { DepartmentObject } from '../../controller/runtime/component.ts';
 import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 import { PULUMI_PROJECT } from '../../pulumi/stack.ts';
+import type { DepartmentObject } from '../../reconcilers/component.ts';
 import type { FaultPlatform } from './platform.ts';
 import { PulumiState } from './pulumi-state.ts';
 

@@ -3,10 +3,10 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { migrateFederation } from '../../controller/platform/database/federation-migrate.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import type { ComponentContext, DepartmentObject } from '../../controller/runtime/component.ts';
 import { silentLogger } from '../../controller/runtime/logger.ts';
 import type { DepartmentSpec } from '../../crds/department.ts';
 import { namespaceFor } from '../../crds/names.ts';
+import type { ComponentContext, DepartmentObject } from '../../reconcilers/component.ts';
 import type { DatabaseEndpoint } from '../../reconcilers/database/database-secret.ts';
 import { tenantNames } from '../../reconcilers/database/names.ts';
 

@@ -6,10 +6,10 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import pg from 'pg';
 import { converge } from '../../controller/department/converge.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import type { ComponentContext, ComponentResult, DepartmentObject } from '../../controller/runtime/component.ts';
 import type { Logger } from '../../controller/runtime/logger.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { namespaceFor, RECONCILE_REQUEST_ANNOTATION, tenantNamesFor } from '../../crds/names.ts';
+import type { ComponentContext, ComponentResult, DepartmentObject } from '../../reconcilers/component.ts';
 import type { RuntimeComponent } from '../../reconcilers/runtime/component.ts';
 import { RUNTIME_READY } from '../../reconcilers/runtime/conditions.ts';
 import { pulumiBackendFor, type RuntimeConfig } from '../../reconcilers/runtime/config.ts';

@@ -7,10 +7,10 @@ import pg from 'pg';
 import { departmentController } from '../../controller/department/controller.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { createLogger } from '../../controller/platform/logging/log.ts';
-import type { Component } from '../../controller/runtime/component.ts';
 import { loadConfig } from '../../controller/runtime/config.ts';
 import { Manager } from '../../controller/runtime/manager.ts';
 import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
+import type { Component } from '../../reconcilers/component.ts';
 
 const log = createLogger({ component: 'sharded-controller' });
 const config = loadConfig();

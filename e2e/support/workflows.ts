@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import type { ComponentContext, ComponentResult, DepartmentObject } from '../../controller/runtime/component.ts';
 import type { Logger } from '../../controller/runtime/logger.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 import { N8N_WEBHOOK_SECRET } from '../../crds/secrets.ts';
+import type { ComponentContext, ComponentResult, DepartmentObject } from '../../reconcilers/component.ts';
 
 /**
  * Stands in for the database component: a login role confined to `dept_<name>`; simplified versions of the

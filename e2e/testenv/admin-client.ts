@@ -1,9 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import type { DepartmentObject } from '../../controller/runtime/component.ts';
 import { paths } from '../../controller/runtime/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
+import type { DepartmentObject } from '../../reconcilers/component.ts';
 import { waitFor } from './wait.ts';
 
 export function adminClient(kubeconfig: string): RestClient {

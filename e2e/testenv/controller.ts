@@ -9,10 +9,10 @@ import { grantController } from '../../controller/grant/controller.ts';
 import type { GrantSyncer } from '../../controller/grant/reconciler.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { createLogger } from '../../controller/platform/logging/log.ts';
-import type { Component } from '../../controller/runtime/component.ts';
 import { loadConfig } from '../../controller/runtime/config.ts';
 import { Manager } from '../../controller/runtime/manager.ts';
 import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
+import type { Component } from '../../reconcilers/component.ts';
 import { controllerKubeconfig } from './service-account.ts';
 
 export const TEST_LABEL = 'federation.synrg.io/test-shard';

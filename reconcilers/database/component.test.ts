@@ -1,8 +1,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { TerminalError } from '../../controller/runtime/component.ts';
 import { departmentObject, testContext } from '../../e2e/support/database.ts';
+import { TerminalError } from '../component.ts';
 import { createDatabaseComponent } from './component.ts';
 
 /** A pool that fails the test if anything reaches it. */

@@ -4,13 +4,8 @@ import {
   recordSecurityEvent,
   upsertDepartmentRow,
 } from '../../controller/platform/database/federation-records.ts';
-import {
-  type Component,
-  type ComponentContext,
-  type ComponentResult,
-  TerminalError,
-} from '../../controller/runtime/component.ts';
 import { isReservedDepartmentName, tenantNamesFor } from '../../crds/names.ts';
+import { type Component, type ComponentContext, type ComponentResult, TerminalError } from '../component.ts';
 import { DATABASE_READY, ISOLATION_VERIFIED, Reason, SCHEMA_VERSION_ANNOTATION } from './conditions.ts';
 import {
   DATABASE_SECRET,

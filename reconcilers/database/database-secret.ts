@@ -1,11 +1,11 @@
 import { generatePassword, isGeneratedPassword } from '../../controller/platform/database/scram.ts';
 import { deleteOwnedSecret, type KubeSecret, readSecret, secretPath } from '../../controller/platform/kube/secrets.ts';
-import type { DepartmentObject, KubeApi } from '../../controller/runtime/component.ts';
 import { isConflict, paths } from '../../controller/runtime/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { TenantNames } from '../../crds/names.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 import { DATABASE_SECRET } from '../../crds/secrets.ts';
+import type { DepartmentObject, KubeApi } from '../component.ts';
 
 /** The Secret every department gets; deleting it rotates the role's password on the next reconcile. */
 export { DATABASE_SECRET };

@@ -1,7 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component } from '../../controller/runtime/component.ts';
 import {
   createNamespace,
   createTestDatabase,
@@ -11,6 +10,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
+import type { Component } from '../component.ts';
 import { createDatabaseComponent } from './component.ts';
 import { tenantNames } from './names.ts';
 

@@ -2,7 +2,6 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { converge } from '../../controller/department/converge.ts';
-import type { Component } from '../../controller/runtime/component.ts';
 import {
   createNamespace,
   createTestDatabase,
@@ -13,6 +12,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
+import type { Component } from '../component.ts';
 import { createDatabaseComponent } from './component.ts';
 import { tenantNames } from './names.ts';
 

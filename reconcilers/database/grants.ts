@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { TerminalError } from '../../controller/runtime/component.ts';
 import type { CrossDepartmentGrantSpec } from '../../crds/cross-department-grant.ts';
+import { TerminalError } from '../component.ts';
 import { isValidDepartmentName } from './names.ts';
 
 /** A CrossDepartmentGrant as the controller reads it (spec already validated by the API server and zod). */

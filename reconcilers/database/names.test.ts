@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GATEWAY_ROLE } from '../../controller/platform/database/gateway-role.ts';
 import { PLATFORM_ROLES } from '../../controller/platform/database/platform-roles.ts';
-import { TerminalError } from '../../controller/runtime/component.ts';
 import { RESERVED_DEPARTMENT_NAMES, TENANT_PREFIX, tenantNamesFor } from '../../crds/names.ts';
+import { TerminalError } from '../component.ts';
 import { ident, legacyTenantNames, literal, tenantNames } from './names.ts';
 
 /** Every name the platform itself uses in Postgres (roles and schemas); none may be a tenant's. */

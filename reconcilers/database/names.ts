@@ -1,6 +1,6 @@
-import { TerminalError } from '../../controller/runtime/component.ts';
 import { DEPARTMENT_NAME_MAX, DEPARTMENT_NAME_PATTERN } from '../../crds/common.ts';
 import { departmentSlug, isReservedDepartmentName, type TenantNames, tenantNamesFor } from '../../crds/names.ts';
+import { TerminalError } from '../component.ts';
 import { Reason } from './conditions.ts';
 
 export type { TenantNames } from '../../crds/names.ts';

@@ -1,7 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PLATFORM_ROLES } from '../../controller/platform/database/platform-roles.ts';
-import type { Component } from '../../controller/runtime/component.ts';
 import { DEPARTMENT_LABEL, namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 import {
   createTestDatabase,
@@ -12,6 +11,7 @@ import {
   type TestDatabase,
   testContext,
 } from '../../e2e/support/database.ts';
+import type { Component } from '../component.ts';
 import { createDatabaseComponent } from './component.ts';
 
 /** The names issue #14 probed: under the old naming the first two became platform roles. */

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { GATEWAY_ROLE } from '../../controller/platform/database/gateway-role.ts';
 import { OWNER_ROLE, PLATFORM_ROLES } from '../../controller/platform/database/platform-roles.ts';
-import { TerminalError } from '../../controller/runtime/component.ts';
 import { departmentSlug } from '../../crds/names.ts';
+import { TerminalError } from '../component.ts';
 import { Reason } from './conditions.ts';
 import { ident, legacyTenantNames, literal, type TenantNames } from './names.ts';
 import { retentionFunctionsSql } from './tenant-ddl.ts';

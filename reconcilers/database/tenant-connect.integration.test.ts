@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component } from '../../controller/runtime/component.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import {
   createNamespace,
@@ -15,6 +14,7 @@ import {
   testContext,
 } from '../../e2e/support/database.ts';
 import { createN8nDatabase, dropN8nDatabase, type N8nDatabase } from '../../e2e/testenv/n8n-database.ts';
+import type { Component } from '../component.ts';
 import { createDatabaseComponent } from './component.ts';
 import { tenantNames } from './names.ts';
 

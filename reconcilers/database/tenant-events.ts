@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { recordSecurityEvent } from '../../controller/platform/database/federation-records.ts';
-import type { ComponentContext } from '../../controller/runtime/component.ts';
+import type { ComponentContext } from '../component.ts';
 import { Reason } from './conditions.ts';
 import { DATABASE_SECRET } from './database-secret.ts';
 import type { TenantNames } from './names.ts';

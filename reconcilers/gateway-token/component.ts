@@ -10,9 +10,9 @@ import {
 } from '../../controller/platform/tokens/constants.ts';
 import type { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
 import { mintToken } from '../../controller/platform/tokens/mint.ts';
-import type { Component, ComponentContext, ComponentResult, KubeApi } from '../../controller/runtime/component.ts';
 import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
+import type { Component, ComponentContext, ComponentResult, KubeApi } from '../component.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 

@@ -1,12 +1,7 @@
-import {
-  type Component,
-  type ComponentContext,
-  type KubeApi,
-  TerminalError,
-} from '../../controller/runtime/component.ts';
 import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER, namespaceFor } from '../../crds/names.ts';
+import { type Component, type ComponentContext, type KubeApi, TerminalError } from '../component.ts';
 
 interface Namespace {
   metadata: {

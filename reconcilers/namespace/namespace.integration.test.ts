@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { deleteOwnedSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
-import type { Component } from '../../controller/runtime/component.ts';
 import { isConflict, isNotFound, paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 import { DATABASE_SECRET } from '../../crds/secrets.ts';
@@ -15,6 +14,7 @@ import {
 } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
+import type { Component } from '../component.ts';
 import { namespaceComponent } from './component.ts';
 
 const kubeconfig = inject('kubeconfig');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ComponentError, type ComponentResult } from '../../controller/runtime/component.ts';
 import type { OAuthClientSecret } from '../../crds/secrets.ts';
+import { ComponentError, type ComponentResult } from '../component.ts';
 import { GOOGLE_SCOPES, OAuthReason, type OAuthService } from './conditions.ts';
 import type { EncryptionKeys } from './encryption-keys.ts';
 import { refreshAccessToken } from './refresh.ts';

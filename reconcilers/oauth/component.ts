@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { decodeSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
-import type { Component, ComponentContext, ComponentResult } from '../../controller/runtime/component.ts';
 import type { Tool } from '../../crds/department.ts';
 import { describeIssues, type OAuthClientSecret, oauthClientSecret } from '../../crds/secrets.ts';
+import type { Component, ComponentContext, ComponentResult } from '../component.ts';
 import { AccessTokens, validateClient } from './access-token.ts';
 import { GOOGLE_SCOPES, OAUTH_READY, OAuthReason, type OAuthService } from './conditions.ts';
 import type { EncryptionKeys } from './encryption-keys.ts';

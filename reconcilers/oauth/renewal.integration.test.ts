@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component, DepartmentObject } from '../../controller/runtime/component.ts';
 import { tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { startAuthServer, type TestAuthServer } from '../../e2e/support/google-auth-server.ts';
 import { contextFor, createDepartment, type Recorded, writeOAuthSecret } from '../../e2e/support/workflows.ts';
+import type { Component, DepartmentObject } from '../component.ts';
 import { createOAuthComponent } from './component.ts';
 import { encryptionKeys } from './encryption-keys.ts';
 import { oauthFreshness } from './freshness.ts';

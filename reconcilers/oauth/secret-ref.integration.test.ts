@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component, DepartmentObject } from '../../controller/runtime/component.ts';
 import { OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
 import { createTestDatabase, departmentObject, type TestDatabase } from '../../e2e/support/database.ts';
 import { contextFor, type Recorded, writeOAuthSecret } from '../../e2e/support/workflows.ts';
+import type { Component, DepartmentObject } from '../component.ts';
 import { createOAuthComponent } from './component.ts';
 import { encryptionKeys } from './encryption-keys.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeSecret } from '../../controller/platform/kube/secrets.ts';
-import { TerminalError } from '../../controller/runtime/component.ts';
+import { TerminalError } from '../component.ts';
 import { checkSecretOwner, checkSecretRefNamespace } from './secret-ref.ts';
 
 function secret(namespace: string, labels?: Record<string, string>): KubeSecret {

@@ -1,6 +1,6 @@
 import type { KubeSecret, SecretRef } from '../../controller/platform/kube/secrets.ts';
-import { TerminalError } from '../../controller/runtime/component.ts';
 import { DEPARTMENT_LABEL, namespaceFor, OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
+import { TerminalError } from '../component.ts';
 import { OAuthReason } from './conditions.ts';
 
 /**

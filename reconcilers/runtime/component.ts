@@ -1,14 +1,14 @@
+import { RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
+import { RailwayApi } from '../../pulumi/railway/api.ts';
+import { RailwayClient } from '../../pulumi/railway/client.ts';
+import { type RuntimeOutputs, RuntimeStacks, type StackLock, type StackRun } from '../../pulumi/stack.ts';
 import {
   type Component,
   type ComponentContext,
   ComponentError,
   type ComponentResult,
   type Observation,
-} from '../../controller/runtime/component.ts';
-import { RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
-import { RailwayApi } from '../../pulumi/railway/api.ts';
-import { RailwayClient } from '../../pulumi/railway/client.ts';
-import { type RuntimeOutputs, RuntimeStacks, type StackLock, type StackRun } from '../../pulumi/stack.ts';
+} from '../component.ts';
 import { Reason, RUNTIME_DRIFTED, RUNTIME_READY } from './conditions.ts';
 import type { RuntimeConfig } from './config.ts';
 import { deploymentCondition } from './deployment-condition.ts';

@@ -1,5 +1,5 @@
-import type { ComponentCondition } from '../../controller/runtime/component.ts';
 import type { RailwayDeployment } from '../../pulumi/railway/api.ts';
+import type { ComponentCondition } from '../component.ts';
 import { Reason } from './conditions.ts';
 
 const IN_PROGRESS = new Set(['QUEUED', 'WAITING', 'INITIALIZING', 'BUILDING', 'DEPLOYING']);

@@ -1,9 +1,9 @@
 import { readSecretData } from '../../controller/platform/kube/secrets.ts';
-import type { ComponentContext } from '../../controller/runtime/component.ts';
 import { AGENT_PORT } from '../../crds/agent.ts';
 import type { DepartmentSpec } from '../../crds/department.ts';
 import { DATABASE_SECRET, GATEWAY_TOKEN_SECRET as GATEWAY_SECRET, N8N_WEBHOOK_SECRET } from '../../crds/secrets.ts';
 import type { RuntimeInputs } from '../../pulumi/inputs.ts';
+import type { ComponentContext } from '../component.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { PlatformSecret } from './secrets.ts';
 

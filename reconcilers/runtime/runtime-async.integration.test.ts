@@ -1,9 +1,9 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DepartmentObject } from '../../controller/runtime/component.ts';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../../e2e/support/runtime.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
+import type { DepartmentObject } from '../component.ts';
 import { createRuntimeComponent, type RuntimeComponent } from './component.ts';
 import { Reason, RUNTIME_READY } from './conditions.ts';
 

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ComponentError } from '../../controller/runtime/component.ts';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../../e2e/support/runtime.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
 import { ownedProcesses, ownerToken } from '../../pulumi/engine-processes/owner.ts';
+import { ComponentError } from '../component.ts';
 import { createRuntimeComponent, type RuntimeComponent } from './component.ts';
 import { Reason } from './conditions.ts';
 

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { converge as runOnce } from '../../controller/department/converge.ts';
-import type { ComponentResult } from '../../controller/runtime/component.ts';
 import { tenantNamesFor } from '../../crds/names.ts';
 import {
   GATEWAY_TOKEN,
@@ -11,6 +10,7 @@ import {
   SECRET_VALUES,
   startRuntimeTestbed,
 } from '../../e2e/support/runtime.ts';
+import type { ComponentResult } from '../component.ts';
 import { createRuntimeComponent, type RuntimeComponent } from './component.ts';
 import { Reason, RUNTIME_DRIFTED } from './conditions.ts';
 

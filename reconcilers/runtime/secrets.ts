@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readSecretData, type SecretRef } from '../../controller/platform/kube/secrets.ts';
-import { type KubeApi, TerminalError } from '../../controller/runtime/component.ts';
 import type { StackCredentials } from '../../pulumi/stack.ts';
+import { type KubeApi, TerminalError } from '../component.ts';
 import { Reason } from './conditions.ts';
 
 export const PROVIDER_KEYS = [

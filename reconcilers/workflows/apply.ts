@@ -1,5 +1,5 @@
-import type { ComponentContext, ComponentResult } from '../../controller/runtime/component.ts';
 import type { Tool } from '../../crds/department.ts';
+import type { ComponentContext, ComponentResult } from '../component.ts';
 import type { N8nClient, N8nWorkflow } from './client.ts';
 import { WorkflowsEvent, WorkflowsReason } from './conditions.ts';
 import { contentHash } from './content-hash.ts';

@@ -1,10 +1,5 @@
 import type pg from 'pg';
-import {
-  type Component,
-  type ComponentContext,
-  ComponentError,
-  type ComponentResult,
-} from '../../controller/runtime/component.ts';
+import { type Component, type ComponentContext, ComponentError, type ComponentResult } from '../component.ts';
 import { applyWorkflows } from './apply.ts';
 import { N8nApiError, N8nClient, N8nUnreachableError } from './client.ts';
 import { WORKFLOWS_READY, WorkflowsEvent, WorkflowsReason } from './conditions.ts';

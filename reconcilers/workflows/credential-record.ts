@@ -6,9 +6,9 @@ import {
   type KubeSecret,
   readSecret,
 } from '../../controller/platform/kube/secrets.ts';
-import type { ComponentContext } from '../../controller/runtime/component.ts';
 import { paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
+import type { ComponentContext } from '../component.ts';
 
 /** Secret in dept-<name> listing the n8n credentials this component created for the department. */
 export const CREDENTIAL_RECORD_SECRET = 'n8n-credentials';

@@ -1,4 +1,4 @@
-import type { ComponentContext } from '../../controller/runtime/component.ts';
+import type { ComponentContext } from '../component.ts';
 import type { N8nClient } from './client.ts';
 import { WorkflowsEvent } from './conditions.ts';
 import type { CredentialRecord } from './credential-record.ts';

@@ -1,4 +1,4 @@
-import type { ComponentContext, ComponentResult } from '../../controller/runtime/component.ts';
+import type { ComponentContext, ComponentResult } from '../component.ts';
 import type { N8nClient } from './client.ts';
 import { WorkflowsReason } from './conditions.ts';
 import { CredentialRecord } from './credential-record.ts';

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { upsertDepartmentRow } from '../../controller/platform/database/federation-records.ts';
-import type { Component, DepartmentObject } from '../../controller/runtime/component.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import {
@@ -16,6 +15,7 @@ import {
 } from '../../e2e/support/workflows.ts';
 import { type RunningN8n, startN8n } from '../../e2e/testenv/n8n.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
+import type { Component, DepartmentObject } from '../component.ts';
 import { tenantNames } from '../database/names.ts';
 import { createOAuthComponent } from '../oauth/component.ts';
 import { encryptionKeys } from '../oauth/encryption-keys.ts';

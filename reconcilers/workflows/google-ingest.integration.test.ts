@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Component, DepartmentObject } from '../../controller/runtime/component.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import { createNamespace, createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { type GoogleApiStandIn, startGoogleApi } from '../../e2e/support/google-api.ts';
@@ -15,6 +14,7 @@ import {
   writeOAuthSecret,
 } from '../../e2e/support/workflows.ts';
 import { type RunningN8n, startN8n } from '../../e2e/testenv/n8n.ts';
+import type { Component, DepartmentObject } from '../component.ts';
 import { createDatabaseComponent } from '../database/component.ts';
 import { tenantNames } from '../database/names.ts';
 import { createOAuthComponent } from '../oauth/component.ts';

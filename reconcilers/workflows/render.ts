@@ -1,4 +1,4 @@
-import { TerminalError } from '../../controller/runtime/component.ts';
+import { TerminalError } from '../component.ts';
 
 /** A workflow as a template and as sent to n8n's public API (only the fields the API accepts on write). */
 export interface WorkflowDefinition {

@@ -6,10 +6,10 @@ import {
   type KubeSecret,
   readSecret,
 } from '../../controller/platform/kube/secrets.ts';
-import type { ComponentContext } from '../../controller/runtime/component.ts';
 import { paths } from '../../controller/runtime/kube-api.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 import { N8N_WEBHOOK_HEADER, N8N_WEBHOOK_SECRET, n8nWebhookSecret } from '../../crds/secrets.ts';
+import type { ComponentContext } from '../component.ts';
 import { WorkflowsEvent } from './conditions.ts';
 
 const ROTATED_AT = 'federation.synrg.io/rotated-at';

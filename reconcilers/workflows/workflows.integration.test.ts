@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { upsertDepartmentRow } from '../../controller/platform/database/federation-records.ts';
-import type { Component, ComponentResult, DepartmentObject } from '../../controller/runtime/component.ts';
 import type { Tool } from '../../crds/department.ts';
 import { namespaceFor, tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
@@ -19,6 +18,7 @@ import {
   writeOAuthSecret,
 } from '../../e2e/support/workflows.ts';
 import { n8nDir, type RunningN8n, startN8n } from '../../e2e/testenv/n8n.ts';
+import type { Component, ComponentResult, DepartmentObject } from '../component.ts';
 import { tenantNames } from '../database/names.ts';
 import { createOAuthComponent } from '../oauth/component.ts';
 import { encryptionKeys } from '../oauth/encryption-keys.ts';

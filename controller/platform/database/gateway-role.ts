@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { KubeApi } from '../../runtime/component.ts';
+import type { KubeApi } from '../../runtime/kube-api.ts';
 import { paths } from '../../runtime/kube-api.ts';
 import { isConflict, isNotFound } from '../kube/rest-client.ts';
 import { ADMIN_ROLE, CROSS_DEPT_ROLE } from './platform-roles.ts';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DepartmentObject, DepartmentStatus, Phase } from '../../../crds/department.ts';
 import { tenantSchemaFor } from '../../../crds/names.ts';
-import type { ConditionStatus } from '../../runtime/component.ts';
+import type { ConditionStatus } from '../../runtime/conditions.ts';
 
 /**
  * One reconcile of a Department as this recorder reads it. The Department controller's ReconcileReport

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import type pg from 'pg';
 import { FIELD_MANAGER } from '../../../crds/names.ts';
-import type { KubeApi } from '../../runtime/component.ts';
+import type { KubeApi } from '../../runtime/kube-api.ts';
 import { paths } from '../../runtime/kube-api.ts';
 import { isConflict, isNotFound } from '../kube/rest-client.ts';
 import { DAY_SECONDS, KEY_SECRET_NAME, KEY_SECRET_NAMESPACE, SIGNING_ALG } from './constants.ts';

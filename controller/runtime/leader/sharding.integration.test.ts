@@ -11,8 +11,8 @@ import { metricValue, TEST_LABEL } from '../../../e2e/testenv/controller.ts';
 import { REPO_ROOT } from '../../../e2e/testenv/platform.ts';
 import { controllerKubeconfig } from '../../../e2e/testenv/service-account.ts';
 import { waitFor } from '../../../e2e/testenv/wait.ts';
+import type { DepartmentObject } from '../../../reconcilers/component.ts';
 import type { RestClient } from '../../platform/kube/rest-client.ts';
-import type { DepartmentObject } from '../component.ts';
 import { paths } from '../kube-api.ts';
 import { shardLeaseName } from './shard-leases.ts';
 

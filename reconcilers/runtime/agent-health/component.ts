@@ -1,7 +1,7 @@
 import { readSecretData } from '../../../controller/platform/kube/secrets.ts';
-import type { Component, ComponentResult } from '../../../controller/runtime/component.ts';
 import { getCondition } from '../../../controller/runtime/conditions.ts';
 import { GATEWAY_TOKEN_SECRET } from '../../../crds/secrets.ts';
+import type { Component, ComponentResult } from '../../component.ts';
 import { AGENT_HEALTHY, HealthReason } from './conditions.ts';
 import type { AgentHealthConfig } from './config.ts';
 import { AgentHealthMonitor, type MonitorOptions } from './monitor.ts';

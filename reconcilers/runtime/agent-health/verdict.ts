@@ -1,4 +1,4 @@
-import type { ComponentCondition } from '../../../controller/runtime/component.ts';
+import type { ComponentCondition } from '../../component.ts';
 import { HealthReason } from './conditions.ts';
 import type { ProbeResult } from './probe.ts';
 

@@ -1,12 +1,19 @@
-import type { DepartmentObject, DepartmentStatus } from '../../crds/department.ts';
-import type { KubeApi } from './kube-api.ts';
-import type { Logger } from './logger.ts';
+// The contract every component in reconcilers/<name>/ implements and the Department reconciler
+// (controller/department/) runs. The generic pieces it builds on (errors, conditions, events, the Kubernetes client)
+// are the controller runtime's and are re-exported here, so a component imports its contract from one place.
 
-export type { DepartmentObject } from '../../crds/department.ts';
-export type { KubeApi } from './kube-api.ts';
-export type { Logger } from './logger.ts';
+import type { ConditionStatus } from '../controller/runtime/conditions.ts';
+import type { EventRecorder } from '../controller/runtime/events.ts';
+import type { KubeApi } from '../controller/runtime/kube-api.ts';
+import type { Logger } from '../controller/runtime/logger.ts';
+import type { DepartmentObject, DepartmentStatus } from '../crds/department.ts';
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+export type { ConditionStatus } from '../controller/runtime/conditions.ts';
+export { ComponentError, TerminalError } from '../controller/runtime/errors.ts';
+export type { EventRecorder } from '../controller/runtime/events.ts';
+export type { KubeApi } from '../controller/runtime/kube-api.ts';
+export type { Logger } from '../controller/runtime/logger.ts';
+export type { DepartmentObject } from '../crds/department.ts';
 
 /** What a component reports: one condition of its own (type is the component's conditionType). */
 export interface ComponentCondition {
@@ -63,11 +70,6 @@ export interface DriftReporting {
   policy?(department: DepartmentObject): DriftPolicy;
 }
 
-export interface EventRecorder {
-  /** Records a Kubernetes Event on the Department (aggregated by reason). */
-  event(type: 'Normal' | 'Warning', reason: string, note: string): Promise<void>;
-}
-
 export interface ComponentContext {
   department: DepartmentObject;
   /** The controller's one counted Kubernetes client: every call a component makes goes through it. */
@@ -111,27 +113,4 @@ export interface Component {
    * function stops it.
    */
   watch?(enqueue: (department: string) => void): () => void;
-}
-
-/** A failure retrying may fix (an unreachable dependency): retried with backoff; `reason` becomes the condition's. */
-export class ComponentError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ComponentError';
-  }
-}
-
-/** An error retrying cannot fix (bad input, a missing prerequisite a human must provide). */
-export class TerminalError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TerminalError';
-  }
 }
