@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiPaths } from '../crds/api-paths.ts';
 import { createTestDatabase } from '../e2e/support/database.ts';
 import { adminClient, departmentManifest } from '../e2e/testenv/admin-client.ts';
 import { metricValue, TEST_LABEL } from '../e2e/testenv/controller.ts';
@@ -90,7 +91,7 @@ async function holder(shard: string): Promise<string | undefined> {
 }
 
 async function listShard(shard: string): Promise<DepartmentObject[]> {
-  const list = await admin.get<{ items: DepartmentObject[] }>(paths.departments, {
+  const list = await admin.get<{ items: DepartmentObject[] }>(apiPaths.departments, {
     labelSelector: `${TEST_LABEL}=${shard}`,
   });
   return list.items;
@@ -111,7 +112,7 @@ describe('controller process', () => {
     const first = await startController(shard, 'first', { WORKERS: '2' });
     const names = Array.from({ length: 50 }, (_, i) => `kill-${shard}-${i}`);
     await Promise.all(
-      names.map((n) => admin.create(paths.departments, departmentManifest(n, { [TEST_LABEL]: shard }), 'test')),
+      names.map((n) => admin.create(apiPaths.departments, departmentManifest(n, { [TEST_LABEL]: shard }), 'test')),
     );
     await waitFor(async () => (await listShard(shard)).some((d) => d.status?.phase === 'Active'), {
       timeoutMs: 30_000,
@@ -150,7 +151,7 @@ describe('controller process', () => {
     const [lead, standby] =
       leaderId === 'a' ? [procs[0] as Proc, procs[1] as Proc] : [procs[1] as Proc, procs[0] as Proc];
 
-    await admin.create(paths.departments, departmentManifest(`le-${shard}-1`, { [TEST_LABEL]: shard }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(`le-${shard}-1`, { [TEST_LABEL]: shard }), 'test');
     await waitFor(async () => (await listShard(shard))[0]?.status?.phase === 'Active', {
       timeoutMs: 20_000,
       describe: () => 'leader did not reconcile',
@@ -169,7 +170,7 @@ describe('controller process', () => {
     const takenOver = await leaseSpec(shard);
     expect(takenOver.leaseTransitions).toBe((held.leaseTransitions ?? 0) + 1);
     expect(Date.parse(takenOver.acquireTime ?? '')).toBeGreaterThanOrEqual(killedAt);
-    await admin.create(paths.departments, departmentManifest(`le-${shard}-2`, { [TEST_LABEL]: shard }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(`le-${shard}-2`, { [TEST_LABEL]: shard }), 'test');
     await waitFor(async () => (await listShard(shard)).every((d) => d.status?.phase === 'Active'), {
       timeoutMs: 20_000,
       describe: () => 'new leader did not reconcile',
@@ -202,7 +203,7 @@ describe('controller process', () => {
       describe: () => 'nobody took the lease',
     });
     const identity = await holderIdentity(shard);
-    await admin.create(paths.departments, departmentManifest(`same-${shard}-1`, { [TEST_LABEL]: shard }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(`same-${shard}-1`, { [TEST_LABEL]: shard }), 'test');
     await waitFor(async () => (await listShard(shard))[0]?.status?.phase === 'Active', {
       timeoutMs: 20_000,
       describe: () => 'the leader did not reconcile',
@@ -290,7 +291,7 @@ describe('controller process', () => {
     const shard = randomBytes(4).toString('hex');
     await startController(shard, 'solo', { DISABLED_COMPONENTS: '' });
     const name = `unset-${shard}`;
-    await admin.create(paths.departments, departmentManifest(name, { [TEST_LABEL]: shard }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(name, { [TEST_LABEL]: shard }), 'test');
     await waitFor(async () => (await listShard(shard))[0]?.status?.phase === 'Failed', {
       timeoutMs: 20_000,
       describe: () => 'the department did not stall',

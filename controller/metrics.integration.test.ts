@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiPaths } from '../crds/api-paths.ts';
 import { adminClient, departmentManifest } from '../e2e/testenv/admin-client.ts';
 import { metricValue, TEST_LABEL } from '../e2e/testenv/controller.ts';
 import { REPO_ROOT } from '../e2e/testenv/platform.ts';
@@ -12,7 +13,6 @@ import { controllerKubeconfig } from '../e2e/testenv/service-account.ts';
 import { waitFor } from '../e2e/testenv/wait.ts';
 import type { DepartmentObject } from '../reconcilers/component.ts';
 import type { RestClient } from './platform/kube/rest-client.ts';
-import { paths } from './runtime/kube-api.ts';
 
 const kubeconfig = inject('kubeconfig');
 let admin: RestClient;
@@ -53,7 +53,7 @@ async function startController(shard: string, env: Record<string, string> = {}) 
 }
 
 async function allActive(shard: string, count: number): Promise<boolean> {
-  const list = await admin.get<{ items: DepartmentObject[] }>(paths.departments, {
+  const list = await admin.get<{ items: DepartmentObject[] }>(apiPaths.departments, {
     labelSelector: `${TEST_LABEL}=${shard}`,
   });
   return list.items.filter((d) => d.status?.phase === 'Active').length === count;
@@ -87,7 +87,7 @@ describe('controller process metrics', () => {
   it("does serve Node's process metrics and controller-runtime's set under its names after a reconcile", async () => {
     const shard = randomBytes(4).toString('hex');
     const controller = await startController(shard);
-    await admin.create(paths.departments, departmentManifest(`met-${shard}`, { [TEST_LABEL]: shard }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(`met-${shard}`, { [TEST_LABEL]: shard }), 'test');
     await waitFor(() => allActive(shard, 1), {
       timeoutMs: 30_000,
       describe: () => 'the Department never became Active',
@@ -149,7 +149,7 @@ describe('controller process metrics', () => {
     const controller = await startController(shard, { KUBE_API_QPS: String(qps), KUBE_API_BURST: String(burst) });
     await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
-        admin.create(paths.departments, departmentManifest(`qps-${shard}-${i}`, { [TEST_LABEL]: shard }), 'test'),
+        admin.create(apiPaths.departments, departmentManifest(`qps-${shard}-${i}`, { [TEST_LABEL]: shard }), 'test'),
       ),
     );
     await waitFor(() => allActive(shard, 4), {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiPaths } from '../crds/api-paths.ts';
 import { API_VERSION } from '../crds/common.ts';
 import { tenantSchemaFor } from '../crds/names.ts';
 import { createTestDatabase, kubeConfigFrom, randomDepartment, type TestDatabase } from '../e2e/support/database.ts';
@@ -53,7 +54,7 @@ describe('controller with its platform components', () => {
   it('provisions the tenant through the controller: DatabaseReady, IsolationVerified, Secret, Active', async () => {
     for (const name of [hr, sales]) {
       await admin.create(
-        paths.departments,
+        apiPaths.departments,
         departmentManifest(name, { [TEST_LABEL]: ctl.shard }, { enabledTools: ['database'] }),
         'test',
       );
@@ -94,7 +95,7 @@ describe('controller with its platform components', () => {
       describe: () => 'job not COMPLETED',
     });
     const jobs = await job();
-    const dept = await admin.get<{ metadata: { uid: string } }>(paths.department(hr));
+    const dept = await admin.get<{ metadata: { uid: string } }>(apiPaths.department(hr));
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({
       status: 'COMPLETED',
@@ -132,7 +133,7 @@ describe('controller with its platform components', () => {
   it('suspends a grant without deleting it, and resumes it', async () => {
     const grant = `susp-${ctl.shard}`;
     await admin.create(
-      paths.grants,
+      apiPaths.grants,
       {
         apiVersion: API_VERSION,
         kind: 'CrossDepartmentGrant',
@@ -152,17 +153,17 @@ describe('controller with its platform components', () => {
         await db.pool.query('SELECT enabled FROM federation.cross_dept_permissions WHERE grant_name = $1', [grant])
       ).rows.map((r) => r.enabled as boolean);
     await waitFor(async () => (await enabled())[0] === true, { timeoutMs: 20_000, describe: () => 'grant not synced' });
-    await admin.mergePatch(paths.grant(grant), { spec: { suspend: true } }, 'test');
+    await admin.mergePatch(apiPaths.grant(grant), { spec: { suspend: true } }, 'test');
     await waitFor(async () => (await enabled())[0] === false, {
       timeoutMs: 20_000,
       describe: () => 'suspended grant still enabled',
     });
     const suspended = await admin.get<{ status: { conditions: { type: string; reason: string }[] } }>(
-      paths.grant(grant),
+      apiPaths.grant(grant),
     );
     await waitFor(
       async () =>
-        (await admin.get<typeof suspended>(paths.grant(grant))).status?.conditions?.some(
+        (await admin.get<typeof suspended>(apiPaths.grant(grant))).status?.conditions?.some(
           (c) => c.type === 'Ready' && c.reason === 'Suspended',
         ) ?? false,
       { timeoutMs: 20_000, describe: () => 'no Suspended condition' },
@@ -175,15 +176,15 @@ describe('controller with its platform components', () => {
         ])
       ).rows[0].allowed,
     ).toBe(false);
-    await admin.mergePatch(paths.grant(grant), { spec: { suspend: false } }, 'test');
+    await admin.mergePatch(apiPaths.grant(grant), { spec: { suspend: false } }, 'test');
     await waitFor(async () => (await enabled())[0] === true, { timeoutMs: 20_000, describe: () => 'not resumed' });
-    await admin.delete(paths.grant(grant));
+    await admin.delete(apiPaths.grant(grant));
   });
 
   it('syncs a grant into federation.cross_dept_permissions and removes it on delete', async () => {
     const grant = `plat-${ctl.shard}`;
     await admin.create(
-      paths.grants,
+      apiPaths.grants,
       {
         apiVersion: API_VERSION,
         kind: 'CrossDepartmentGrant',
@@ -207,7 +208,7 @@ describe('controller with its platform components', () => {
       ).rows;
     await waitFor(async () => (await rows()).length === 1, { timeoutMs: 20_000, describe: () => 'grant not synced' });
     expect(await rows()).toEqual([{ source_department_id: hr, target_department_id: sales }]);
-    await admin.delete(paths.grant(grant));
+    await admin.delete(apiPaths.grant(grant));
     await waitFor(async () => (await rows()).length === 0, {
       timeoutMs: 20_000,
       describe: () => 'grant row not removed',
@@ -215,11 +216,11 @@ describe('controller with its platform components', () => {
   });
 
   it('drops the schema and role when a Department with deletionPolicy Delete is deleted', async () => {
-    await admin.delete(paths.department(sales));
+    await admin.delete(apiPaths.department(sales));
     await waitFor(
       async () => {
         try {
-          await admin.get(paths.department(sales));
+          await admin.get(apiPaths.department(sales));
           return false;
         } catch (err) {
           return isNotFound(err);

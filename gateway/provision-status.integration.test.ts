@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisioningRecorder } from '../controller/platform/database/provisioning-recorder.ts';
 import { paths } from '../controller/runtime/kube-api.ts';
+import { apiPaths } from '../crds/api-paths.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../e2e/support/runtime.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../e2e/testenv/controller.ts';
@@ -118,12 +119,12 @@ describe('provision-status through the facade, with every component', () => {
   }, 600_000);
 
   afterAll(async () => {
-    for (const name of created) await t?.kube.delete(paths.department(name)).catch(() => undefined);
+    for (const name of created) await t?.kube.delete(apiPaths.department(name)).catch(() => undefined);
     await waitFor(
       async () => {
         for (const name of created)
           if (
-            await t.kube.get(paths.department(name)).then(
+            await t.kube.get(apiPaths.department(name)).then(
               () => true,
               () => false,
             )
@@ -211,7 +212,7 @@ describe('provision-status through the facade, with every component', () => {
     );
     expect(secret.metadata.labels).toMatchObject({ 'federation.synrg.io/department': name });
     expect(Buffer.from(secret.data.client_secret as string, 'base64').toString()).toBe(clientSecret);
-    const dept = await t.kube.get<{ spec: { oauth?: unknown } }>(paths.department(name));
+    const dept = await t.kube.get<{ spec: { oauth?: unknown } }>(apiPaths.department(name));
     expect(dept.spec.oauth).toEqual({
       secretRef: { name: `${name}-google-oauth`, namespace: 'federation-oauth-clients' },
     });

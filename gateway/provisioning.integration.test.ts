@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiError, RestClient } from '../controller/platform/kube/rest-client.ts';
 import { paths } from '../controller/runtime/kube-api.ts';
+import { apiPaths } from '../crds/api-paths.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { gatewayKubeconfig } from '../e2e/testenv/service-account.ts';
 import type { DepartmentObject } from '../reconcilers/component.ts';
@@ -46,7 +47,7 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
   });
 
   afterAll(async () => {
-    await t?.kube.delete(paths.department(name)).catch(() => {});
+    await t?.kube.delete(apiPaths.department(name)).catch(() => {});
     departments?.close();
     await t?.stop();
   });
@@ -59,7 +60,7 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
     const id = created.body.provisioning_id as string;
     expect(created.body.status_url).toBe(`/api/v1/provision-status/${id}`);
 
-    const stored = await t.kube.get<DepartmentObject>(paths.department(name));
+    const stored = await t.kube.get<DepartmentObject>(apiPaths.department(name));
     expect(stored.metadata.uid).toBe(id);
     expect(stored.spec).toMatchObject({
       displayName: 'Gateway Provisioned',
@@ -135,7 +136,7 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
 
     afterAll(async () => {
       for (const n of [oauthName, `${oauthName}-b`, `${oauthName}-c`]) {
-        await t?.kube.delete(paths.department(n)).catch(() => {});
+        await t?.kube.delete(apiPaths.department(n)).catch(() => {});
         await t?.kube.delete(secretPath(n)).catch(() => {});
       }
     });
@@ -150,7 +151,7 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
       );
       expect(created.res.status, JSON.stringify(created.body)).toBe(202);
       expect(JSON.stringify(created.body)).not.toContain(clientSecret);
-      const stored = await t.kube.get<DepartmentObject>(paths.department(oauthName));
+      const stored = await t.kube.get<DepartmentObject>(apiPaths.department(oauthName));
       expect(stored.spec.oauth).toEqual({
         secretRef: { name: `${oauthName}-google-oauth`, namespace: 'federation-oauth-clients' },
       });
@@ -190,7 +191,7 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
       expect(String(res.body.detail)).toContain('oauth_client.secret_ref');
       const kept = await t.kube.get<{ data: Record<string, string> }>(secretPath(n));
       expect(Buffer.from(kept.data.client_secret as string, 'base64').toString()).toBe('operator-secret');
-      const gone = await t.kube.get<DepartmentObject>(paths.department(n)).catch(() => undefined);
+      const gone = await t.kube.get<DepartmentObject>(apiPaths.department(n)).catch(() => undefined);
       expect(gone === undefined || gone.metadata.deletionTimestamp !== undefined).toBe(true);
     });
 
@@ -204,7 +205,7 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
         withClient(n, { secret_ref: { name: 'hr-shared' } }),
       );
       expect(res.res.status, JSON.stringify(res.body)).toBe(202);
-      const stored = await t.kube.get<DepartmentObject>(paths.department(n));
+      const stored = await t.kube.get<DepartmentObject>(apiPaths.department(n));
       expect(stored.spec.oauth).toEqual({ secretRef: { name: 'hr-shared', namespace: 'federation-oauth-clients' } });
       expect(await exists(secretPath(n))).toBe(false);
     });
@@ -224,7 +225,7 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
         expect(res.res.headers.get('content-type')).toBe('application/problem+json');
         expect(String(res.body.detail)).toContain('oauth_client');
         expect(JSON.stringify(res.body)).not.toContain(clientSecret);
-        expect(await exists(paths.department(n))).toBe(false);
+        expect(await exists(apiPaths.department(n))).toBe(false);
       }
     });
   });
@@ -241,11 +242,11 @@ describe('provisioning facade (as the gateway ServiceAccount)', () => {
     const rest = new RestClient(sa);
     try {
       for (const path of [
-        paths.departments,
+        apiPaths.departments,
         '/api/v1/namespaces/federation-system/secrets',
         '/api/v1/namespaces/federation-oauth-clients/secrets',
         '/api/v1/namespaces/federation-oauth-clients/secrets/hr-google-oauth',
-        paths.grants,
+        apiPaths.grants,
       ]) {
         const err = await rest.get(path).catch((e: unknown) => e);
         expect(err, path).toBeInstanceOf(ApiError);

@@ -5,9 +5,9 @@ import {
   type ComponentResult,
   TerminalError,
 } from '../../reconcilers/component.ts';
-import { Reason } from '../runtime/conditions.ts';
 import { redactSecrets } from '../runtime/redact.ts';
 import { converge } from './converge.ts';
+import { Reason } from './reasons.ts';
 
 export interface Outcome {
   component: Component;

@@ -1,3 +1,4 @@
+import { apiPaths } from '../../crds/api-paths.ts';
 import { GROUP } from '../../crds/common.ts';
 import { DEPARTMENT_LABEL, departmentShard, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
 import type { Component, DepartmentObject } from '../../reconcilers/component.ts';
@@ -32,7 +33,7 @@ export const DEPARTMENT_RBAC: PolicyRule[] = [
  */
 export function departmentController(opts: DepartmentControllerOptions): ControllerRegistration<DepartmentObject> {
   const ownerOf = (obj: { metadata: { labels?: Record<string, string> } }) => obj.metadata.labels?.[DEPARTMENT_LABEL];
-  return controllerFor<DepartmentObject>('department', paths.departments)
+  return controllerFor<DepartmentObject>('department', apiPaths.departments)
     .withEventFilter(specOrMetaChanged)
     .owns(paths.namespaces, { labelSelector: DEPARTMENT_LABEL, ownerOf })
     .owns(paths.secrets, { labelSelector: DEPARTMENT_LABEL, ownerOf })

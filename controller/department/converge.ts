@@ -1,5 +1,5 @@
 import type { Component, ComponentContext, ComponentResult, DriftPolicy } from '../../reconcilers/component.ts';
-import { Reason } from '../runtime/conditions.ts';
+import { Reason } from './reasons.ts';
 
 const EVENT_NOTE_LIMIT = 1000;
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiPaths } from '../../crds/api-paths.ts';
 import {
   adminClient,
   condition,
@@ -59,7 +60,7 @@ describe('department controller', () => {
   });
 
   it('creates the namespace with an owner reference and reports Ready with the kstatus conditions', async () => {
-    await admin.create(paths.departments, departmentManifest('ctl-alpha', labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest('ctl-alpha', labels()), 'test');
     const d = await waitForDepartment(admin, 'ctl-alpha', (x) => x.status?.phase === 'Active');
     expect(d.metadata.finalizers).toContain('federation.synrg.io/finalizer');
     expect(condition(d, 'Ready')).toMatchObject({ status: 'True', observedGeneration: d.metadata.generation });
@@ -92,7 +93,7 @@ describe('department controller', () => {
   it('follows spec changes with observedGeneration', async () => {
     await waitForDepartment(admin, 'ctl-alpha', (x) => x.status?.phase === 'Active');
     const patched = await admin.mergePatch<{ metadata: { generation: number } }>(
-      paths.department('ctl-alpha'),
+      apiPaths.department('ctl-alpha'),
       { spec: { displayName: 'Alpha v2' } },
       'test',
     );
@@ -146,7 +147,7 @@ describe('department controller', () => {
 
   it('reports a failing component, backs off, and recovers with an Event', async () => {
     flaky.failing.add('ctl-beta');
-    await admin.create(paths.departments, departmentManifest('ctl-beta', labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest('ctl-beta', labels()), 'test');
     const d = await waitForDepartment(admin, 'ctl-beta', (x) => condition(x, 'FlakyReady')?.status === 'False');
     expect(condition(d, 'FlakyReady')).toMatchObject({
       reason: 'ApplyFailed',
@@ -172,15 +173,15 @@ describe('department controller', () => {
   });
 
   it('stops making changes while suspended and handles the reconcile-request annotation', async () => {
-    await admin.create(paths.departments, departmentManifest('ctl-gamma', labels(), { suspend: true }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest('ctl-gamma', labels(), { suspend: true }), 'test');
     const d = await waitForDepartment(admin, 'ctl-gamma', (x) => condition(x, 'Reconciling')?.reason === 'Suspended');
     expect(condition(d, 'NamespaceReady')).toBeUndefined();
     await expect(admin.get(paths.namespace('dept-ctl-gamma'))).rejects.toSatisfy(isNotFound);
 
-    await admin.mergePatch(paths.department('ctl-gamma'), { spec: { suspend: false } }, 'test');
+    await admin.mergePatch(apiPaths.department('ctl-gamma'), { spec: { suspend: false } }, 'test');
     await waitForDepartment(admin, 'ctl-gamma', (x) => x.status?.phase === 'Active');
     await admin.mergePatch(
-      paths.department('ctl-gamma'),
+      apiPaths.department('ctl-gamma'),
       { metadata: { annotations: { 'federation.synrg.io/reconcile-request': 'now-1' } } },
       'test',
     );
@@ -188,9 +189,9 @@ describe('department controller', () => {
   });
 
   it('runs the finalizer on delete and the object goes away', async () => {
-    await admin.create(paths.departments, departmentManifest('ctl-delta', labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest('ctl-delta', labels()), 'test');
     await waitForDepartment(admin, 'ctl-delta', (x) => x.status?.phase === 'Active');
-    await admin.delete(paths.department('ctl-delta'));
+    await admin.delete(apiPaths.department('ctl-delta'));
     await waitFor(
       async () => {
         try {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { adminClient, condition, departmentManifest, waitForDepartment } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
 import type { Component } from '../../reconcilers/component.ts';
 import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
 import { isNotFound, type RestClient } from '../platform/kube/rest-client.ts';
-import { paths } from '../runtime/kube-api.ts';
 
 const kubeconfig = inject('kubeconfig');
 
@@ -43,9 +43,9 @@ describe('department deletion status', () => {
 
   it('shows Deprovisioning with Ready False at once, while the components are still being deleted', async () => {
     const name = 'del-status';
-    await admin.create(paths.departments, departmentManifest(name, { [TEST_LABEL]: ctl.shard }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(name, { [TEST_LABEL]: ctl.shard }), 'test');
     await waitForDepartment(admin, name, (d) => d.status?.phase === 'Active');
-    await admin.delete(paths.department(name));
+    await admin.delete(apiPaths.department(name));
     await waitFor(async () => slow.deleting, { timeoutMs: 10_000, describe: () => 'the delete did not start' });
 
     const d = await waitForDepartment(admin, name, (x) => x.status?.phase === 'Deprovisioning', 5_000);
@@ -56,7 +56,7 @@ describe('department deletion status', () => {
     slow.release();
     await waitFor(
       async () =>
-        admin.get(paths.department(name)).then(
+        admin.get(apiPaths.department(name)).then(
           () => false,
           (e) => isNotFound(e),
         ),

@@ -1,13 +1,15 @@
+import { apiPaths } from '../../crds/api-paths.ts';
 import { API_VERSION, type Condition } from '../../crds/common.ts';
 import type { DepartmentStatus } from '../../crds/department.ts';
 import { FIELD_MANAGER, FINALIZER, namespaceFor, RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
 import type { Component, ComponentContext, DepartmentObject } from '../../reconcilers/component.ts';
-import { ConditionType, getCondition, Reason, setCondition } from '../runtime/conditions.ts';
+import { ConditionType, getCondition, setCondition } from '../runtime/conditions.ts';
 import type { EventSink } from '../runtime/events.ts';
-import { type KubeApi, paths } from '../runtime/kube-api.ts';
+import type { KubeApi } from '../runtime/kube-api.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ReconcileResult } from '../runtime/reconcile-result.ts';
 import { applyComponents, deleteComponents, isDeleted, type Outcome, sortComponents } from './component-graph.ts';
+import { Reason } from './reasons.ts';
 import { componentReports, type OnReconciled } from './report.ts';
 import { componentConditions, nextPhase, statusEqual, summarize } from './status.ts';
 
@@ -67,7 +69,7 @@ export class DepartmentReconciler {
 
     if (!dept.metadata.finalizers?.includes(FINALIZER)) {
       dept = await this.deps.client.mergePatch<DepartmentObject>(
-        paths.department(name),
+        apiPaths.department(name),
         {
           metadata: {
             finalizers: [...(dept.metadata.finalizers ?? []), FINALIZER],
@@ -215,7 +217,7 @@ export class DepartmentReconciler {
       return { requeueAfterMs: Math.min(...waits) };
     }
     await this.deps.client.mergePatch(
-      paths.department(dept.metadata.name),
+      apiPaths.department(dept.metadata.name),
       {
         metadata: {
           finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
@@ -265,7 +267,7 @@ export class DepartmentReconciler {
   private async writeStatus(dept: DepartmentObject, status: DepartmentStatus): Promise<DepartmentObject> {
     if (statusEqual(dept.status, status)) return dept;
     return this.deps.client.apply<DepartmentObject>(
-      paths.departmentStatus(dept.metadata.name),
+      apiPaths.departmentStatus(dept.metadata.name),
       { apiVersion: API_VERSION, kind: 'Department', metadata: { name: dept.metadata.name }, status },
       FIELD_MANAGER,
     );

@@ -1,7 +1,8 @@
 import type { Condition } from '../../crds/common.ts';
 import type { Phase } from '../../crds/department.ts';
-import { ConditionType, orderConditions, Reason, setCondition } from '../runtime/conditions.ts';
+import { ConditionType, orderConditions, setCondition } from '../runtime/conditions.ts';
 import type { Outcome } from './component-graph.ts';
+import { Reason } from './reasons.ts';
 
 /** A status write happens only when the status changed (the runtime's change detection, shared with grants). */
 export { canonical, statusEqual } from '../runtime/status-equal.ts';

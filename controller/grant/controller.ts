@@ -1,7 +1,7 @@
+import { apiPaths } from '../../crds/api-paths.ts';
 import { GROUP } from '../../crds/common.ts';
 import type { DepartmentObject } from '../../crds/department.ts';
 import { controllerFor } from '../runtime/builder.ts';
-import { paths } from '../runtime/kube-api.ts';
 import { specOrMetaChanged } from '../runtime/predicates.ts';
 import type { ControllerRegistration, MapFunc, PolicyRule } from '../runtime/registration.ts';
 import { type GrantObject, GrantReconciler, type GrantSyncer } from './reconciler.ts';
@@ -24,7 +24,7 @@ const grantsNaming: MapFunc<DepartmentObject> = ({ object, old, deleted }, cache
   if (!deleted && old && old.metadata.deletionTimestamp === object.metadata.deletionTimestamp) return [];
   const dept = object.metadata.name;
   return caches
-    .reader<GrantObject>(paths.grants)
+    .reader<GrantObject>(apiPaths.grants)
     .list()
     .filter((g) => g.spec.sourceDepartment === dept || g.spec.targetDepartment === dept)
     .map((g) => g.metadata.name);
@@ -32,12 +32,12 @@ const grantsNaming: MapFunc<DepartmentObject> = ({ object, old, deleted }, cache
 
 /** CrossDepartmentGrants: cluster-wide work, run by the replica holding the global Lease. */
 export function grantController(opts: GrantControllerOptions): ControllerRegistration<GrantObject> {
-  return controllerFor<GrantObject>('crossdepartmentgrant', paths.grants)
+  return controllerFor<GrantObject>('crossdepartmentgrant', apiPaths.grants)
     .withEventFilter(specOrMetaChanged)
-    .watches(paths.departments, grantsNaming)
+    .watches(apiPaths.departments, grantsNaming)
     .withRbac(...GRANT_RBAC)
     .complete((ctx) => {
-      const departments = ctx.caches.reader<DepartmentObject>(paths.departments);
+      const departments = ctx.caches.reader<DepartmentObject>(apiPaths.departments);
       return new GrantReconciler({
         client: ctx.client,
         get: (name) => ctx.cache.get(name),

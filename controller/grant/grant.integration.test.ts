@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import { adminClient, condition, departmentManifest } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
 import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
 import type { RestClient } from '../platform/kube/rest-client.ts';
-import { paths } from '../runtime/kube-api.ts';
 import type { GrantObject } from './reconciler.ts';
 
 const kubeconfig = inject('kubeconfig');
@@ -32,7 +32,7 @@ async function waitForGrant(name: string, check: (g: GrantObject) => boolean): P
   let last: GrantObject | undefined;
   await waitFor(
     async () => {
-      last = await admin.get<GrantObject>(paths.grant(name));
+      last = await admin.get<GrantObject>(apiPaths.grant(name));
       return check(last);
     },
     { timeoutMs: 20_000, describe: () => `grant ${name} never matched: ${JSON.stringify(last?.status)}` },
@@ -45,7 +45,7 @@ describe('grant controller', () => {
     admin = adminClient(kubeconfig);
     ctl = await startTestController(kubeconfig, { components: [namespaceComponent] });
     for (const d of ['gr-source', 'gr-target']) {
-      await admin.create(paths.departments, departmentManifest(d, { [TEST_LABEL]: ctl.shard }), 'test');
+      await admin.create(apiPaths.departments, departmentManifest(d, { [TEST_LABEL]: ctl.shard }), 'test');
     }
   });
   afterAll(async () => {
@@ -54,7 +54,7 @@ describe('grant controller', () => {
 
   it('is Ready while both departments exist, and flips to Expired at expiry time', async () => {
     const expiresAt = new Date(Date.now() + 4000).toISOString().replace(/\.\d+Z$/, 'Z');
-    await admin.create(paths.grants, grantManifest('gr-expiring', 'gr-source', 'gr-target', expiresAt), 'test');
+    await admin.create(apiPaths.grants, grantManifest('gr-expiring', 'gr-source', 'gr-target', expiresAt), 'test');
     const active = await waitForGrant('gr-expiring', (g) => condition(g, 'Ready')?.status === 'True');
     expect(condition(active, 'Ready')).toMatchObject({ reason: 'GrantActive', observedGeneration: 1 });
     const expired = await waitForGrant('gr-expiring', (g) => condition(g, 'Ready')?.reason === 'Expired');
@@ -65,10 +65,10 @@ describe('grant controller', () => {
   });
 
   it('waits for a missing department and becomes Ready when it appears', async () => {
-    await admin.create(paths.grants, grantManifest('gr-missing', 'gr-source', 'gr-later'), 'test');
+    await admin.create(apiPaths.grants, grantManifest('gr-missing', 'gr-source', 'gr-later'), 'test');
     const waiting = await waitForGrant('gr-missing', (g) => condition(g, 'Ready')?.reason === 'DepartmentNotFound');
     expect(condition(waiting, 'Ready')?.message).toContain('gr-later');
-    await admin.create(paths.departments, departmentManifest('gr-later', { [TEST_LABEL]: ctl.shard }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest('gr-later', { [TEST_LABEL]: ctl.shard }), 'test');
     await waitForGrant('gr-missing', (g) => condition(g, 'Ready')?.status === 'True');
   });
 });

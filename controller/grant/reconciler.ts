@@ -1,12 +1,20 @@
+import { apiPaths } from '../../crds/api-paths.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { CrossDepartmentGrantSpec, CrossDepartmentGrantStatus } from '../../crds/cross-department-grant.ts';
 import { FIELD_MANAGER, FINALIZER } from '../../crds/names.ts';
-import { ConditionType, Reason, setCondition } from '../runtime/conditions.ts';
+import { ConditionType, setCondition } from '../runtime/conditions.ts';
 import type { EventSink } from '../runtime/events.ts';
 import type { KubeApi } from '../runtime/kube-api.ts';
-import { paths } from '../runtime/kube-api.ts';
 import type { ReconcileResult } from '../runtime/reconcile-result.ts';
 import { statusEqual } from '../runtime/status-equal.ts';
+
+/** Reasons of a grant's Ready condition. */
+const Reason = {
+  Suspended: 'Suspended',
+  Expired: 'Expired',
+  DepartmentNotFound: 'DepartmentNotFound',
+  GrantActive: 'GrantActive',
+} as const;
 
 export interface GrantObject {
   metadata: {
@@ -53,7 +61,7 @@ export class GrantReconciler {
       if (!grant.metadata.finalizers?.includes(FINALIZER)) return {};
       for (const s of syncers) await s.delete(grant);
       await client.mergePatch(
-        paths.grant(name),
+        apiPaths.grant(name),
         {
           metadata: {
             finalizers: grant.metadata.finalizers.filter((f) => f !== FINALIZER),
@@ -66,7 +74,7 @@ export class GrantReconciler {
     }
     if (syncers.length > 0 && !grant.metadata.finalizers?.includes(FINALIZER)) {
       grant = await client.mergePatch<GrantObject>(
-        paths.grant(name),
+        apiPaths.grant(name),
         {
           metadata: {
             finalizers: [...(grant.metadata.finalizers ?? []), FINALIZER],
@@ -113,7 +121,7 @@ export class GrantReconciler {
     };
     if (!statusEqual(previous, status)) {
       await client.apply(
-        paths.grantStatus(name),
+        apiPaths.grantStatus(name),
         { apiVersion: API_VERSION, kind: 'CrossDepartmentGrant', metadata: { name }, status },
         FIELD_MANAGER,
       );

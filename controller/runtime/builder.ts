@@ -11,7 +11,7 @@ import type {
 
 /**
  * Builds a ControllerRegistration the way controller-runtime's builder does:
- * `controllerFor('department', path).owns(...).watches(...).withRbac(...).complete((ctx) => reconciler)`.
+ * `controllerFor('widget', path).owns(...).watches(...).withRbac(...).complete((ctx) => reconciler)`.
  */
 export function controllerFor<T extends KubeObject>(name: string, forPath: string): ControllerBuilder<T> {
   return new ControllerBuilder<T>(name, forPath);

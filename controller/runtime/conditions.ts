@@ -2,28 +2,11 @@ import type { Condition } from '../../crds/common.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
-/** Condition types and reasons the controller core owns (components bring their own). */
+/** kstatus's condition types, which every reconciled kind here carries (its reasons are the kind's own). */
 export const ConditionType = {
   Ready: 'Ready',
   Reconciling: 'Reconciling',
   Stalled: 'Stalled',
-} as const;
-
-export const Reason = {
-  Succeeded: 'Succeeded',
-  Progressing: 'Progressing',
-  ComponentsNotReady: 'ComponentsNotReady',
-  ComponentFailed: 'ComponentFailed',
-  DependencyNotReady: 'DependencyNotReady',
-  Suspended: 'Suspended',
-  Deprovisioning: 'Deprovisioning',
-  DeleteFailed: 'DeleteFailed',
-  ReconcileError: 'ReconcileError',
-  Expired: 'Expired',
-  DepartmentNotFound: 'DepartmentNotFound',
-  GrantActive: 'GrantActive',
-  /** A component's observe found drift (its Event, and its drift condition under Report or while repairing). */
-  DriftDetected: 'DriftDetected',
 } as const;
 
 export interface ConditionInput {

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { API_VERSION } from '../../crds/common.ts';
 
 /** A failed API request: the HTTP status code and the Status reason the API server gave. */
 export class ApiError extends Error {
@@ -49,14 +48,8 @@ export interface KubeApi {
   stream(path: string, init: { query?: Query; signal?: AbortSignal }): Promise<IncomingMessage>;
 }
 
-/** REST paths of the resources the controller touches. */
+/** REST paths of the built-in resources the runtime and the components touch (crds/api-paths.ts has this API's). */
 export const paths = {
-  departments: `/apis/${API_VERSION}/departments`,
-  department: (name: string) => `/apis/${API_VERSION}/departments/${encodeURIComponent(name)}`,
-  departmentStatus: (name: string) => `/apis/${API_VERSION}/departments/${encodeURIComponent(name)}/status`,
-  grants: `/apis/${API_VERSION}/crossdepartmentgrants`,
-  grant: (name: string) => `/apis/${API_VERSION}/crossdepartmentgrants/${encodeURIComponent(name)}`,
-  grantStatus: (name: string) => `/apis/${API_VERSION}/crossdepartmentgrants/${encodeURIComponent(name)}/status`,
   namespaces: '/api/v1/namespaces',
   namespace: (name: string) => `/api/v1/namespaces/${encodeURIComponent(name)}`,
   secrets: '/api/v1/secrets',

@@ -1,5 +1,5 @@
 export interface ReconcileResult {
-  /** Run again after this long even without a change (e.g. a grant's expiry, a deployment in progress). */
+  /** Run again after this long even without a change (e.g. an expiry, a deployment in progress). */
   requeueAfterMs?: number;
 }
 

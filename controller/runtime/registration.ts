@@ -73,7 +73,7 @@ export interface ShardSpec<T extends KubeObject> {
 export interface ControllerRegistration<T extends KubeObject = KubeObject> {
   /** Names the controller's queue, logs and metrics (`controller` label). */
   name: string;
-  /** The collection path of the reconciled kind, e.g. /apis/<group>/<version>/departments. */
+  /** The collection path of the reconciled kind, e.g. /apis/<group>/<version>/<plural>. */
   forPath: string;
   /** Which updates of a reconciled object need a reconcile (default: all). */
   filter?(object: T, old: T | undefined): boolean;

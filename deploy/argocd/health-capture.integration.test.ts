@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { notConfigured } from '../../controller/components.ts';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import { paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import { adminClient, condition, departmentManifest } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
@@ -75,8 +75,8 @@ const created: { path: string }[] = [];
 
 async function createDepartment(ctl: TestController, name: string, spec: Record<string, unknown> = {}) {
   const body = departmentManifest(name, { [TEST_LABEL]: ctl.shard }, { enabledTools: ['email'], ...spec });
-  await admin.create(paths.departments, body, 'health-capture');
-  created.push({ path: paths.department(name) });
+  await admin.create(apiPaths.departments, body, 'health-capture');
+  created.push({ path: apiPaths.department(name) });
 }
 
 async function createGrant(ctl: TestController, name: string, spec: Record<string, unknown>) {
@@ -86,8 +86,8 @@ async function createGrant(ctl: TestController, name: string, spec: Record<strin
     metadata: { name, labels: { [TEST_LABEL]: ctl.shard } },
     spec: { permissions: ['read'], queryTypes: ['search_documents'], reason: 'health-check testdata', ...spec },
   };
-  await admin.create(paths.grants, body, 'health-capture');
-  created.push({ path: paths.grant(name) });
+  await admin.create(apiPaths.grants, body, 'health-capture');
+  created.push({ path: apiPaths.grant(name) });
 }
 
 async function waitUntil(path: string, check: (o: Captured) => boolean): Promise<Captured> {
@@ -172,28 +172,28 @@ describe('Argo CD health testdata', () => {
       expiresAt: '2025-01-01T00:00:00Z',
     });
 
-    const healthy = await waitUntil(paths.department('argo-healthy'), (o) => ready(o));
+    const healthy = await waitUntil(apiPaths.department('argo-healthy'), (o) => ready(o));
     expectTestdata('Department', 'healthy', healthy);
-    await waitUntil(paths.department('argo-stale'), ready);
+    await waitUntil(apiPaths.department('argo-stale'), ready);
     const suspended = await waitUntil(
-      paths.department('argo-suspended'),
+      apiPaths.department('argo-suspended'),
       (o) => condition(o, 'Reconciling')?.reason === 'Suspended',
     );
     expectTestdata('Department', 'suspended', suspended);
-    expectTestdata('CrossDepartmentGrant', 'healthy', await waitUntil(paths.grant('argo-grant-ready'), ready));
-    await waitUntil(paths.grant('argo-grant-stale'), ready);
+    expectTestdata('CrossDepartmentGrant', 'healthy', await waitUntil(apiPaths.grant('argo-grant-ready'), ready));
+    await waitUntil(apiPaths.grant('argo-grant-stale'), ready);
     const missing = await waitUntil(
-      paths.grant('argo-grant-missing'),
+      apiPaths.grant('argo-grant-missing'),
       (o) => condition(o, 'Ready')?.reason === 'DepartmentNotFound',
     );
     expectTestdata('CrossDepartmentGrant', 'department-not-found', missing);
     const expired = await waitUntil(
-      paths.grant('argo-grant-expired'),
+      apiPaths.grant('argo-grant-expired'),
       (o) => condition(o, 'Ready')?.reason === 'Expired',
     );
     expectTestdata('CrossDepartmentGrant', 'expired', expired);
     const suspendedGrant = await waitUntil(
-      paths.grant('argo-grant-suspended'),
+      apiPaths.grant('argo-grant-suspended'),
       (o) => condition(o, 'Ready')?.reason === 'Suspended',
     );
     expectTestdata('CrossDepartmentGrant', 'suspended', suspendedGrant);
@@ -203,14 +203,14 @@ describe('Argo CD health testdata', () => {
     // The controller is down (or behind) while someone edits the spec: generation moves past observedGeneration.
     await controllers.ready?.stop();
     controllers.ready = undefined;
-    await admin.mergePatch(paths.department('argo-stale'), { spec: { displayName: 'Stale' } }, 'health-capture');
-    const stale = await admin.get<Captured & { metadata: { generation: number } }>(paths.department('argo-stale'));
+    await admin.mergePatch(apiPaths.department('argo-stale'), { spec: { displayName: 'Stale' } }, 'health-capture');
+    const stale = await admin.get<Captured & { metadata: { generation: number } }>(apiPaths.department('argo-stale'));
     expect(stale.metadata.generation).toBe(2);
     expect(stale.status).toMatchObject({ observedGeneration: 1, phase: 'Active' });
     expectTestdata('Department', 'stale-generation', stale);
 
-    await admin.mergePatch(paths.grant('argo-grant-stale'), { spec: { reason: 'changed' } }, 'health-capture');
-    const staleGrant = await admin.get<Captured>(paths.grant('argo-grant-stale'));
+    await admin.mergePatch(apiPaths.grant('argo-grant-stale'), { spec: { reason: 'changed' } }, 'health-capture');
+    const staleGrant = await admin.get<Captured>(apiPaths.grant('argo-grant-stale'));
     expect(staleGrant.status).toMatchObject({ observedGeneration: 1 });
     expectTestdata('CrossDepartmentGrant', 'stale-generation', staleGrant);
   });
@@ -218,7 +218,7 @@ describe('Argo CD health testdata', () => {
   it('captures a Department stalled on a missing setting', async () => {
     await createDepartment(controllers.stalled as TestController, 'argo-stalled');
     const stalled = await waitUntil(
-      paths.department('argo-stalled'),
+      apiPaths.department('argo-stalled'),
       (o) => condition(o, 'Stalled')?.status === 'True',
     );
     expect(condition(stalled, 'Stalled')?.reason).toBe('SettingsMissing');
@@ -227,7 +227,7 @@ describe('Argo CD health testdata', () => {
 
   it('captures a Department Failed after its database stayed unreachable', async () => {
     await createDepartment(controllers.failing as TestController, 'argo-failed');
-    const failed = await waitUntil(paths.department('argo-failed'), (o) => o.status?.phase === 'Failed');
+    const failed = await waitUntil(apiPaths.department('argo-failed'), (o) => o.status?.phase === 'Failed');
     expect(condition(failed, 'Stalled')?.status).toBe('False');
     expect(condition(failed, 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'ApplyFailed' });
     expectTestdata('Department', 'failed', failed);
@@ -236,7 +236,7 @@ describe('Argo CD health testdata', () => {
   it('captures a Department still reconciling', async () => {
     await createDepartment(controllers.deploying as TestController, 'argo-reconciling');
     const reconciling = await waitUntil(
-      paths.department('argo-reconciling'),
+      apiPaths.department('argo-reconciling'),
       (o) => condition(o, 'RuntimeReady')?.reason === 'Deploying' && condition(o, 'Reconciling')?.status === 'True',
     );
     expectTestdata('Department', 'reconciling', reconciling);

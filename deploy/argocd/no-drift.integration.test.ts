@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import { paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { FIELD_MANAGER } from '../../crds/names.ts';
 import { adminClient, condition } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
@@ -57,7 +57,7 @@ function examples(shard: string): Manifest[] {
 }
 
 const pathOf = (m: Manifest) =>
-  m.kind === 'Department' ? paths.department(m.metadata.name) : paths.grant(m.metadata.name);
+  m.kind === 'Department' ? apiPaths.department(m.metadata.name) : apiPaths.grant(m.metadata.name);
 
 let admin: RestClient;
 let ctl: TestController;

@@ -1,9 +1,10 @@
 // Controller benchmark: `npm run bench:controller`. Prints numbers; asserts nothing.
 // Applies 500 Departments at once (components: namespace + grants), waits for all to be Active,
 // then grows to 1,000 and idles 60 s, measuring CPU and API writes.
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import type { DepartmentObject } from '../../reconcilers/component.ts';
 import { adminClient, departmentManifest } from '../testenv/admin-client.ts';
 import { metricValue } from '../testenv/controller.ts';
@@ -51,14 +52,14 @@ try {
   });
 
   const countActive = async () =>
-    (await admin.get<{ items: DepartmentObject[] }>(paths.departments)).items.filter(
+    (await admin.get<{ items: DepartmentObject[] }>(apiPaths.departments)).items.filter(
       (d) => d.status?.phase === 'Active',
     ).length;
   async function createRange(from: number, to: number): Promise<void> {
     const names = Array.from({ length: to - from }, (_, i) => `bench-${from + i}`);
     for (let i = 0; i < names.length; i += 50) {
       await Promise.all(
-        names.slice(i, i + 50).map((n) => admin.create(paths.departments, departmentManifest(n, {}), 'bench')),
+        names.slice(i, i + 50).map((n) => admin.create(apiPaths.departments, departmentManifest(n, {}), 'bench')),
       );
     }
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import { DEPARTMENT_LABEL, FINALIZER, RECONCILE_REQUEST_ANNOTATION, tenantSchemaFor } from '../../crds/names.ts';
 import type { DepartmentObject } from '../../reconcilers/component.ts';
@@ -59,13 +60,13 @@ export async function createDepartments(
   for (const n of depts) created.add(n);
   await Promise.all(depts.map((n) => oauthClientSecret(fp, n)));
   await Promise.all(
-    depts.map((n) => fp.admin.create(paths.departments, departmentManifest(n, {}, spec(n, extra)), 'fault-suite')),
+    depts.map((n) => fp.admin.create(apiPaths.departments, departmentManifest(n, {}, spec(n, extra)), 'fault-suite')),
   );
 }
 
 export async function getDepartment(fp: FaultPlatform, name: string): Promise<DepartmentObject | undefined> {
   try {
-    return await fp.admin.get<DepartmentObject>(paths.department(name));
+    return await fp.admin.get<DepartmentObject>(apiPaths.department(name));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -75,7 +76,7 @@ export async function getDepartment(fp: FaultPlatform, name: string): Promise<De
 export async function deleteDepartments(fp: FaultPlatform, depts: string[]): Promise<void> {
   await Promise.all(
     depts.map((n) =>
-      fp.admin.delete(paths.department(n)).catch((e) => {
+      fp.admin.delete(apiPaths.department(n)).catch((e) => {
         if (!isNotFound(e)) throw e;
       }),
     ),
@@ -85,7 +86,7 @@ export async function deleteDepartments(fp: FaultPlatform, depts: string[]): Pro
 /** Asks for a full pass now (what `kubectl annotate ... reconcile-request` does). */
 export async function requestReconcile(fp: FaultPlatform, name: string): Promise<void> {
   await fp.admin.mergePatch(
-    paths.department(name),
+    apiPaths.department(name),
     { metadata: { annotations: { [RECONCILE_REQUEST_ANNOTATION]: `${Date.now()}` } } },
     'fault-suite',
   );

@@ -1,8 +1,10 @@
 // What exists for one department in every system the platform writes to, read behind the controller's back:
 // the API server, Postgres (tenant schema, role, platform rows, Pulumi state), n8n's own database and the local
 // Railway server. The fault suite compares these counts before and after each fault.
+
 import pg from 'pg';
 import { isNotFound, paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { namespaceFor, tenantNamesFor } from '../../crds/names.ts';
 import { PULUMI_PROJECT } from '../../pulumi/stack.ts';
 import type { DepartmentObject } from '../../reconcilers/component.ts';
@@ -84,7 +86,7 @@ export async function inventory(fp: FaultPlatform, name: string): Promise<Invent
   const n8n = n8nPool(fp);
   const [department, namespace, schema, roles, registry, oauthRows, workflows, credentials, stackRows] =
     await Promise.all([
-      exists(fp, paths.department(name)) as Promise<DepartmentObject | undefined>,
+      exists(fp, apiPaths.department(name)) as Promise<DepartmentObject | undefined>,
       exists(fp, paths.namespace(namespaceFor(name))),
       count(fp.db, 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = $1', [names.schema]),
       count(fp.db, 'SELECT count(*) AS n FROM pg_roles WHERE rolname = $1', [names.role]),

@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
-import { paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { DepartmentSpecInput } from '../../crds/department.ts';
 import type { DepartmentObject } from '../../reconcilers/component.ts';
@@ -26,7 +26,7 @@ export function departmentManifest(
 }
 
 export async function getDepartment(client: RestClient, name: string): Promise<DepartmentObject> {
-  return client.get<DepartmentObject>(paths.department(name));
+  return client.get<DepartmentObject>(apiPaths.department(name));
 }
 
 /** Waits until the Department satisfies `check`, failing with its last status. */

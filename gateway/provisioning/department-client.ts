@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { paths, RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { API_VERSION } from '../../crds/common.ts';
 import type { DepartmentObject, DepartmentSpecInput } from '../../crds/department.ts';
 import { OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
@@ -23,13 +24,13 @@ export function kubeDepartmentClient(kubeConfig: KubeConfig): DepartmentClient &
   return {
     create: (name, spec, labels) =>
       rest.create<DepartmentObject>(
-        paths.departments,
+        apiPaths.departments,
         { apiVersion: API_VERSION, kind: 'Department', metadata: { name, labels }, spec },
         FIELD_MANAGER,
       ),
-    get: (name) => rest.get<DepartmentObject>(paths.department(name)),
+    get: (name) => rest.get<DepartmentObject>(apiPaths.department(name)),
     async delete(name) {
-      await rest.delete(paths.department(name), { propagationPolicy: 'Background' });
+      await rest.delete(apiPaths.department(name), { propagationPolicy: 'Background' });
     },
     async createOAuthClientSecret(secret) {
       await rest.create(paths.namespacedSecrets(OAUTH_CLIENTS_NAMESPACE), secret, FIELD_MANAGER);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isNotFound, type RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { namespaceFor, RECONCILE_REQUEST_ANNOTATION, tenantNamesFor } from '../../crds/names.ts';
 import { createTestDatabase, randomDepartment, type TestDatabase } from '../../e2e/support/database.ts';
 import { adminClient, condition, departmentManifest, waitForDepartment } from '../../e2e/testenv/admin-client.ts';
@@ -50,7 +51,7 @@ describe('database component through the controller', () => {
 
   async function requestReconcile(name: string): Promise<void> {
     const annotations = { [RECONCILE_REQUEST_ANNOTATION]: String(Date.now()) };
-    await admin.mergePatch(paths.department(name), { metadata: { annotations } }, 'test');
+    await admin.mergePatch(apiPaths.department(name), { metadata: { annotations } }, 'test');
   }
 
   beforeAll(async () => {
@@ -73,7 +74,9 @@ describe('database component through the controller', () => {
   it.each(['federation-admin', 'cross-dept-query', 'federation', 'postgres', 'pg-signal-backend', 'n8n'])(
     'does have the API server refuse a Department named %s',
     async (name) => {
-      await expect(admin.create(paths.departments, departmentManifest(name, labels()), 'test')).rejects.toMatchObject({
+      await expect(
+        admin.create(apiPaths.departments, departmentManifest(name, labels()), 'test'),
+      ).rejects.toMatchObject({
         code: 422,
         message: expect.stringContaining('metadata.name is reserved for the platform'),
       });
@@ -84,7 +87,7 @@ describe('database component through the controller', () => {
     const role = tenantNamesFor(taken).role;
     await db.pool.query(`CREATE ROLE ${role} NOLOGIN`);
     const role0 = await db.pool.query('SELECT rolcanlogin, rolconfig FROM pg_roles WHERE rolname = $1', [role]);
-    await admin.create(paths.departments, departmentManifest(taken, labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(taken, labels()), 'test');
     const d = await waitForDepartment(admin, taken, (x) => condition(x, 'Stalled')?.status === 'True');
     expect(condition(d, 'Stalled')).toMatchObject({ reason: 'RoleNotOwned' });
     expect(condition(d, 'Ready')?.status).toBe('False');
@@ -102,7 +105,7 @@ describe('database component through the controller', () => {
   });
 
   it('does bring a Department back to Ready after a tenant table was dropped', async () => {
-    await admin.create(paths.departments, departmentManifest(drifting, labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(drifting, labels()), 'test');
     await waitForDepartment(admin, drifting, (x) => x.status?.phase === 'Active', 60_000);
     await behindTheControllersBack(`DROP TABLE ${tenantNamesFor(drifting).schema}.feature_flags`);
     await requestReconcile(drifting);

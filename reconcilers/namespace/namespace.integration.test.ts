@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { deleteOwnedSecret, readSecret } from '../../controller/platform/kube/secrets.ts';
 import { isConflict, isNotFound, paths } from '../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import { DEPARTMENT_LABEL, FIELD_MANAGER } from '../../crds/names.ts';
 import { DATABASE_SECRET } from '../../crds/secrets.ts';
 import {
@@ -107,7 +108,7 @@ describe('namespace component', () => {
     const name = `ns-taken-${randomUUID().slice(0, 6)}`;
     const namespace = `dept-${name}`;
     await prepareNamespace(namespace);
-    await admin.create(paths.departments, departmentManifest(name, labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(name, labels()), 'test');
     const d = await waitForDepartment(admin, name, (x) => condition(x, 'NamespaceReady')?.status === 'False');
     expect(condition(d, 'NamespaceReady')).toMatchObject({ reason: 'NamespaceNotOwned' });
     expect(condition(d, 'Stalled')).toMatchObject({ status: 'True' });
@@ -119,7 +120,7 @@ describe('namespace component', () => {
     const theirs = await readSecret(admin, { namespace, name: DATABASE_SECRET });
     expect(Buffer.from(theirs?.data?.password ?? '', 'base64').toString()).toBe('theirs');
 
-    await admin.delete(paths.department(name));
+    await admin.delete(apiPaths.department(name));
     await gone(name);
     const after = await admin.get<Namespace>(paths.namespace(namespace));
     expect(after.metadata.deletionTimestamp).toBeUndefined();
@@ -135,21 +136,21 @@ describe('namespace component', () => {
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [DEPARTMENT_LABEL]: name } } },
       'test',
     );
-    await admin.create(paths.departments, departmentManifest(name, labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(name, labels()), 'test');
     const d = await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active');
     const ns = await admin.get<Namespace>(paths.namespace(namespace));
     expect(ns.metadata.ownerReferences).toEqual([
       expect.objectContaining({ kind: 'Department', uid: d.metadata.uid, controller: true }),
     ]);
     expect(await readSecret(admin, { namespace, name: DATABASE_SECRET })).toBeDefined();
-    await admin.delete(paths.department(name));
+    await admin.delete(apiPaths.department(name));
     await gone(name);
   });
 
   it('under Retain removes only its own owner reference', async () => {
     const name = `ns-kept-${randomUUID().slice(0, 6)}`;
     const namespace = `dept-${name}`;
-    await admin.create(paths.departments, departmentManifest(name, labels(), { deletionPolicy: 'Retain' }), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(name, labels(), { deletionPolicy: 'Retain' }), 'test');
     await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active');
     const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'someone-else', uid: randomUUID() };
     const ns = await admin.get<Namespace>(paths.namespace(namespace));
@@ -158,7 +159,7 @@ describe('namespace component', () => {
       { metadata: { ownerReferences: [...(ns.metadata.ownerReferences ?? []), other] } },
       'test',
     );
-    await admin.delete(paths.department(name));
+    await admin.delete(apiPaths.department(name));
     await gone(name);
     const kept = await admin.get<Namespace>(paths.namespace(namespace));
     expect(kept.metadata.deletionTimestamp).toBeUndefined();
@@ -169,9 +170,9 @@ describe('namespace component', () => {
   it('deletes the namespace it created under Delete', async () => {
     const name = `ns-mine-${randomUUID().slice(0, 6)}`;
     const namespace = `dept-${name}`;
-    await admin.create(paths.departments, departmentManifest(name, labels()), 'test');
+    await admin.create(apiPaths.departments, departmentManifest(name, labels()), 'test');
     await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active');
-    await admin.delete(paths.department(name));
+    await admin.delete(apiPaths.department(name));
     await gone(name);
     const ns = await admin.get<Namespace>(paths.namespace(namespace)).catch((err) => {
       if (isNotFound(err)) return undefined;

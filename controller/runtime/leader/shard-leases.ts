@@ -14,11 +14,11 @@ export interface ShardLeasesOptions extends Omit<LeaderElectionOptions, 'name' |
 }
 
 export interface ShardOwner {
-  /** This replica now owns the shard: enqueue its Departments. */
+  /** This replica now owns the shard: enqueue its objects. */
   acquired(shard: number): void;
-  /** This replica no longer owns the shard: stop taking its Departments. */
+  /** This replica no longer owns the shard: stop taking its objects. */
   lost(shard: number): void;
-  /** Reconciles of the shard's Departments still running here (a hand-back waits for them). */
+  /** Reconciles of the shard's objects still running here (a hand-back waits for them). */
   inFlight(shard: number): number;
 }
 
@@ -54,7 +54,7 @@ export class ShardLeases {
     );
   }
 
-  /** Whether this replica reconciles the shard's Departments now. */
+  /** Whether this replica reconciles the shard's objects now. */
   owns(shard: number): boolean {
     return this.owned.has(shard);
   }

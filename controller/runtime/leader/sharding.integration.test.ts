@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiPaths } from '../../../crds/api-paths.ts';
 import { departmentShard } from '../../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../../e2e/support/database.ts';
 import { adminClient, departmentManifest } from '../../../e2e/testenv/admin-client.ts';
@@ -119,7 +120,7 @@ async function allReconciledAt(generation: number): Promise<boolean> {
 
 /** Changes every Department's spec (a new generation each replica must reconcile). */
 async function touchAll(displayName: string): Promise<void> {
-  await Promise.all(names.map((n) => admin.mergePatch(paths.department(n), { spec: { displayName } }, 'test')));
+  await Promise.all(names.map((n) => admin.mergePatch(apiPaths.department(n), { spec: { displayName } }, 'test')));
 }
 
 describe('controller sharding', () => {
@@ -151,7 +152,7 @@ describe('controller sharding', () => {
     });
 
     await Promise.all(
-      names.map((n) => admin.create(paths.departments, departmentManifest(n, { [TEST_LABEL]: tag }), 'test')),
+      names.map((n) => admin.create(apiPaths.departments, departmentManifest(n, { [TEST_LABEL]: tag }), 'test')),
     );
     await waitFor(() => allReconciledAt(1), {
       timeoutMs: 60_000,
@@ -210,11 +211,14 @@ describe('controller sharding', () => {
     console.log(`sharding: shard 1 taken over ${takeoverMs} ms after the kill (lease duration 3 s)`);
 
     // Clean up while both replicas run (they remove the finalizers).
-    await Promise.all(names.map((n) => admin.delete(paths.department(n))));
+    await Promise.all(names.map((n) => admin.delete(apiPaths.department(n))));
     await waitFor(
       async () =>
-        (await admin.get<{ items: DepartmentObject[] }>(paths.departments, { labelSelector: `${TEST_LABEL}=${tag}` }))
-          .items.length === 0,
+        (
+          await admin.get<{ items: DepartmentObject[] }>(apiPaths.departments, {
+            labelSelector: `${TEST_LABEL}=${tag}`,
+          })
+        ).items.length === 0,
       { timeoutMs: 30_000, intervalMs: 250, describe: () => 'the Departments were not deleted' },
     );
   }, 120_000);

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { paths } from '../../../controller/runtime/kube-api.ts';
+import { apiPaths } from '../../../crds/api-paths.ts';
 import { waitFor } from '../../testenv/wait.ts';
 import {
   createDepartments,
@@ -26,7 +26,7 @@ export async function dataSafety(fp: FaultPlatform, report: CaseReport): Promise
   for (const d of [changed, retained]) await seedRows(fp, d);
 
   await fp.admin.mergePatch(
-    paths.department(changed),
+    apiPaths.department(changed),
     { spec: { displayName: 'Renamed', enabledTools: ['database', 'google_drive', 'agent_context'] } },
     'fault-suite',
   );
