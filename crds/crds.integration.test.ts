@@ -96,7 +96,7 @@ const invalid: [string, object, RegExp][] = [
   ['grant missing reason', grant({ ...validGrant, reason: undefined }), /spec\.reason/],
   ['grant with over-long reason', grant({ ...validGrant, reason: 'x'.repeat(501) }), /spec\.reason/],
   ['grant with a bad department name', grant({ ...validGrant, sourceDepartment: 'H R' }), /spec\.sourceDepartment/],
-  // Names that would be (or, under the old naming, were) the platform's own roles and schemas: issue #14.
+  // Names that spell the platform's own roles and schemas, or Postgres's: refused so none can become one.
   ...['federation-admin', 'cross-dept-query', 'federation', 'postgres', 'pg-signal-backend', 'n8n', 'pg-anything'].map(
     (name): [string, object, RegExp] => [
       `reserved name ${name}`,

@@ -31,7 +31,7 @@ const ROLE_SUFFIX = '_role';
 /**
  * Department names refused outright (by CEL on the CRD and again by the database component): the platform's
  * roles, schemas and databases spelled as department names, and Postgres's own. The prefix already keeps
- * their tenant names apart; refusing them also keeps audit trails and the old naming unambiguous.
+ * their tenant names apart; refusing them also keeps audit trails and legacy tenant names (`<name>_role`) unambiguous.
  */
 export const RESERVED_DEPARTMENT_NAMES = [
   'federation',

@@ -59,9 +59,10 @@ describe('grant controller', () => {
     expect(condition(active, 'Ready')).toMatchObject({ reason: 'GrantActive', observedGeneration: 1 });
     const expired = await waitForGrant('gr-expiring', (g) => condition(g, 'Ready')?.reason === 'Expired');
     expect(condition(expired, 'Ready')?.status).toBe('False');
-    // It flipped on time: within two seconds of expiresAt, not at the next periodic resync.
+    // Not before expiresAt. The resync period is 10 minutes and the wait 20 s, so the flip came from the requeue the
+    // reconciler asked for at expiresAt, not from a resync.
     const flippedAt = Date.parse(condition(expired, 'Ready')?.lastTransitionTime as string);
-    expect(flippedAt - Date.parse(expiresAt)).toBeLessThan(2000);
+    expect(flippedAt).toBeGreaterThanOrEqual(Date.parse(expiresAt));
   });
 
   it('waits for a missing department and becomes Ready when it appears', async () => {

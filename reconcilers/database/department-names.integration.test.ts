@@ -15,8 +15,8 @@ const taken = randomDepartment('taken');
 const drifting = randomDepartment('drifting');
 
 /**
- * The acceptance of issues #14 (no Department becomes a platform role) and #18 item 4 (drift that cannot be
- * repaired does not stick silently), through the real API server, the controller and Postgres.
+ * No Department becomes a platform role, and drift that cannot be repaired does not stick silently: through the
+ * real API server, the controller and Postgres.
  */
 describe('database component through the controller', () => {
   let db: TestDatabase;

@@ -150,7 +150,7 @@ describe('database component drift repair', () => {
     expect(await login(before)).toBe(false);
   });
 
-  // Issue #18: drift that used to leave DatabaseReady False ("relation does not exist") and the Department stuck.
+  // A dropped tenant table must not leave DatabaseReady False ("relation does not exist") and the Department stuck.
   it('does recreate a dropped tenant table, empty, and say in a Warning event that its rows are lost', async () => {
     await db.pool.query(`INSERT INTO ${HR.schema}.feature_flags (flag_key) VALUES ('gone-with-the-table')`);
     await db.pool.query(`DROP TABLE ${HR.schema}.feature_flags`);

@@ -27,7 +27,7 @@ import { provisionedDepartments, upgradeAllTenants } from './tenant-upgrade.ts';
 const hr = randomDepartment('legacy-hr');
 const ops = randomDepartment('legacy-ops');
 
-describe('database component on a tenant under the old names', () => {
+describe('database component on a tenant under the legacy names', () => {
   let db: TestDatabase;
   const kc = kubeConfigFrom(inject('kubeconfig'));
   const core = kc.makeApiClient(CoreV1Api);
@@ -49,7 +49,7 @@ describe('database component on a tenant under the old names', () => {
    * What the controller made before the dept_ prefix: `<name>_tenant` and `<name>_role` (no ownership comment),
    * their departments row and Secret, and rows the department wrote through its own login.
    */
-  async function provisionTheOldWay(department: string): Promise<TenantNames> {
+  async function provisionUnderLegacyNames(department: string): Promise<TenantNames> {
     const legacy = legacyTenantNames(tenantNames(department));
     const object = departmentObject(department);
     await createNamespace(kc, department);
@@ -94,7 +94,7 @@ describe('database component on a tenant under the old names', () => {
   });
 
   it('does rename schema and role on the next reconcile, rows intact, and update the Secret', async () => {
-    const legacy = await provisionTheOldWay(hr);
+    const legacy = await provisionUnderLegacyNames(hr);
     const n = tenantNames(hr);
     const before = await readSecret(hr);
     expect(before).toMatchObject({ user: legacy.role, schema: legacy.schema });
@@ -154,7 +154,7 @@ describe('database component on a tenant under the old names', () => {
   });
 
   it('does rename at startup too, before any reconcile', async () => {
-    const legacy = await provisionTheOldWay(ops);
+    const legacy = await provisionUnderLegacyNames(ops);
     const n = tenantNames(ops);
     expect(await provisionedDepartments(db.pool)).toContain(ops);
     const outcomes = await upgradeAllTenants(db.pool);

@@ -33,7 +33,7 @@ describe('tenantNames', () => {
   );
 
   it('does never produce a platform role or schema, not even from the platform’s names spelled as departments', () => {
-    // Under the old naming, federation-admin became federation_admin_role: the platform administrators' role.
+    // Legacy naming (`<name>_role`) would turn federation-admin into federation_admin_role: the platform administrators' role.
     const candidates = [
       ...RESERVED_DEPARTMENT_NAMES,
       ...PLATFORM_NAMES.map((n) => n.replaceAll('_', '-')),
@@ -50,7 +50,7 @@ describe('tenantNames', () => {
     for (const name of PLATFORM_NAMES) expect(name.startsWith(TENANT_PREFIX)).toBe(false);
   });
 
-  it('does remember the old names only to rename them', () => {
+  it('does know the legacy names only to rename them', () => {
     expect(legacyTenantNames(tenantNames('human-resources'))).toEqual({
       department: 'human-resources',
       schema: 'human_resources_tenant',

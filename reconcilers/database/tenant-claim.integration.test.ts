@@ -14,7 +14,7 @@ import {
 import type { Component } from '../component.ts';
 import { createDatabaseComponent } from './component.ts';
 
-/** The names issue #14 probed: under the old naming the first two became platform roles. */
+/** Names that spell platform roles: under legacy naming (`<name>_role`) the first two would be platform roles. */
 const RESERVED = ['federation-admin', 'cross-dept-query', 'federation', 'postgres', 'pg-signal-backend', 'n8n'];
 /** Roles whose every attribute must survive: the platform's, Postgres's own, n8n's (and the superuser's, below). */
 const WATCHED = [...PLATFORM_ROLES, 'postgres', 'pg_signal_backend', 'n8n'];

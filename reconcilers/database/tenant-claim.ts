@@ -71,7 +71,7 @@ export async function ownsRole(client: Queryable, n: TenantNames): Promise<boole
 }
 
 /**
- * A tenant provisioned under the old names (`<name>_tenant`, `<name>_role`) gets its current names, data in
+ * A tenant provisioned under the legacy names (`<name>_tenant`, `<name>_role`) gets its current names, data in
  * place. Only what federation provably made is renamed: the schema its own departments row names and that
  * federation_owner owns, and a role that is no platform role, no superuser, carries no one's ownership comment
  * and has the search_path federation gave it.
@@ -123,7 +123,7 @@ function refuse(reason: string, message: string): never {
 /**
  * Decides, inside the tenant lock and before anything is written, whether the component may provision these
  * names: it refuses a department named like an existing role, a role it did not create and a schema it never
- * migrated. Renames a tenant still under the old names, and notices a tenant schema dropped behind its back
+ * migrated. Renames a tenant still under the legacy names, and notices a tenant schema dropped behind its back
  * (its bookkeeping is cleared so the migrations recreate it).
  */
 export async function claimTenant(client: Queryable, n: TenantNames): Promise<ClaimNote[]> {

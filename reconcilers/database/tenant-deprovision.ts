@@ -12,7 +12,7 @@ import { withTenantLock } from './tenant-lock.ts';
  * Delete: stop the role's sessions, drop the schema and the role, delete the Secret.
  * Retain: keep the schema and the role, but the role can no longer log in.
  * Only what federation created is touched: a role without federation's ownership comment and a schema
- * federation_owner does not own are left alone (a tenant under the old names is renamed first).
+ * federation_owner does not own are left alone (a tenant under the legacy names is renamed first).
  * Either way the departments row is marked deprovisioned; audit rows stay for their retention.
  */
 export async function deprovisionTenant(

@@ -45,7 +45,7 @@ export async function upgradeAllTenants(pool: pg.Pool, options: UpgradeOptions =
       queue.add(async (): Promise<UpgradeOutcome> => {
         try {
           const n = tenantNames(department);
-          // Claiming first renames a tenant still under the old names and refuses what federation did not create.
+          // Claiming first renames a tenant still under the legacy names and refuses what federation did not create.
           // The department's next reconcile rewrites its Secret with the new names.
           const result = await withTenantLock(pool, department, async (client) => {
             const renamed = (await claimTenant(client, n)).filter((note) => note.kind === 'Renamed');
