@@ -14,7 +14,7 @@ import { installThirdPartyCrds } from '../e2e/testenv/third-party-crds.ts';
 const kubeconfig = inject('kubeconfig');
 const DEPLOY = fileURLToPath(new URL('./', import.meta.url));
 const dirsUnder = (parent: string) => readdirSync(join(DEPLOY, parent)).map((d) => `${parent}/${d}`);
-const KUSTOMIZATIONS = ['base', ...dirsUnder('overlays'), 'kind', 'argocd', 'argocd/apps'];
+const KUSTOMIZATIONS = ['crds', 'base', ...dirsUnder('overlays'), 'kind', 'argocd', 'argocd/apps'];
 const FILES = ['argocd/argocd-cm.yaml', 'argocd/departments'];
 const MANAGER = '--field-manager=federation-deploy-test';
 

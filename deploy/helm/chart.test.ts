@@ -31,7 +31,10 @@ afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-/** deploy/base plus components, rendered by kustomize from a kustomization in a temporary directory. */
+/**
+ * deploy/crds and deploy/base plus components (the chart installs its CRDs from crds/), rendered by kustomize
+ * from a kustomization in a temporary directory.
+ */
 async function renderBaseWith(components: string[]): Promise<KubeObject[]> {
   const dir = await mkdtemp(join(tmpdir(), 'federation-kustomize-'));
   try {
@@ -39,7 +42,7 @@ async function renderBaseWith(components: string[]): Promise<KubeObject[]> {
     const kustomization = [
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
-      `resources: [${rel('base')}]`,
+      `resources: [${rel('crds')}, ${rel('base')}]`,
       `components: [${components.map(rel).join(', ')}]`,
       '',
     ].join('\n');
@@ -69,7 +72,7 @@ function sortEnv(objects: KubeObject[]): KubeObject[] {
  * What both sides say once the differences that are each tool's own way are taken out: kustomize's
  * content-hash suffix on generated ConfigMap names (the chart rolls pods with a checksum annotation instead),
  * the release's Namespace (Helm installs into one that exists or that --create-namespace makes) and the Argo CD
- * annotations deploy/base puts on the CRDs (Helm never deletes a CRD from crds/ anyway).
+ * annotations deploy/crds puts on the CRDs (Helm never deletes a CRD from crds/ anyway).
  */
 function fromKustomize(objects: KubeObject[]): KubeObject[] {
   const hashed = new Map<string, string>();
@@ -133,7 +136,7 @@ describe('deploy/helm/federation', () => {
     }
   });
 
-  it('renders by default the objects deploy/base does', async () => {
+  it('renders by default the objects deploy/crds and deploy/base do', async () => {
     const [chart, base] = await Promise.all([template(), renderBaseWith([])]);
     expect(fromHelm(chart).map(key)).toEqual(fromKustomize(base).map(key));
     expect(fromHelm(chart)).toEqual(fromKustomize(base));

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Federation on a local kind cluster: builds the two images, creates the cluster (deploy/kind/kind-config.yaml),
 # loads the images, installs the CloudNativePG operator, creates the Secrets with generated values (they exist
-# only in the cluster), installs deploy/kind, creates n8n's owner and public-API key, applies the examples and
-# waits until every Department is Ready.
+# only in the cluster), installs the CRDs (deploy/crds) and deploy/kind, creates n8n's owner and public-API
+# key, applies the examples and waits until every Department is Ready.
 #
 # Needs docker, kind, kubectl (1.27+), openssl, curl and node. Run it from anywhere: deploy/kind/install.sh
 # Re-running it is safe: what exists is kept. Remove everything with: kind delete cluster --name federation
@@ -49,6 +49,12 @@ secret federation-n8n-database --type=kubernetes.io/basic-auth \
   --from-literal=username=n8n --from-literal=password="$(openssl rand -hex 24)" \
   --from-literal=host=federation-db-rw --from-literal=port=5432 --from-literal=dbname=n8n
 secret federation-n8n-encryption --from-literal=encryptionKey="$(openssl rand -hex 32)"
+
+# Apart from the platform: `kubectl delete -k deploy/kind` removes the operator and keeps every Department.
+step "the CRDs (deploy/crds)"
+kube apply --server-side -k deploy/crds
+kube wait --for=condition=Established --timeout=60s \
+  crd/departments.federation.synrg.io crd/crossdepartmentgrants.federation.synrg.io
 
 step "the platform (deploy/kind)"
 kube apply --server-side -k deploy/kind
