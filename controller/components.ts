@@ -30,11 +30,11 @@ import { migrateFederation } from './platform/database/federation-migrate.ts';
 import { ensureGatewayDatabase } from './platform/database/gateway-role.ts';
 import { createPool } from './platform/database/pool.ts';
 import { provisioningRecorder } from './platform/database/provisioning-recorder.ts';
+import type { FederationMetrics } from './platform/metrics/federation-metrics.ts';
 import { SigningKeyStore } from './platform/tokens/key-store.ts';
 import type { KubeApi } from './runtime/kube-api.ts';
 import type { Logger } from './runtime/logger.ts';
 import type { LeaderTask } from './runtime/manager.ts';
-import type { ControllerMetrics } from './runtime/metrics.ts';
 
 export interface Platform {
   components: Component[];
@@ -56,7 +56,7 @@ export interface PlatformOptions {
   countRequest?: (service: string) => void;
   /** Where engine runs, agent verdicts, audit verification and token expiry are exported (federation_*). */
   metrics?: Pick<
-    ControllerMetrics,
+    FederationMetrics,
     'observeEngineRun' | 'agentVerdicts' | 'observeAuditVerify' | 'setOAuthTokenExpiries' | 'observeGatewayToken'
   >;
 }

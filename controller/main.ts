@@ -5,8 +5,10 @@ import { departmentController } from './department/controller.ts';
 import { grantController } from './grant/controller.ts';
 import { RestClient } from './platform/kube/rest-client.ts';
 import { createLogger } from './platform/logging/log.ts';
+import { FederationMetrics } from './platform/metrics/federation-metrics.ts';
 import { runUntilSignalled } from './platform/process/run-until-signalled.ts';
 import { loadConfig } from './runtime/config.ts';
+import { observeAll } from './runtime/kube-api.ts';
 import { Manager } from './runtime/manager.ts';
 import { ControllerMetrics } from './runtime/metrics.ts';
 import { apiThrottle } from './runtime/throttle/api-throttle.ts';
@@ -17,23 +19,35 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const metrics = new ControllerMetrics();
 metrics.collectProcessMetrics();
-const kube = new RestClient(kubeConfig, metrics.observeRequest, apiThrottle(config, metrics));
+const federation = new FederationMetrics(metrics.registry);
+const kube = new RestClient(
+  kubeConfig,
+  observeAll(metrics.observeRequest, federation.countWrite),
+  apiThrottle(config, metrics),
+);
 const platform = await buildPlatform({
   env: process.env,
   workers: config.WORKERS,
   log,
   kube,
-  countRequest: (service) => metrics.externalRequests.inc({ service }),
-  metrics,
+  countRequest: federation.countExternalRequest,
+  metrics: federation,
 });
 
 const manager = new Manager({
   kube,
   metrics,
+  observer: federation,
   config,
   log,
   controllers: [
-    departmentController({ components: platform.components, onReconciled: platform.onDepartmentReconciled }),
+    departmentController({
+      components: platform.components,
+      onReconciled: platform.onDepartmentReconciled,
+      exportPhases: (phases) => {
+        federation.phases = phases;
+      },
+    }),
     grantController({ syncers: platform.grantSyncers }),
   ],
   leaderTasks: platform.leaderTasks,

@@ -14,6 +14,8 @@ export interface DepartmentControllerOptions {
   components: Component[];
   /** Told about every Department reconcile (see DepartmentReconcilerDeps.onReconciled). */
   onReconciled?: OnReconciled;
+  /** Handed a reader of every cached Department's phase, for the wiring to export (read at scrape time). */
+  exportPhases?: (phases: () => string[]) => void;
 }
 
 /** What the Department controller reads and writes itself; the components' own API calls are theirs. */
@@ -48,7 +50,7 @@ export function departmentController(opts: DepartmentControllerOptions): Control
     })
     .withRbac(...DEPARTMENT_RBAC)
     .complete((ctx) => {
-      ctx.metrics.phases = () => ctx.cache.list().map((d) => d.status?.phase ?? 'Pending');
+      opts.exportPhases?.(() => ctx.cache.list().map((d) => d.status?.phase ?? 'Pending'));
       return new DepartmentReconciler({
         client: ctx.client,
         get: (name) => ctx.cache.get(name),

@@ -25,6 +25,13 @@ export type Query = Record<string, string | number | boolean | undefined>;
 /** Reports each request's verb, response code and path, so API traffic can be counted. */
 export type RequestObserver = (method: string, code: number, path: string) => void;
 
+/** One RequestObserver that tells each of `observers`, in order. */
+export function observeAll(...observers: RequestObserver[]): RequestObserver {
+  return (method, code, path) => {
+    for (const observe of observers) observe(method, code, path);
+  };
+}
+
 /**
  * Holds a request back until the client-side rate limit admits it (client-go's flowcontrol.RateLimiter); rejects
  * when `signal` aborts first.

@@ -28,6 +28,14 @@ export const MANAGER_RBAC: PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 
+/** Told what the manager does that the product may want to export (its own metrics, for one). */
+export interface ManagerObserver {
+  /** The replica holds `count` shards now (SHARDS > 1). */
+  shardsHeld(count: number): void;
+  /** A leader task's run ended. */
+  leaderTaskRan(task: string, result: 'success' | 'error'): void;
+}
+
 export interface ManagerOptions {
   /**
    * The one client every reconcile, cache, lease and Event goes through; it should report its requests to
@@ -35,6 +43,7 @@ export interface ManagerOptions {
    */
   kube: KubeApi & { close(): void };
   metrics?: ControllerMetrics;
+  observer?: ManagerObserver;
   config: ControllerConfig;
   // biome-ignore lint/suspicious/noExplicitAny: each registration is typed by its own kind
   controllers: ControllerRegistration<any>[];
@@ -94,10 +103,10 @@ export class Manager {
             { ...lease, name: config.LEASE_NAME, shards: config.SHARDS, home: config.homeShard },
             {
               acquired: (shard) => {
-                this.metrics.shardsHeld.set(this.ownedShards.length);
+                this.opts.observer?.shardsHeld(this.ownedShards.length);
                 for (const c of sharded) c.shardAcquired(shard);
               },
-              lost: () => this.metrics.shardsHeld.set(this.ownedShards.length),
+              lost: () => this.opts.observer?.shardsHeld(this.ownedShards.length),
               inFlight: (shard) => sharded.reduce((sum, c) => sum + c.inFlight(shard), 0),
             },
             log,
@@ -136,7 +145,7 @@ export class Manager {
     if (this.shards) {
       // Sharded controllers follow the shard Leases; the rest (and the leader tasks) stay on the one global Lease
       // (LEASE_NAME), exactly as without sharding.
-      this.metrics.shardsHeld.set(0);
+      this.opts.observer?.shardsHeld(0);
       for (const c of this.controllers) if (c.sharded) c.start();
       this.shards.start();
       void this.lead().then((leading) => leading && this.startLeaderWork((c) => !c.sharded));
@@ -176,9 +185,9 @@ export class Manager {
       running = true;
       try {
         await task.run();
-        this.metrics.leaderTaskRuns.inc({ task: task.name, result: 'success' });
+        this.opts.observer?.leaderTaskRan(task.name, 'success');
       } catch (err) {
-        this.metrics.leaderTaskRuns.inc({ task: task.name, result: 'error' });
+        this.opts.observer?.leaderTaskRan(task.name, 'error');
         log.error('leader task failed', { task: task.name, error: redactSecrets(String(err)) });
       } finally {
         running = false;

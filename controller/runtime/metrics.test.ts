@@ -33,6 +33,12 @@ function gated() {
 }
 
 describe('ControllerMetrics', () => {
+  it("does register only controller-runtime's and client-go's names, none of the product's", async () => {
+    const names = (await new ControllerMetrics().registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((n) => !/^(controller_runtime|workqueue|rest_client|leader_election)_/.test(n))).toEqual([]);
+  });
+
   it('does report the running work of a queue: unfinished seconds summed, the longest, and the finished durations', async () => {
     const metrics = new ControllerMetrics();
     const queue = new WorkQueue({ workers: 4, metrics: metrics.forQueue('q') });
@@ -131,64 +137,5 @@ describe('ControllerMetrics', () => {
     ]) {
       expect(text).toMatch(new RegExp(`^${name} `, 'm'));
     }
-  });
-
-  it('does count engine runs by kind and result, and their durations by kind', async () => {
-    const metrics = new ControllerMetrics();
-    metrics.observeEngineRun('create', 'success', 42);
-    metrics.observeEngineRun('create', 'error', 3);
-    metrics.observeEngineRun('delete', 'success', 7);
-    expect(await value(metrics, 'federation_engine_runs_total', { kind: 'create', result: 'success' })).toBe(1);
-    expect(await value(metrics, 'federation_engine_runs_total', { kind: 'create', result: 'error' })).toBe(1);
-    expect(await value(metrics, 'federation_engine_run_duration_seconds_count', { kind: 'create' })).toBe(2);
-    expect(await value(metrics, 'federation_engine_run_duration_seconds_sum', { kind: 'create' })).toBe(45);
-    expect(await value(metrics, 'federation_engine_run_duration_seconds_bucket', { kind: 'create', le: '5' })).toBe(1);
-    expect(await value(metrics, 'federation_engine_run_duration_seconds_sum', { kind: 'delete' })).toBe(7);
-  });
-
-  it("does read the agents' verdicts at scrape time, a verdict gone dropping to what the source says", async () => {
-    const metrics = new ControllerMetrics();
-    let counts: Record<string, number> = { Healthy: 2, Unreachable: 1 };
-    metrics.agentVerdicts = () => counts;
-    expect(await value(metrics, 'federation_agents', { verdict: 'Healthy' })).toBe(2);
-    expect(await value(metrics, 'federation_agents', { verdict: 'Unreachable' })).toBe(1);
-    counts = { Healthy: 3 };
-    expect(await value(metrics, 'federation_agents', { verdict: 'Healthy' })).toBe(3);
-    expect(await value(metrics, 'federation_agents', { verdict: 'Unreachable' })).toBeNaN();
-  });
-
-  it('does keep the last audit verification: broken links and when it ran to the end', async () => {
-    const metrics = new ControllerMetrics();
-    expect(await value(metrics, 'federation_audit_verify_last_success_timestamp_seconds', {})).toBe(0);
-    metrics.observeAuditVerify(0, new Date('2026-12-07T10:00:00Z'));
-    metrics.observeAuditVerify(3, new Date('2026-12-07T11:00:00Z'));
-    expect(await value(metrics, 'federation_audit_broken_links', {})).toBe(3);
-    expect(await value(metrics, 'federation_audit_verify_last_success_timestamp_seconds', {})).toBe(
-      Date.parse('2026-12-07T11:00:00Z') / 1000,
-    );
-  });
-
-  it("does export each department's token expiry, dropping departments no longer listed", async () => {
-    const metrics = new ControllerMetrics();
-    const at = new Date('2026-12-07T11:00:00Z');
-    metrics.setOAuthTokenExpiries([
-      { department: 'hr', expiresAt: at },
-      { department: 'sales', expiresAt: at },
-    ]);
-    metrics.setOAuthTokenExpiries([{ department: 'hr', expiresAt: at }]);
-    const name = 'federation_oauth_token_expiry_timestamp_seconds';
-    expect(await value(metrics, name, { department: 'hr' })).toBe(at.getTime() / 1000);
-    expect(await value(metrics, name, { department: 'sales' })).toBeNaN();
-  });
-
-  it("does export a department's gateway token expiry and remove it when the token is gone", async () => {
-    const metrics = new ControllerMetrics();
-    const at = new Date('2026-12-08T09:00:00Z');
-    metrics.observeGatewayToken('hr', at);
-    metrics.observeGatewayToken('sales', at);
-    metrics.observeGatewayToken('sales', undefined);
-    const name = 'federation_gateway_token_expiry_timestamp_seconds';
-    expect(await value(metrics, name, { department: 'hr' })).toBe(at.getTime() / 1000);
-    expect(await value(metrics, name, { department: 'sales' })).toBeNaN();
   });
 });

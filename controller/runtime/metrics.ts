@@ -1,12 +1,15 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RequestThrottle } from './kube-api.ts';
+import type { RequestObserver, RequestThrottle } from './kube-api.ts';
 import type { QueueMetrics } from './queue/work-queue.ts';
 import type { TokenBucket } from './throttle/token-bucket.ts';
 
 /** client-go's buckets for the work queue's durations (10 ns to 10 s, times ten each), with longer reconciles. */
 const WORK_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 30, 60, 300];
 
-/** Metric names follow controller-runtime's, so existing dashboards and alerts work unchanged. */
+/**
+ * Metric names follow controller-runtime's and client-go's, so existing dashboards and alerts work unchanged. The
+ * product registers its own metrics on `registry`, so that one scrape serves both.
+ */
 export class ControllerMetrics {
   readonly registry = new Registry();
   readonly reconcileTotal = new Counter({
@@ -109,24 +112,6 @@ export class ControllerMetrics {
     labelNames: ['method', 'code'],
     registers: [this.registry],
   });
-  readonly apiWrites = new Counter({
-    name: 'federation_api_writes_total',
-    help: 'Writes (POST, PUT, PATCH, DELETE) to the API server by resource',
-    labelNames: ['resource'],
-    registers: [this.registry],
-  });
-  /** Set by the Department controller (controller/department/controller.ts): its cache's phases, read at scrape time. */
-  phases: () => string[] = () => [];
-  readonly departments: Gauge<'phase'> = new Gauge({
-    name: 'federation_departments',
-    help: 'Number of Departments by phase',
-    labelNames: ['phase'],
-    registers: [this.registry],
-    collect: () => {
-      this.departments.reset();
-      for (const phase of this.phases()) this.departments.inc({ phase });
-    },
-  });
   readonly leader = new Gauge({
     name: 'leader_election_master_status',
     help: 'Whether this replica currently holds the leader lease (1) or not (0)',
@@ -134,108 +119,9 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
-  readonly shardsHeld = new Gauge({
-    name: 'federation_shards_held',
-    help: 'How many Department shards this replica reconciles now (SHARDS > 1; deploy/README.md "Sharding")',
-    registers: [this.registry],
-  });
-
-  readonly leaderTaskRuns = new Counter({
-    name: 'federation_leader_task_runs_total',
-    help: 'Runs of the leader-only periodic tasks, by task and result',
-    labelNames: ['task', 'result'],
-    registers: [this.registry],
-  });
-
-  readonly externalRequests = new Counter({
-    name: 'federation_external_requests_total',
-    help: 'Requests components made to services outside Kubernetes, by service (n8n, ...)',
-    labelNames: ['service'],
-    registers: [this.registry],
-  });
-
-  readonly engineRuns = new Counter({
-    name: 'federation_engine_runs_total',
-    help: 'Pulumi engine runs that ended, by kind (create, update, repair, check, delete) and result',
-    labelNames: ['kind', 'result'],
-    registers: [this.registry],
-  });
-  readonly engineRunDuration = new Histogram({
-    name: 'federation_engine_run_duration_seconds',
-    help: 'How long Pulumi engine runs took, by kind, failed ones included',
-    labelNames: ['kind'],
-    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600],
-    registers: [this.registry],
-  });
-
-  /** Set by the wiring: how many watched agents the health monitor judges as each verdict, read at scrape time. */
-  agentVerdicts: () => Record<string, number> = () => ({});
-  readonly agents: Gauge<'verdict'> = new Gauge({
-    name: 'federation_agents',
-    help: "Deployed agents by the health monitor's verdict (the AgentHealthy reason: Healthy, Unreachable, ...)",
-    labelNames: ['verdict'],
-    registers: [this.registry],
-    collect: () => {
-      this.agents.reset();
-      for (const [verdict, count] of Object.entries(this.agentVerdicts())) this.agents.set({ verdict }, count);
-    },
-  });
-
-  readonly auditBrokenLinks = new Gauge({
-    name: 'federation_audit_broken_links',
-    help: 'Broken links the last audit verification found (chains inside the database and the digests outside)',
-    registers: [this.registry],
-  });
-  readonly auditVerifyLastSuccess = new Gauge({
-    name: 'federation_audit_verify_last_success_timestamp_seconds',
-    help: 'When the audit chains were last verified to the end (0: not on this replica since it started)',
-    registers: [this.registry],
-  });
-
-  readonly oauthTokenExpiry = new Gauge({
-    name: 'federation_oauth_token_expiry_timestamp_seconds',
-    help: "When each department's stored Google access token expires (the earliest of its services)",
-    labelNames: ['department'],
-    registers: [this.registry],
-  });
-
-  readonly gatewayTokenExpiry = new Gauge({
-    name: 'federation_gateway_token_expiry_timestamp_seconds',
-    help: "When each department's agent token for the gateway (Secret gateway-token) expires",
-    labelNames: ['department'],
-    registers: [this.registry],
-  });
-
-  /** The department's gateway token in use expires at `expiresAt`; undefined: it has none any more. */
-  readonly observeGatewayToken = (department: string, expiresAt: Date | undefined): void => {
-    if (expiresAt) this.gatewayTokenExpiry.set({ department }, expiresAt.getTime() / 1000);
-    else this.gatewayTokenExpiry.remove({ department });
-  };
-
-  /** An engine run ended after `seconds`. */
-  readonly observeEngineRun = (kind: string, result: 'success' | 'error', seconds: number): void => {
-    this.engineRuns.inc({ kind, result });
-    this.engineRunDuration.observe({ kind }, seconds);
-  };
-
-  /** An audit verification ran to the end and found `brokenLinks` (0: every chain and digest holds). */
-  readonly observeAuditVerify = (brokenLinks: number, at = new Date()): void => {
-    this.auditBrokenLinks.set(brokenLinks);
-    this.auditVerifyLastSuccess.set(at.getTime() / 1000);
-  };
-
-  /** The departments' token expiries as read now; a department no longer listed loses its series. */
-  readonly setOAuthTokenExpiries = (expiries: { department: string; expiresAt: Date }[]): void => {
-    this.oauthTokenExpiry.reset();
-    for (const { department, expiresAt } of expiries) {
-      this.oauthTokenExpiry.set({ department }, expiresAt.getTime() / 1000);
-    }
-  };
-
-  /** A RequestObserver: counts every API request, and writes by resource. */
-  readonly observeRequest = (method: string, code: number, path: string): void => {
+  /** A RequestObserver: counts every API request. */
+  readonly observeRequest: RequestObserver = (method, code) => {
     this.restRequests.inc({ method, code: String(code) });
-    if (method !== 'GET') this.apiWrites.inc({ resource: resourceOf(path) });
   };
 
   forQueue(name: string): QueueMetrics {

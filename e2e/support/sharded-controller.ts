@@ -7,7 +7,9 @@ import pg from 'pg';
 import { departmentController } from '../../controller/department/controller.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { createLogger } from '../../controller/platform/logging/log.ts';
+import { FederationMetrics } from '../../controller/platform/metrics/federation-metrics.ts';
 import { loadConfig } from '../../controller/runtime/config.ts';
+import { observeAll } from '../../controller/runtime/kube-api.ts';
 import { Manager } from '../../controller/runtime/manager.ts';
 import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
 import type { Component } from '../../reconcilers/component.ts';
@@ -46,9 +48,11 @@ const recorder: Component = {
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const metrics = new ControllerMetrics();
+const federation = new FederationMetrics(metrics.registry);
 const manager = new Manager({
-  kube: new RestClient(kubeConfig, metrics.observeRequest),
+  kube: new RestClient(kubeConfig, observeAll(metrics.observeRequest, federation.countWrite)),
   metrics,
+  observer: federation,
   config,
   controllers: [departmentController({ components: [recorder] })],
   log,

@@ -9,7 +9,9 @@ import { grantController } from '../../controller/grant/controller.ts';
 import type { GrantSyncer } from '../../controller/grant/reconciler.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { createLogger } from '../../controller/platform/logging/log.ts';
+import { FederationMetrics } from '../../controller/platform/metrics/federation-metrics.ts';
 import { loadConfig } from '../../controller/runtime/config.ts';
+import { observeAll } from '../../controller/runtime/kube-api.ts';
 import { Manager } from '../../controller/runtime/manager.ts';
 import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
 import type { Component } from '../../reconcilers/component.ts';
@@ -51,12 +53,20 @@ export async function startTestController(
     ...opts.env,
   });
   const metrics = new ControllerMetrics();
+  const federation = new FederationMetrics(metrics.registry);
   const manager = new Manager({
-    kube: new RestClient(kubeConfig, metrics.observeRequest),
+    kube: new RestClient(kubeConfig, observeAll(metrics.observeRequest, federation.countWrite)),
     metrics,
+    observer: federation,
     config,
     controllers: [
-      departmentController({ components: opts.components, onReconciled: opts.onDepartmentReconciled }),
+      departmentController({
+        components: opts.components,
+        onReconciled: opts.onDepartmentReconciled,
+        exportPhases: (phases) => {
+          federation.phases = phases;
+        },
+      }),
       grantController({ syncers: opts.grantSyncers ?? [] }),
     ],
     log: createLogger({ component: 'federation-controller', level: process.env.LOG_LEVEL ?? 'silent' }),

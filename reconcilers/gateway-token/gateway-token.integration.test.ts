@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { FederationMetrics } from '../../controller/platform/metrics/federation-metrics.ts';
 import {
   KEY_SECRET_NAMESPACE,
   PLATFORM_ISSUER,
@@ -9,7 +11,6 @@ import {
 } from '../../controller/platform/tokens/constants.ts';
 import { SigningKeyStore } from '../../controller/platform/tokens/key-store.ts';
 import { paths } from '../../controller/runtime/kube-api.ts';
-import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import {
   createNamespace,
@@ -181,7 +182,7 @@ describe('gateway-token component', () => {
   });
 
   it('does report the expiry of the token in use to the metrics, kept or minted, and drop it on deprovision', async () => {
-    const metrics = new ControllerMetrics();
+    const metrics = new FederationMetrics(new Registry());
     const { dept, clock, component, ctx, token } = await department({ onTokenExpiry: metrics.observeGatewayToken });
     const exported = async () =>
       (await metrics.gatewayTokenExpiry.get()).values.filter((v) => v.labels.department === dept).map((v) => v.value);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
+import { FederationMetrics } from '../../controller/platform/metrics/federation-metrics.ts';
 import { tenantSchemaFor } from '../../crds/names.ts';
 import { createTestDatabase, type TestDatabase } from '../../e2e/support/database.ts';
 import { encryptionKeys } from './encryption-keys.ts';
@@ -70,9 +71,9 @@ describe('oauthTokenExpiries', () => {
     ]);
 
     // As the leader task exports them: a timestamp per department, no token in the output.
-    const metrics = new ControllerMetrics();
-    metrics.setOAuthTokenExpiries(expiries);
-    const text = await metrics.registry.metrics();
+    const registry = new Registry();
+    new FederationMetrics(registry).setOAuthTokenExpiries(expiries);
+    const text = await registry.metrics();
     expect(text).toContain(
       `federation_oauth_token_expiry_timestamp_seconds{department="${A}"} ${earlier.getTime() / 1000}`,
     );

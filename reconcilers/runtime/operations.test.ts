@@ -1,5 +1,6 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ControllerMetrics } from '../../controller/runtime/metrics.ts';
+import { FederationMetrics } from '../../controller/platform/metrics/federation-metrics.ts';
 import { type EngineRunObserver, Operations } from './operations.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +28,7 @@ describe('Operations', () => {
   });
 
   it('does feed federation_engine_runs_total and the duration histogram when wired to the metrics', async () => {
-    const metrics = new ControllerMetrics();
+    const metrics = new FederationMetrics(new Registry());
     const operations = new Operations<void>(metrics.observeEngineRun);
     operations.start('hr', 'update', 'd1', async () => {});
     operations.start('sales', 'update', 'd2', async () => {

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rewriteHrChains, seedQueries as seed } from '../../../e2e/support/audit-trail.ts';
 import { createTestDatabase, kubeConfigFrom, type TestDatabase } from '../../../e2e/support/database.ts';
 import { ensureNamespace } from '../../../e2e/support/gateway.ts';
-import { ControllerMetrics } from '../../runtime/metrics.ts';
 import { RestClient } from '../kube/rest-client.ts';
+import { FederationMetrics } from '../metrics/federation-metrics.ts';
 import { auditVerify, writeDigest } from './audit-chain.ts';
 
 /** The two series the leader's audit-verify task exports. */
-async function exported(metrics: ControllerMetrics): Promise<{ broken: number; lastSuccess: number }> {
+async function exported(metrics: FederationMetrics): Promise<{ broken: number; lastSuccess: number }> {
   const [broken, last] = await Promise.all([metrics.auditBrokenLinks.get(), metrics.auditVerifyLastSuccess.get()]);
   return { broken: broken.values[0]?.value ?? Number.NaN, lastSuccess: last.values[0]?.value ?? Number.NaN };
 }
@@ -32,7 +33,7 @@ describe('auditVerify (the leader task audit-verify)', () => {
   it('does export 0 broken links and the time of an intact verification, then the links a rewrite broke', async () => {
     const ids = await seed(db);
     await writeDigest(db.pool, kube, { namespace });
-    const metrics = new ControllerMetrics();
+    const metrics = new FederationMetrics(new Registry());
     const verify = auditVerify(db.pool, kube, metrics.observeAuditVerify, { namespace });
 
     const before = Date.now() / 1000;
@@ -56,7 +57,7 @@ describe('auditVerify (the leader task audit-verify)', () => {
       await ensureNamespace(inject('kubeconfig'), ns);
       await writeDigest(fresh.pool, kube, { namespace: ns });
       await rewriteHrChains(fresh);
-      const metrics = new ControllerMetrics();
+      const metrics = new FederationMetrics(new Registry());
       const broken = await auditVerify(fresh.pool, kube, metrics.observeAuditVerify, { namespace: ns })();
       expect(broken.map((b) => b.problem).join('\n')).toMatch(/history rewritten/);
       expect((await exported(metrics)).broken).toBe(broken.length);
@@ -66,7 +67,7 @@ describe('auditVerify (the leader task audit-verify)', () => {
   });
 
   it('does report nothing when the check cannot run (the last success stays where it was)', async () => {
-    const metrics = new ControllerMetrics();
+    const metrics = new FederationMetrics(new Registry());
     const closed = await createTestDatabase(inject('databaseUrl'));
     await closed.drop([]);
     await expect(auditVerify(closed.pool, kube, metrics.observeAuditVerify, { namespace })()).rejects.toThrow();
