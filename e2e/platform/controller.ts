@@ -4,15 +4,15 @@ import { kubectlOk } from '../testenv/kubectl.ts';
 import type { ManagedProcess } from '../testenv/managed-process.ts';
 import { type Platform, REPO_ROOT } from '../testenv/platform.ts';
 import { freePort } from '../testenv/ports.ts';
-import { type ProductionTree, UNPRIVILEGED } from '../testenv/production-tree.ts';
+import type { ProductionTree } from '../testenv/production-tree.ts';
 import { controllerKubeconfig } from '../testenv/service-account.ts';
 import { waitFor } from '../testenv/wait.ts';
 import { ensureLocalBuild, LOCAL_BUILD } from './local-build.ts';
 
 /**
- * How a deployable runs: from a production tree as in its image; from the checkout's local build (LOCAL_BUILD,
- * brought up to date by ensureLocalBuild) when `localBuild` is set, as npm start runs it; otherwise from the
- * sources through tsx (the fault suite, whose engine-process checks expect the plugin run from source).
+ * How a deployable runs: from a production tree as its image's CMD and USER say; from the checkout's local build
+ * (LOCAL_BUILD, brought up to date by ensureLocalBuild) when `localBuild` is set, as npm start runs it; otherwise
+ * from the sources through tsx (the fault suite, whose engine-process checks expect the plugin run from source).
  */
 export function entryPoint(
   tree: ProductionTree | undefined,
@@ -21,12 +21,12 @@ export function entryPoint(
 ): { args: string[]; user?: { uid: number; gid: number } } {
   if (!tree && localBuild) return { args: [join(LOCAL_BUILD, `${module}.js`)] };
   if (!tree) return { args: ['--import', 'tsx', join(REPO_ROOT, `${module}.ts`)] };
-  return { args: [join(tree.root, 'dist', `${module}.js`)], user: UNPRIVILEGED };
+  return { args: tree.targets[module === 'controller/main' ? 'controller' : 'gateway'].args, user: tree.user };
 }
 
 /** A file the (possibly unprivileged) process must read: handed to its user, still unreadable for anyone else. */
 export function handTo(file: string, tree: ProductionTree | undefined): string {
-  if (tree) chownSync(file, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
+  if (tree) chownSync(file, tree.user.uid, tree.user.gid);
   return file;
 }
 
@@ -58,7 +58,7 @@ export async function startController(
       METRICS_PORT: String(port),
       METRICS_HOST: '127.0.0.1',
       POD_NAME: 'local-controller',
-      ...(tree ? { PULUMI_CLI_ROOT: tree.pulumiRoot, RUNTIME_WORK_DIR: tree.workDir } : {}),
+      ...tree?.targets.controller.env,
       ...env,
     },
     user,

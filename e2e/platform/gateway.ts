@@ -46,6 +46,7 @@ export async function startGateway(
     args,
     {
       ...(tree ? { PATH: process.env.PATH } : process.env),
+      ...tree?.targets.gateway.env,
       KUBECONFIG: handTo(kubeconfig, tree),
       GATEWAY_DATABASE_URL: databaseUrl as string,
       PORT: String(port),

@@ -41,7 +41,7 @@ function envNames(pid: number): string[] {
     .map((kv) => kv.slice(0, kv.indexOf('=')));
 }
 
-describe('the production tree (what deploy/images/Dockerfile puts in the images)', () => {
+describe('the production tree (deploy/images/Dockerfile’s stages, run here)', () => {
   let tree: ProductionTree;
   let platform: LaunchedPlatform;
 
@@ -51,7 +51,7 @@ describe('the production tree (what deploy/images/Dockerfile puts in the images)
       `[production tree] build ${tree.report.buildSeconds.toFixed(1)} s, npm ci --omit=dev ${tree.report.installSeconds.toFixed(1)} s, ` +
         `install ${(tree.report.installKiB / 1024).toFixed(1)} MiB (dist ${(tree.report.distKiB / 1024).toFixed(1)} MiB)`,
     );
-    platform = await launchPlatform({ args: ['--production-tree', join(tree.root, '..')] });
+    platform = await launchPlatform({ args: ['--production-tree', tree.base] });
   }, 600_000);
 
   afterAll(async () => {
@@ -91,7 +91,7 @@ describe('the production tree (what deploy/images/Dockerfile puts in the images)
     const gateway = ours.find((p) => p.cmdline.endsWith('dist/gateway/main.js'));
     expect(controller && gateway).toBeTruthy();
     for (const p of [controller, gateway]) {
-      expect(readFileSync(`/proc/${p?.pid}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
+      expect(readFileSync(`/proc/${p?.pid}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\s+${tree.user.uid}\\s`, 'm'));
       expect(p?.cmdline).not.toContain('tsx');
     }
     // The engine's provider plugin came from the tree as well, compiled.
@@ -113,13 +113,16 @@ describe('the production tree (what deploy/images/Dockerfile puts in the images)
     );
     expect(allowed.status).toBe(200);
 
-    // Every setting the local platform gives the processes is one deploy/ sets too.
+    // Every setting the local platform gives the processes is one deploy/ or the image's ENV sets too.
     const deployed = await deployedEnv();
     for (const [name, proc] of [
       ['controller', controller],
       ['gateway', gateway],
     ] as const) {
-      const missing = envNames(proc?.pid as number).filter((n) => !FROM_THE_CLUSTER.has(n) && !deployed[name]?.has(n));
+      const image = new Set(Object.keys(tree.targets[name].env));
+      const missing = envNames(proc?.pid as number).filter(
+        (n) => !FROM_THE_CLUSTER.has(n) && !image.has(n) && !deployed[name]?.has(n),
+      );
       expect(missing, `${name} settings deploy/ does not set`).toEqual([]);
     }
   });
