@@ -41,6 +41,9 @@ beforeAll(async () => {
   // COPY --from=build /src/agent-image/dist agent-image/dist
   await ensureAgentBuild();
   cpSync(join(AGENT_DIR, 'dist'), join(app, 'agent-image', 'dist'), { recursive: true });
+  // The image's build stage writes with umask 022; a checkout build made by npm start (umask 077) is owner-only.
+  const readable = spawnSync('chmod', ['-R', 'a+rX', join(app, 'agent-image', 'dist')], { encoding: 'utf8' });
+  if (readable.status !== 0) throw new Error(`chmod -R a+rX failed:\n${readable.stderr}`);
   [livekit, providers, bed] = await Promise.all([
     startLivekit({ watchdog }),
     startProviderStandIns(),
