@@ -1,31 +1,9 @@
 import type pg from 'pg';
-import type { DepartmentObject, DepartmentStatus, Phase } from '../../../crds/department.ts';
+import type { DepartmentObject } from '../../../crds/department.ts';
 import { tenantSchemaFor } from '../../../crds/names.ts';
-import type { ConditionStatus } from '../../runtime/conditions.ts';
+import type { ComponentReport, OnReconciled, ReconcileReport } from '../../../crds/reconcile-report.ts';
 
-/**
- * One reconcile of a Department as this recorder reads it. The Department controller's ReconcileReport
- * (controller/department/report.ts) has this shape; it is declared here because platform pieces sit below the
- * domain controllers, and the wiring (controller/components.ts) checks that the two fit.
- */
-export interface ReconcileReport {
-  phase: Phase;
-  deleting: boolean;
-  starting: boolean;
-  components: ComponentReport[];
-  status: DepartmentStatus;
-}
-
-/** One component's result in a reconcile (never a secret: conditions carry none). */
-export interface ComponentReport {
-  component: string;
-  conditionType: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-}
-
-export type RecordReconcile = (department: DepartmentObject, report: ReconcileReport) => Promise<void>;
+export type RecordReconcile = OnReconciled;
 
 /**
  * A step's state in the seed's terms; not_configured (the department or the platform does not set it up, e.g. no
