@@ -65,37 +65,17 @@ export async function applyComponents(
   context: (dependencies: ComponentContext['dependencies']) => ComponentContext,
 ): Promise<Outcome[]> {
   const byName = new Map(components.map((c) => [c.name, c]));
-  const runs = new Map<string, Promise<Outcome>>();
-  const run = (c: Component): Promise<Outcome> => {
-    let p = runs.get(c.name);
-    if (!p) {
-      p = (async () => {
-        const deps = await Promise.all(c.dependsOn.map((d) => run(byName.get(d) as Component)));
-        const blocked = deps.filter((d) => d.result.condition.status !== 'True');
-        if (blocked.length > 0) {
-          return {
-            component: c,
-            result: {
-              condition: {
-                status: 'Unknown',
-                reason: Reason.DependencyNotReady,
-                message: `waiting for ${blocked.map((b) => b.component.conditionType).join(', ')}`,
-              },
-            },
-          };
-        }
-        const dependencies = Object.fromEntries(deps.map((d) => [d.component.name, d.result.outputs ?? {}]));
-        try {
-          return { component: c, result: await converge(c, context(dependencies)) };
-        } catch (err) {
-          return failure(c, err);
-        }
-      })();
-      runs.set(c.name, p);
-    }
-    return p;
-  };
-  return Promise.all(components.map(run));
+  return walk(
+    components,
+    (c) => c.dependsOn.map((d) => byName.get(d) as Component),
+    (c, deps) => {
+      const blocked = deps.filter((d) => d.result.condition.status !== 'True');
+      if (blocked.length > 0)
+        return waiting(c, `waiting for ${blocked.map((b) => b.component.conditionType).join(', ')}`);
+      const dependencies = Object.fromEntries(deps.map((d) => [d.component.name, d.result.outputs ?? {}]));
+      return attempt(c, () => converge(c, context(dependencies)));
+    },
+  );
 }
 
 /** Deletes components in reverse dependency order: a component goes only after everything that depends on it. */
@@ -105,36 +85,47 @@ export async function deleteComponents(
 ): Promise<Outcome[]> {
   const dependents = new Map<string, Component[]>(components.map((c) => [c.name, []]));
   for (const c of components) for (const d of c.dependsOn) dependents.get(d)?.push(c);
+  return walk(
+    components,
+    (c) => dependents.get(c.name) ?? [],
+    (c, after) => {
+      const blocked = after.filter((o) => !isDeleted(o));
+      if (blocked.length > 0) {
+        return waiting(c, `waiting for ${blocked.map((b) => b.component.name).join(', ')} to be deleted first`);
+      }
+      return attempt(c, () => c.delete(context({})));
+    },
+  );
+}
+
+/** Runs `step` once per component, after the outcomes of the components `first` names: in parallel where it can. */
+function walk(
+  components: Component[],
+  first: (c: Component) => Component[],
+  step: (c: Component, prior: Outcome[]) => Outcome | Promise<Outcome>,
+): Promise<Outcome[]> {
   const runs = new Map<string, Promise<Outcome>>();
   const run = (c: Component): Promise<Outcome> => {
     let p = runs.get(c.name);
     if (!p) {
-      p = (async () => {
-        const after = await Promise.all((dependents.get(c.name) ?? []).map(run));
-        const blocked = after.filter((o) => !isDeleted(o));
-        if (blocked.length > 0) {
-          return {
-            component: c,
-            result: {
-              condition: {
-                status: 'Unknown',
-                reason: Reason.DependencyNotReady,
-                message: `waiting for ${blocked.map((b) => b.component.name).join(', ')} to be deleted first`,
-              },
-            },
-          };
-        }
-        try {
-          return { component: c, result: await c.delete(context({})) };
-        } catch (err) {
-          return failure(c, err);
-        }
-      })();
+      p = Promise.all(first(c).map(run)).then((prior) => step(c, prior));
       runs.set(c.name, p);
     }
     return p;
   };
   return Promise.all(components.map(run));
+}
+
+function waiting(c: Component, message: string): Outcome {
+  return { component: c, result: { condition: { status: 'Unknown', reason: Reason.DependencyNotReady, message } } };
+}
+
+async function attempt(c: Component, action: () => Promise<ComponentResult>): Promise<Outcome> {
+  try {
+    return { component: c, result: await action() };
+  } catch (err) {
+    return failure(c, err);
+  }
 }
 
 /** A component's delete finished: it did not fail and asked for no further wait. */
