@@ -103,7 +103,8 @@ export async function inventory(fp: FaultPlatform, name: string): Promise<Invent
   const projects = [...fp.railway.server.state.projects.values()].filter((p) => p.name === `aio-${name}-prod`);
   return {
     department,
-    // Without kube-controller-manager (as here) a deleted namespace stays Terminating: deleted is what counts.
+    // A deleted namespace is Terminating until kube-controller-manager's namespace controller has emptied it:
+    // deleted is what counts here.
     namespace:
       namespace !== undefined &&
       !(namespace as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp,

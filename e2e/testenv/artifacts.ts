@@ -2,28 +2,40 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_BUILD } from '../railway/agent-build.ts';
 import { ARGOCD_VERSION, ensureArgocdCli } from './argocd-cli.ts';
-import { ensureControlPlaneBinaries } from './binaries.ts';
+import { ensureControlPlaneBinaries, etcdBinaryPath, kubernetesBinaryPath } from './binaries.ts';
 import { ensureHelmCli, helmBinPath } from './helm-cli.ts';
+import { KWOK } from './kwok.ts';
 import { LIVEKIT } from './livekit.ts';
 import { ensureN8n, n8nDir } from './n8n.ts';
 import type { Artifact } from './prepare-all.ts';
 import { ensurePromtool, prometheusToolPath } from './prometheus-tools.ts';
 import { ensurePulumiCli, PULUMI_VERSION } from './pulumi-cli.ts';
-import { cacheDir, ETCD_VERSION, KUBERNETES_VERSION } from './versions.ts';
+import { cacheDir } from './versions.ts';
 
 // Cold times on this project's shared 2-core machine, the middle of two measurements (README, "The first run"):
 // kube-apiserver + etcd 6.4 and 10.3 minutes, pulumi 3.7 and 5.6, the n8n install 6.1 and 9.4 (beside the Go
 // builds); argocd ~7 CPU-minutes. prepare-all.ts replaces them with the machine's own once it has built each.
 export const CONTROL_PLANE: Artifact = {
-  name: 'kube-apiserver+etcd',
+  name: 'kubernetes',
   kind: 'go',
-  expectedSeconds: 500,
-  cached: () =>
-    Boolean(process.env.KUBEBUILDER_ASSETS || process.env.TEST_ASSET_KUBE_APISERVER) ||
-    (existsSync(join(cacheDir(), 'bin', KUBERNETES_VERSION, 'kube-apiserver')) &&
-      existsSync(join(cacheDir(), 'bin', ETCD_VERSION, 'etcd'))),
-  prepare: async () => (await ensureControlPlaneBinaries()).kubeApiserver,
+  expectedSeconds: 800,
+  cached: () => Object.values(binariesOrDefaults()).every((file) => existsSync(file)),
+  prepare: async () => {
+    const bins = await ensureControlPlaneBinaries();
+    return `${bins.etcd}, ${bins.kubeApiserver} (+ kube-controller-manager, kube-scheduler)`;
+  },
 };
+
+function binariesOrDefaults(): string[] {
+  const assets = process.env.KUBEBUILDER_ASSETS;
+  return [
+    process.env.TEST_ASSET_ETCD ?? (assets ? join(assets, 'etcd') : etcdBinaryPath()),
+    process.env.TEST_ASSET_KUBE_APISERVER ??
+      (assets ? join(assets, 'kube-apiserver') : kubernetesBinaryPath('kube-apiserver')),
+    kubernetesBinaryPath('kube-controller-manager'),
+    kubernetesBinaryPath('kube-scheduler'),
+  ];
+}
 
 export const PULUMI: Artifact = {
   name: 'pulumi',
@@ -71,6 +83,6 @@ export const PROMTOOL: Artifact = {
 };
 
 /** What `npm start` needs before any component starts. */
-export const PLATFORM_ARTIFACTS: Artifact[] = [CONTROL_PLANE, PULUMI, LIVEKIT, N8N, AGENT_BUILD];
+export const PLATFORM_ARTIFACTS: Artifact[] = [CONTROL_PLANE, KWOK, PULUMI, LIVEKIT, N8N, AGENT_BUILD];
 /** What the test suites need besides (.ci/run prepares these up front). */
 export const TEST_ARTIFACTS: Artifact[] = [...PLATFORM_ARTIFACTS, ARGOCD, HELM, PROMTOOL];

@@ -8,35 +8,69 @@ import { cacheDir, ETCD_VERSION, KUBERNETES_VERSION } from './versions.ts';
 export interface ControlPlaneBinaries {
   kubeApiserver: string;
   etcd: string;
+  /** Garbage collection, the namespace controller, Deployments' ReplicaSets: what a cluster does besides serving. */
+  kubeControllerManager: string;
+  kubeScheduler: string;
+}
+
+/** The Kubernetes commands built from the one k8s.io/kubernetes module (each its own wrapper module). */
+const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+type KubernetesCommand = (typeof KUBERNETES_COMMANDS)[number];
+
+export function kubernetesBinaryPath(command: KubernetesCommand): string {
+  return join(cacheDir(), 'bin', KUBERNETES_VERSION, command);
+}
+
+export function etcdBinaryPath(): string {
+  return join(cacheDir(), 'bin', ETCD_VERSION, 'etcd');
 }
 
 /**
- * Finds kube-apiserver and etcd: explicit env (as envtest reads it), then the cache,
- * else builds them from the Go module proxy under a lock so concurrent runs share one build.
+ * Finds etcd, kube-apiserver, kube-controller-manager and kube-scheduler: explicit env (as envtest reads it, with
+ * TEST_ASSET_KUBE_CONTROLLER_MANAGER and TEST_ASSET_KUBE_SCHEDULER beside its two), then the cache, else builds
+ * what is missing from the Go module proxy under a lock so concurrent runs share one build.
  */
 export async function ensureControlPlaneBinaries(): Promise<ControlPlaneBinaries> {
-  const fromEnv = binariesFromEnv();
-  if (fromEnv) return fromEnv;
-  const kubeApiserver = join(cacheDir(), 'bin', KUBERNETES_VERSION, 'kube-apiserver');
-  const etcd = join(cacheDir(), 'bin', ETCD_VERSION, 'etcd');
-  if (existsSync(kubeApiserver) && existsSync(etcd)) return { kubeApiserver, etcd };
+  const bins = binariesFromEnv() ?? {
+    etcd: etcdBinaryPath(),
+    kubeApiserver: kubernetesBinaryPath('kube-apiserver'),
+    kubeControllerManager: kubernetesBinaryPath('kube-controller-manager'),
+    kubeScheduler: kubernetesBinaryPath('kube-scheduler'),
+  };
+  const missing = () => Object.values(bins).some((file) => !existsSync(file));
+  if (!missing()) return bins;
   await withBuildLock(async () => {
-    if (!existsSync(etcd)) await buildEtcd(etcd);
-    if (!existsSync(kubeApiserver)) await buildKubeApiserver(kubeApiserver);
+    if (!existsSync(bins.etcd)) await buildEtcd(bins.etcd);
+    for (const command of KUBERNETES_COMMANDS) {
+      const output = kubernetesBinaryPath(command);
+      if (!existsSync(output)) await buildKubernetesCommand(command, output);
+    }
   });
-  return { kubeApiserver, etcd };
+  return bins;
 }
 
 function binariesFromEnv(): ControlPlaneBinaries | undefined {
   const assets = process.env.KUBEBUILDER_ASSETS;
-  const kubeApiserver = process.env.TEST_ASSET_KUBE_APISERVER ?? (assets && join(assets, 'kube-apiserver'));
-  const etcd = process.env.TEST_ASSET_ETCD ?? (assets && join(assets, 'etcd'));
+  const asset = (env: string, name: string) => process.env[env] ?? (assets ? join(assets, name) : undefined);
+  const kubeApiserver = asset('TEST_ASSET_KUBE_APISERVER', 'kube-apiserver');
+  const etcd = asset('TEST_ASSET_ETCD', 'etcd');
   if (!kubeApiserver || !etcd) return undefined;
   for (const file of [kubeApiserver, etcd]) {
     if (!existsSync(file))
       throw new Error(`control-plane binary ${file} (from KUBEBUILDER_ASSETS/TEST_ASSET_*) does not exist`);
   }
-  return { kubeApiserver, etcd };
+  // envtest ships only the API server and etcd: the other two come from the same place when it has them, else
+  // from the cache (built there when missing).
+  const other = (env: string, command: KubernetesCommand) => {
+    const given = asset(env, command);
+    return given && existsSync(given) ? given : kubernetesBinaryPath(command);
+  };
+  return {
+    kubeApiserver,
+    etcd,
+    kubeControllerManager: other('TEST_ASSET_KUBE_CONTROLLER_MANAGER', 'kube-controller-manager'),
+    kubeScheduler: other('TEST_ASSET_KUBE_SCHEDULER', 'kube-scheduler'),
+  };
 }
 
 /**
@@ -76,10 +110,15 @@ async function buildEtcd(output: string): Promise<void> {
   });
 }
 
-async function buildKubeApiserver(output: string): Promise<void> {
+/**
+ * Builds one command of k8s.io/kubernetes. The module replaces its staging modules with ./staging paths, so the
+ * wrapper module pins each to the matching v0.x release; the commands share every compiled package through Go's
+ * build cache, so the second and third cost only what is their own.
+ */
+async function buildKubernetesCommand(command: KubernetesCommand, output: string): Promise<void> {
   await mkdir(join(output, '..'), { recursive: true });
-  const label = `kube-apiserver ${KUBERNETES_VERSION}`;
-  const workDir = join(cacheDir(), 'build', `kube-apiserver-${KUBERNETES_VERSION}`);
+  const label = `${command} ${KUBERNETES_VERSION}`;
+  const workDir = join(cacheDir(), 'build', `${command}-${KUBERNETES_VERSION}`);
   await mkdir(workDir, { recursive: true });
   buildOutput.write(`[${label}] fetching k8s.io/kubernetes@${KUBERNETES_VERSION}\n`);
   const info = JSON.parse(
@@ -93,9 +132,9 @@ async function buildKubeApiserver(output: string): Promise<void> {
   await buildGoBinary({
     label,
     workDir,
-    goMod: `module federation.local/kube-apiserver\n\ngo 1.24.0\n\nrequire k8s.io/kubernetes ${KUBERNETES_VERSION}\n\n${replaces}\n`,
-    toolsImport: 'k8s.io/kubernetes/cmd/kube-apiserver',
-    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    goMod: `module federation.local/${command}\n\ngo 1.24.0\n\nrequire k8s.io/kubernetes ${KUBERNETES_VERSION}\n\n${replaces}\n`,
+    toolsImport: `k8s.io/kubernetes/cmd/${command}`,
+    pkg: `k8s.io/kubernetes/cmd/${command}`,
     ldflags: `-s -w -X ${v}.gitVersion=${KUBERNETES_VERSION} -X ${v}.gitMajor=${major} -X ${v}.gitMinor=${minor} -X ${v}.gitTreeState=clean`,
     output,
   });

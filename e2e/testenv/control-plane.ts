@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureControlPlaneBinaries } from './binaries.ts';
 import { type ControlPlaneCerts, daysLeft, generateControlPlaneCerts } from './certs.ts';
+import { startClusterControllers } from './cluster.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { freePorts } from './ports.ts';
 import type { PlatformState } from './state.ts';
@@ -19,8 +20,9 @@ export interface ControlPlane {
 }
 
 /**
- * Starts etcd and kube-apiserver the way controller-runtime's envtest does, and writes a kubeconfig. With kept
- * `state`, etcd's data, the certificates (until a day before they expire) and the ports are those of the last run.
+ * Starts etcd and kube-apiserver the way controller-runtime's envtest does, writes a kubeconfig, then what makes
+ * it a cluster (cluster.ts: kube-controller-manager, kube-scheduler, a kwok node). With kept `state`, etcd's
+ * data, the certificates (until a day before they expire) and the ports are those of the last run.
  */
 export async function startControlPlane(
   runDir: string,
@@ -40,10 +42,12 @@ export async function startControlPlane(
   };
   for (const [name, content] of Object.entries(files)) await writeFile(join(pki, name), content, { mode: 0o600 });
 
+  const names = ['etcd', 'etcd-peer', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
   const ports = state
-    ? await state.ports(['etcd', 'etcd-peer', 'kube-apiserver'] as const)
-    : await freePorts(3).then(
-        ([a, b, c]) => ({ etcd: a, 'etcd-peer': b, 'kube-apiserver': c }) as Record<string, number>,
+    ? await state.ports(names)
+    : await freePorts(names.length).then(
+        (free) =>
+          Object.fromEntries(names.map((n, i) => [n, free[i] as number])) as Record<(typeof names)[number], number>,
       );
   const etcdDir = state ? state.path('etcd') : join(runDir, 'etcd');
   const etcd = await startEtcd(
@@ -83,7 +87,9 @@ export async function startControlPlane(
     { ...process.env, FEDERATION_RUN_DIR: runDir },
   );
   const server = `https://127.0.0.1:${port}`;
+  const cluster: ManagedProcess[] = [];
   const stop = async () => {
+    await Promise.all(cluster.map((p) => p.stop()));
     await apiserver.stop();
     await etcd.process.stop();
   };
@@ -98,7 +104,22 @@ export async function startControlPlane(
   }
   const kubeconfig = join(runDir, 'secrets', 'kubeconfig');
   await writeFile(kubeconfig, renderKubeconfig(server, certs), { mode: 0o600 });
-  return { server, kubeconfig, certs, processes: [etcd.process, apiserver], stop };
+  try {
+    cluster.push(
+      ...(await startClusterControllers({
+        runDir,
+        pki,
+        kubeconfig,
+        ports,
+        binaries: bins,
+        watchdog,
+      })),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { server, kubeconfig, certs, processes: [etcd.process, apiserver, ...cluster], stop };
 }
 
 /** The kept certificates while they have more than a day left; otherwise new ones (kept for the next run). */

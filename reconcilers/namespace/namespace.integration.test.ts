@@ -167,18 +167,33 @@ describe('namespace component', () => {
     expect(kept.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ConfigMap', uid: other.uid })]);
   });
 
-  it('deletes the namespace it created under Delete', async () => {
+  it('deletes the namespace it created under Delete, and the namespace controller empties it', async () => {
     const name = `ns-mine-${randomUUID().slice(0, 6)}`;
     const namespace = `dept-${name}`;
     await admin.create(apiPaths.departments, departmentManifest(name, labels()), 'test');
     await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active');
+    // Written into the department's namespace by someone else (an app, a person): the controller never deletes
+    // it itself; only the namespace going takes it along.
+    await admin.create(
+      paths.namespacedSecrets(namespace),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'written-by-someone-else' }, stringData: { a: 'b' } },
+      'test',
+    );
     await admin.delete(apiPaths.department(name));
     await gone(name);
-    const ns = await admin.get<Namespace>(paths.namespace(namespace)).catch((err) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
-    expect(ns === undefined || ns.metadata.deletionTimestamp !== undefined).toBe(true);
+    // kube-controller-manager's namespace controller deletes what is left inside and then the namespace itself.
+    await waitFor(
+      async () =>
+        admin.get<Namespace>(paths.namespace(namespace)).then(
+          () => false,
+          (err) => {
+            if (isNotFound(err)) return true;
+            throw err;
+          },
+        ),
+      { timeoutMs: 60_000, describe: () => `namespace ${namespace} never finished deleting` },
+    );
     expect(await readSecret(admin, { namespace, name: DATABASE_SECRET })).toBeUndefined();
+    expect(await readSecret(admin, { namespace, name: 'written-by-someone-else' })).toBeUndefined();
   });
 });
