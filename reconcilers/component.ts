@@ -105,6 +105,13 @@ export interface Component {
   observe?(ctx: ComponentContext): Promise<Observation>;
   /** How drift `observe` finds is reported and which policy applies; Events under the component's name when absent. */
   drift?: DriftReporting;
+  /**
+   * Optional: how long a Ready result stands without being checked again (at most the controller's resync period).
+   * Within it, a pass made for another component reuses this one's result, unless the Department's spec or
+   * metadata, the objects it owns, or this component's dependencies' outputs changed; at its end the Department is
+   * reconciled to check it. Absent: checked on every pass (a component driven by its own watch needs that).
+   */
+  checkIntervalMs?: number;
   apply(ctx: ComponentContext): Promise<ComponentResult>;
   delete(ctx: ComponentContext): Promise<ComponentResult>;
   /**

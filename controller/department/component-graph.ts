@@ -56,24 +56,41 @@ function failure(component: Component, err: unknown): Outcome {
   };
 }
 
+/** Which components a pass checks (see CheckSchedule), for one Department's pass. */
+export interface PassChecks {
+  /** The result a component found at a check that still stands, given its dependencies' outputs (`inputs`). */
+  reuse(component: Component, inputs: string): ComponentResult | undefined;
+  /** Keeps what a check found (undefined: it failed); returns the result to report. */
+  record(component: Component, inputs: string, result: ComponentResult | undefined): ComponentResult | undefined;
+}
+
+/** Every component is checked on every pass. */
+const CHECK_ALL: PassChecks = { reuse: () => undefined, record: (_c, _i, result) => result };
+
 /**
- * Converges every component (see converge.ts) once its dependencies are Ready; independent components run in
- * parallel, and a failing one holds back only what depends on it.
+ * Converges every component (see converge.ts) once its dependencies are Ready, unless `checks` says its last
+ * check still stands; independent components run in parallel, and a failing one holds back only what depends on it.
  */
 export async function applyComponents(
   components: Component[],
   context: (dependencies: ComponentContext['dependencies']) => ComponentContext,
+  checks: PassChecks = CHECK_ALL,
 ): Promise<Outcome[]> {
   const byName = new Map(components.map((c) => [c.name, c]));
   return walk(
     components,
     (c) => c.dependsOn.map((d) => byName.get(d) as Component),
-    (c, deps) => {
+    async (c, deps) => {
       const blocked = deps.filter((d) => d.result.condition.status !== 'True');
       if (blocked.length > 0)
         return waiting(c, `waiting for ${blocked.map((b) => b.component.conditionType).join(', ')}`);
       const dependencies = Object.fromEntries(deps.map((d) => [d.component.name, d.result.outputs ?? {}]));
-      return attempt(c, () => converge(c, context(dependencies)));
+      const inputs = JSON.stringify(dependencies);
+      const standing = checks.reuse(c, inputs);
+      if (standing) return { component: c, result: standing };
+      const outcome = await attempt(c, () => converge(c, context(dependencies)));
+      const recorded = checks.record(c, inputs, outcome.error === undefined ? outcome.result : undefined);
+      return recorded ? { ...outcome, result: recorded } : outcome;
     },
   );
 }

@@ -1,11 +1,11 @@
 import { apiPaths } from '../../crds/api-paths.ts';
 import { GROUP } from '../../crds/common.ts';
-import { DEPARTMENT_LABEL, departmentShard, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
+import { DEPARTMENT_LABEL, departmentShard, namespaceFor, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
 import type { Component, DepartmentObject } from '../../reconcilers/component.ts';
 import { controllerFor } from '../runtime/builder.ts';
-import { paths } from '../runtime/kube-api.ts';
+import { type KubeObject, paths } from '../runtime/kube-api.ts';
 import { specOrMetaChanged } from '../runtime/predicates.ts';
-import type { ControllerRegistration, PolicyRule } from '../runtime/registration.ts';
+import type { Caches, ControllerRegistration, PolicyRule } from '../runtime/registration.ts';
 import { DepartmentReconciler } from './reconciler.ts';
 import type { OnReconciled } from './report.ts';
 
@@ -59,6 +59,22 @@ export function departmentController(opts: DepartmentControllerOptions): Control
         log: ctx.log,
         failures: ctx.failures,
         onReconciled: opts.onReconciled,
+        resyncPeriodMs: ctx.resyncPeriodMs,
+        owned: ownedVersions(ctx.caches),
       });
     });
+}
+
+/** The resource versions of a Department's namespace and of the Secrets labelled as its own, as the caches hold them. */
+function ownedVersions(caches: Caches): (name: string) => string {
+  const namespaces = caches.reader<KubeObject>(paths.namespaces);
+  const secrets = caches.reader<KubeObject>(paths.secrets);
+  return (name) => {
+    const versions = secrets
+      .list()
+      .filter((s) => s.metadata.labels?.[DEPARTMENT_LABEL] === name)
+      .map((s) => `${s.metadata.namespace}/${s.metadata.name}@${s.metadata.resourceVersion}`)
+      .sort();
+    return [namespaces.get(namespaceFor(name))?.metadata.resourceVersion ?? '', ...versions].join(',');
+  };
 }

@@ -68,6 +68,7 @@ function harness() {
     events: new EventSink(client, 'test', silentLogger),
     log: silentLogger,
     failures: () => 0,
+    resyncPeriodMs: 600_000,
   });
   return { state, reconcile: () => reconciler.reconcile('hr', new AbortController().signal) };
 }

@@ -8,7 +8,15 @@ import type { EventSink } from '../runtime/events.ts';
 import type { KubeApi } from '../runtime/kube-api.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ReconcileResult } from '../runtime/reconcile-result.ts';
-import { applyComponents, deleteComponents, isDeleted, type Outcome, sortComponents } from './component-graph.ts';
+import { CheckSchedule } from './check-schedule.ts';
+import {
+  applyComponents,
+  deleteComponents,
+  isDeleted,
+  type Outcome,
+  type PassChecks,
+  sortComponents,
+} from './component-graph.ts';
 import { Reason } from './reasons.ts';
 import { componentReports, type OnReconciled } from './report.ts';
 import { componentConditions, nextPhase, statusEqual, summarize } from './status.ts';
@@ -26,6 +34,13 @@ export interface DepartmentReconcilerDeps {
    * records); an error fails the reconcile, so the record is retried with the same backoff.
    */
   onReconciled?: OnReconciled;
+  /** The longest a component's check interval may be (the controller's resync period). */
+  resyncPeriodMs: number;
+  /**
+   * The versions of the objects a Department owns (its namespace and Secrets, from the caches): a change in them
+   * has every component checked again.
+   */
+  owned?(name: string): string;
 }
 
 /** Raised after status was written, so the work queue retries with backoff. */
@@ -40,16 +55,22 @@ export class DepartmentReconciler {
    * has not arrived yet); without this it would run every component's delete (a Pulumi destroy) a second time.
    */
   private readonly released = new Map<string, string>();
+  /** When each component of each Department is checked next (components with a check interval). */
+  private readonly schedule: CheckSchedule;
 
   constructor(private readonly deps: DepartmentReconcilerDeps) {
     this.components = sortComponents(deps.components);
+    this.schedule = new CheckSchedule(deps.resyncPeriodMs);
   }
 
   async reconcile(name: string, signal: AbortSignal): Promise<ReconcileResult> {
     let dept = this.deps.get(name);
     const released = this.released.get(name);
     if (released !== undefined && released !== dept?.metadata.uid) this.released.delete(name);
-    if (!dept) return {};
+    if (!dept) {
+      this.schedule.forget(name);
+      return {};
+    }
     const log = this.deps.log.child({ department: name });
     const context = (dependencies: ComponentContext['dependencies']): ComponentContext => ({
       department: dept as DepartmentObject,
@@ -61,7 +82,10 @@ export class DepartmentReconciler {
       signal,
     });
 
-    if (dept.metadata.deletionTimestamp) return this.finalize(dept, context, log);
+    if (dept.metadata.deletionTimestamp) {
+      this.schedule.forget(name);
+      return this.finalize(dept, context, log);
+    }
 
     const request = dept.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION];
     const newRequest = request !== undefined && request !== dept.status?.lastHandledReconcileRequest;
@@ -83,7 +107,7 @@ export class DepartmentReconciler {
     let previous = dept.status ?? {};
     const specChanged = previous.observedGeneration !== dept.metadata.generation;
     if (specChanged || newRequest) previous = await this.startProvisioning(dept, previous, request);
-    const outcomes = await applyComponents(this.components, context);
+    const outcomes = await applyComponents(this.components, context, this.passChecks(dept));
     const summary = summarize(outcomes);
     const phase = nextPhase(dept.status?.phase, summary, specChanged || newRequest, this.deps.failures(name));
     const now = new Date();
@@ -113,6 +137,19 @@ export class DepartmentReconciler {
     }
     const waits = outcomes.map((o) => o.result.requeueAfterMs).filter((ms): ms is number => ms !== undefined);
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
+  }
+
+  /**
+   * The checks of one pass: a component's last check stands while the Department's uid, generation, labels and
+   * annotations (a reconcile request among them) and the objects it owns are what they were at that check.
+   */
+  private passChecks(dept: DepartmentObject): PassChecks {
+    const { name, uid, generation, labels, annotations } = dept.metadata;
+    const basis = JSON.stringify([uid, generation, labels ?? {}, annotations ?? {}, this.deps.owned?.(name) ?? '']);
+    return {
+      reuse: (component, inputs) => this.schedule.reuse(name, component, basis, inputs),
+      record: (component, inputs, result) => this.schedule.record(name, component, basis, inputs, result),
+    };
   }
 
   /** A new generation (or a manual retry) shows Provisioning at once, before slow components run. */

@@ -83,6 +83,7 @@ export class ManagedController<T extends KubeObject = KubeObject> {
       metrics,
       log: log.child({ controller: this.name }),
       failures: (key) => this.queue.retries(key),
+      resyncPeriodMs: this.deps.config.RESYNC_PERIOD,
     });
     this.controller = new Controller(this.name, this.queue, this.gated(reconciler), metrics, log);
   }

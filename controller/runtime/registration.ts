@@ -55,6 +55,8 @@ export interface ReconcilerContext<T extends KubeObject> {
   metrics: ControllerMetrics;
   /** Consecutive failed reconciles of a key so far (from the work queue's backoff). */
   failures(key: string): number;
+  /** How often every object is queued again (RESYNC_PERIOD): the longest a reconciler may leave a check unmade. */
+  resyncPeriodMs: number;
 }
 
 /** Splits a kind's objects over SHARDS shard Leases; a sharded controller reconciles only its shards' keys. */
