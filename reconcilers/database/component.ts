@@ -33,9 +33,12 @@ export interface DatabaseComponentOptions {
   endpoint: DatabaseEndpoint;
   /** The shipped tenant migrations (tests pass a prefix to simulate an older operator). */
   migrations?: readonly TenantMigration[];
+  /** How long a proven tenant stands before its drift and isolation are checked again (default 10 minutes). */
+  checkIntervalMs?: number;
 }
 
 const NOT_READY_REQUEUE_MS = 30_000;
+const CHECK_INTERVAL_MS = 10 * 60_000;
 
 function pinnedVersion(ctx: ComponentContext, latest: number): number {
   const raw = ctx.department.metadata.annotations?.[SCHEMA_VERSION_ANNOTATION];
@@ -131,6 +134,9 @@ export function createDatabaseComponent(options: DatabaseComponentOptions): Comp
     dependsOn: ['namespace'],
     // No Report policy: drift in a tenant's isolation is always repaired.
     drift: { subject: 'Postgres' },
+    // Proving isolation takes a login as the tenant role and a dozen statements: once per interval, not on every
+    // pass another component needs.
+    checkIntervalMs: options.checkIntervalMs ?? CHECK_INTERVAL_MS,
 
     /**
      * Drift in a tenant federation provisioned: its role's attributes, memberships and databases, and its schema

@@ -13,7 +13,11 @@ export interface OAuthComponentOptions {
   pool: pg.Pool;
   /** The pgcrypto keys (see loadEncryptionKeys); a function is called on every reconcile, so rotation is picked up. */
   keys: EncryptionKeys | (() => Promise<EncryptionKeys>);
+  /** How long a stored, validated client stands before it is read and stored again (default 10 minutes). */
+  checkIntervalMs?: number;
 }
+
+const CHECK_INTERVAL_MS = 10 * 60_000;
 
 const SERVICES_BY_TOOL: Partial<Record<Tool, OAuthService[]>> = {
   google_drive: ['google_drive'],
@@ -106,6 +110,9 @@ export function createOAuthComponent(options: OAuthComponentOptions): Component 
     name: 'oauth',
     conditionType: OAUTH_READY,
     dependsOn: ['namespace', 'database'],
+    // A changed client Secret (labelled for its department) is checked at once; the access token's renewal asks
+    // for its own pass.
+    checkIntervalMs: options.checkIntervalMs ?? CHECK_INTERVAL_MS,
     apply: async (ctx) => {
       await removeUnused(ctx);
       return apply(ctx);

@@ -109,6 +109,8 @@ export function createWorkflowsComponent(options: WorkflowsComponentOptions): Co
     name: 'workflows',
     conditionType: WORKFLOWS_READY,
     dependsOn: ['namespace', 'database', 'oauth'],
+    // The workflows are compared with n8n's once per drift check, not on every pass another component needs.
+    checkIntervalMs: settings.driftCheckMs,
     apply: (ctx) =>
       guarded(ctx, async () => {
         const result = await applyWorkflows(ctx, settings);
