@@ -10,7 +10,8 @@ Usage: deploy/images/build.sh [--registry REGISTRY] [--version VERSION] [--push]
 Builds ghcr.io/synrg/federation-{controller,gateway,agent}:VERSION from this checkout.
 
   --registry REGISTRY  image name prefix (env REGISTRY; default ghcr.io/synrg): REGISTRY/federation-<image>
-  --version VERSION    image tag (env VERSION; default `git describe --tags --always --dirty`)
+  --version VERSION    image tag (env VERSION; default package.json's version, the tag of the agent image
+                       the controller deploys by default: reconcilers/runtime/agent-image.ts)
   --push               push each image after building it
   -h, --help           this text
 
@@ -18,7 +19,8 @@ Uses `docker buildx build` when the buildx plugin is there, else `docker build` 
 EOF
 }
 
-registry="${REGISTRY:-ghcr.io/synrg}"
+default_registry=ghcr.io/synrg
+registry="${REGISTRY:-$default_registry}"
 version="${VERSION:-}"
 push=false
 while [ $# -gt 0 ]; do
@@ -33,7 +35,13 @@ done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-version="${version:-$(git describe --tags --always --dirty)}"
+# npm writes the top-level "version" at two spaces' indent: the release's version, which the controller reads too.
+release="$(sed -n 's/^  "version": "\([^"]*\)",\{0,1\}$/\1/p' package.json | head -n 1)"
+if [ -z "$release" ]; then
+  echo "build.sh: no version in $root/package.json" >&2
+  exit 1
+fi
+version="${version:-$release}"
 docker="${DOCKER:-docker}"
 
 if ! command -v "$docker" >/dev/null 2>&1; then
@@ -70,3 +78,9 @@ for entry in "${images[@]}"; do
   "${build[@]}" "${args[@]}" .
   if $push && ! $pushed_by_build; then "$docker" push "$tag"; fi
 done
+
+agent="$registry/federation-agent:$version"
+if [ "$agent" != "$default_registry/federation-agent:$release" ]; then
+  echo "build.sh: the controller deploys $default_registry/federation-agent:$release unless told otherwise:" \
+    "set RUNTIME_DEFAULT_IMAGE=$agent in its settings to deploy this agent" >&2
+fi

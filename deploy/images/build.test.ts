@@ -3,7 +3,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { findObject, renderKustomization } from '../../e2e/testenv/kustomize.ts';
 import { REPO_ROOT } from '../../e2e/testenv/repo-root.ts';
+import { runtimeConfigFromEnv } from '../../reconcilers/runtime/config.ts';
 
 const SCRIPT = join(REPO_ROOT, 'deploy/images/build.sh');
 
@@ -67,13 +70,32 @@ describe('deploy/images/build.sh', () => {
     expect(pushed.map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual(Array(3).fill('buildx build --push'));
   });
 
-  it('tags with git describe by default', () => {
-    const describe = spawnSync('git', ['describe', '--tags', '--always', '--dirty'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
-    const { builds } = build([]);
-    expect(builds[0]).toContain(` -t ghcr.io/synrg/federation-controller:${describe.stdout.trim()} `);
+  it("by default builds the agent image the controller deploys, tagged as deploy/base's images", async () => {
+    const { status, stderr, builds } = build([]);
+    expect(status).toBe(0);
+    const tags = builds.map((c) => / -t (\S+)/.exec(c)?.[1]);
+    // The controller's own setting, as it reads it from an environment without RUNTIME_DEFAULT_IMAGE.
+    const runtime = runtimeConfigFromEnv(
+      { DATABASE_URL: 'postgres://u@db/federation' },
+      { root: '/', pulumiHome: '/' },
+    );
+    expect(tags[2]).toBe(runtime.defaultImage);
+    const version = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version;
+    expect(tags).toEqual(['controller', 'gateway', 'agent'].map((n) => `ghcr.io/synrg/federation-${n}:${version}`));
+    // The installs deploy the controller and the gateway of that same build: kustomize's tags, the chart's
+    // appVersion (its default tag).
+    const base = await renderKustomization(join(REPO_ROOT, 'deploy/base'));
+    const image = (name: string) => findObject(base, 'Deployment', name).spec.template.spec.containers[0].image;
+    expect([image('federation-controller'), image('federation-gateway')]).toEqual(tags.slice(0, 2));
+    const chart = parse(readFileSync(join(REPO_ROOT, 'deploy/helm/federation/Chart.yaml'), 'utf8'));
+    expect(chart.appVersion).toBe(version);
+    expect(stderr).not.toContain('RUNTIME_DEFAULT_IMAGE');
+  });
+
+  it('says which RUNTIME_DEFAULT_IMAGE deploys an agent built for another registry or version', () => {
+    const { status, stderr } = build(['--registry', 'registry.example/team', '--version', 'dev-1']);
+    expect(status).toBe(0);
+    expect(stderr).toContain('set RUNTIME_DEFAULT_IMAGE=registry.example/team/federation-agent:dev-1');
   });
 
   it('fails before building, saying so, when no engine answers', () => {

@@ -36,8 +36,11 @@ export interface LocalRailwayOptions {
   };
 }
 
-/** The agent image names the local Railway server runs as the built agent. */
-export const AGENT_IMAGE = /(^|\/)aio-agent(:|@|$)/;
+/**
+ * The agent image names the local Railway server runs as the built agent: the release's (federation-agent, the
+ * controller's default: reconcilers/runtime/agent-image.ts) and aio-agent, the name the tests deploy it under.
+ */
+export const AGENT_IMAGE = /(^|\/)(federation-agent|aio-agent)(:|@|$)/;
 
 /**
  * For `npm start`: the local Railway server with a generated token, and the runtime platform Secret

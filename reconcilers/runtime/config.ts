@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { releasedAgentImage } from './agent-image.ts';
 
 /**
  * Where the pulumi CLI and its plugins live: installed in the image (deploy/), prepared into the cache by the
@@ -27,7 +28,8 @@ export const runtimeEnv = z.object({
   DATABASE_URL: z.string().optional(),
   /** Secret with RAILWAY_TOKEN, PULUMI_CONFIG_PASSPHRASE and the voice agent's provider keys. */
   RUNTIME_PLATFORM_SECRET: secretRef.default({ namespace: 'federation-system', name: 'runtime-platform' }),
-  RUNTIME_DEFAULT_IMAGE: z.string().min(1).default('registry.railway.app/aio-agent:latest'),
+  /** The agent image of a Department without spec.runtime.image; this release's by default (agent-image.ts). */
+  RUNTIME_DEFAULT_IMAGE: z.string().min(1).optional(),
   /** Scratch space for the stacks' workspaces: absolute, writable (an emptyDir under readOnlyRootFilesystem). */
   RUNTIME_WORK_DIR: z.string().min(1).default('/var/lib/federation/pulumi'),
   /** A directory holding bin/pulumi (the image puts the CLI in /opt/pulumi). */
@@ -93,7 +95,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv, cliOverride?: Pulum
     railwayUrl: e.RAILWAY_API_URL,
     backendUrl,
     platformSecret: e.RUNTIME_PLATFORM_SECRET,
-    defaultImage: e.RUNTIME_DEFAULT_IMAGE,
+    defaultImage: e.RUNTIME_DEFAULT_IMAGE ?? releasedAgentImage(),
     workRoot,
     concurrency: e.RUNTIME_CONCURRENCY,
     pollMs: e.RUNTIME_POLL_MS,
