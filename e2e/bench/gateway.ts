@@ -7,7 +7,9 @@
  * same run it drives that transaction straight from pg (BEGIN, set_config, the same search, the same audit
  * insert, COMMIT; no HTTP, token, rate limit or grant-check round trip) with as many concurrent loops and the
  * same pool size, and prints req/s, p50/p99 and gateway / direct. The gateway also runs once with the audit
- * table's hash-chain trigger switched off (`unchained`), and the bench prints with / without the chain.
+ * table's hash-chain trigger switched off (`unchained`), and the bench prints with / without the chain. A
+ * PostgREST-shaped server (`postgrest`: the JWT, then the RLS read alone; gateway-baseline.ts) shows what the rate
+ * limit, the grant check and the audit cost. Each goal of issue #30 is printed as `goal ...: value (goal ...: met)`.
  *
  *   npm run bench:gateway                 (starts its own API server and Postgres)
  *   KUBECONFIG=... DATABASE_URL=... npm run bench:gateway
@@ -326,7 +328,7 @@ function postgresCpuSeconds(port: string): number | undefined {
 }
 
 interface Row {
-  name: 'gateway' | 'unchained' | 'direct';
+  name: 'gateway' | 'unchained' | 'postgrest' | 'direct';
   connections: number;
   measured: Measured;
   nodeCpuUs: number;
@@ -340,12 +342,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   // Imported here so the load generator's worker thread, which runs this file too, stays small.
-  const [{ startPlatform }, { startTestbed }, { serveGateway }, { createLogger }] = await Promise.all([
-    import('../testenv/platform.ts'),
-    import('../support/gateway.ts'),
-    import('../../gateway/server.ts'),
-    import('../../controller/platform/logging/log.ts'),
-  ]);
+  const [{ startPlatform }, { startTestbed }, { serveGateway }, { createLogger }, { servePostgrestShaped }] =
+    await Promise.all([
+      import('../testenv/platform.ts'),
+      import('../support/gateway.ts'),
+      import('../../gateway/server.ts'),
+      import('../../controller/platform/logging/log.ts'),
+      import('./gateway-baseline.ts'),
+    ]);
   const platform =
     process.env.KUBECONFIG && process.env.DATABASE_URL ? undefined : await startPlatform({ installCrds: true });
   const t = await startTestbed({
@@ -456,6 +460,20 @@ async function main(): Promise<void> {
         }
       }
 
+      // PostgREST's shape on the same HTTP stack: JWT, then the RLS read alone (no rate limit, grant check, audit).
+      const baseline = await servePostgrestShaped({
+        databaseUrl: t.gatewayUrl,
+        poolMax: connections,
+        log: createLogger({ component: 'postgrest-shaped', level: 'warn' }),
+      });
+      try {
+        const before = await auditRows();
+        const r = await measure((seconds) => load({ url: baseline.url, connections, seconds, requests }));
+        rows.push({ name: 'postgrest', connections, ...r, audited: (await auditRows()) - before });
+      } finally {
+        await baseline.stop();
+      }
+
       const pool = new pg.Pool({ connectionString: t.gatewayUrl, max: connections });
       pool.on('error', poolError('direct'));
       try {
@@ -528,34 +546,45 @@ function report(rows: Row[]): void {
     );
   }
   console.log('');
-  for (const connections of CONNECTIONS) {
-    const gateway = rows.find((r) => r.name === 'gateway' && r.connections === connections);
-    const direct = rows.find((r) => r.name === 'direct' && r.connections === connections);
-    if (!gateway || !direct) continue;
-    const ratio = rate(gateway.measured) / rate(direct.measured);
-    const p99 = percentile(
-      [...gateway.measured.latencies].sort((a, b) => a - b),
+  const find = (name: Row['name'], connections: number) =>
+    rows.find((r) => r.name === name && r.connections === connections);
+  const p99Of = (r: Row) =>
+    percentile(
+      [...r.measured.latencies].sort((a, b) => a - b),
       0.99,
     );
-    const aims = [`ratio ${ratio >= 0.6 ? 'meets' : 'misses'} >= 0.6`];
-    if (connections === 10) aims.push(`p99 ${p99 < 25 ? 'meets' : 'misses'} < 25 ms`);
-    console.log(`ratio gateway / direct req/s at ${connections} connections: ${ratio.toFixed(2)} (${aims.join(', ')})`);
-    if (gateway.pgCpuUs !== undefined && direct.pgCpuUs !== undefined) {
-      // On a saturated machine throughput follows CPU per request; this ratio is steadier when other work shares it.
-      const cpu = (r: Row) => r.nodeCpuUs + (r.pgCpuUs ?? 0);
+  const cpuMs = (r: Row) => (r.nodeCpuUs + (r.pgCpuUs ?? 0)) / 1000;
+  const goal = (what: string, value: string, aim: string, met: boolean) =>
+    console.log(`goal ${what}: ${value} (goal ${aim}: ${met ? 'met' : 'NOT MET'})`);
+  for (const connections of CONNECTIONS) {
+    const gateway = find('gateway', connections);
+    const unchained = find('unchained', connections);
+    const postgrest = find('postgrest', connections);
+    const direct = find('direct', connections);
+    if (!gateway) continue;
+    console.log(`-- ${connections} connections`);
+    if (connections === 10) {
+      goal('gateway req/s', rate(gateway.measured).toFixed(0), '>= 1000', rate(gateway.measured) >= 1000);
+      goal('gateway p99', `${p99Of(gateway).toFixed(1)} ms`, '< 25 ms', p99Of(gateway) < 25);
+    }
+    if (direct) {
+      const ratio = rate(gateway.measured) / rate(direct.measured);
+      goal('gateway / direct req/s', ratio.toFixed(2), '>= 0.85', ratio >= 0.85);
+    }
+    if (unchained) {
+      const ratio = rate(gateway.measured) / rate(unchained.measured);
+      goal('chained / unchained req/s', ratio.toFixed(2), '>= 0.95', ratio >= 0.95);
+    }
+    if (postgrest) {
       console.log(
-        `  CPU per request (node + postgres): gateway ${(cpu(gateway) / 1000).toFixed(2)} ms, direct ${(cpu(direct) / 1000).toFixed(2)} ms, direct / gateway ${(cpu(direct) / cpu(gateway)).toFixed(2)}`,
+        `  gateway / PostgREST-shaped req/s: ${(rate(gateway.measured) / rate(postgrest.measured)).toFixed(2)} (what rate limit, grant check and audit cost)`,
       );
     }
-  }
-  for (const connections of CONNECTIONS) {
-    const chained = rows.find((r) => r.name === 'gateway' && r.connections === connections);
-    const unchained = rows.find((r) => r.name === 'unchained' && r.connections === connections);
-    if (!chained || !unchained) continue;
-    const ratio = rate(chained.measured) / rate(unchained.measured);
-    console.log(
-      `ratio with / without the audit hash chain req/s at ${connections} connections: ${ratio.toFixed(2)} (${ratio >= 0.9 ? 'meets' : 'misses'} >= 0.9)`,
-    );
+    // On a busy machine throughput follows CPU per request; these figures move little with other work.
+    const cpu = [gateway, unchained, postgrest, direct]
+      .filter((r): r is Row => r !== undefined && r.pgCpuUs !== undefined)
+      .map((r) => `${r.name} ${cpuMs(r).toFixed(2)}`);
+    if (cpu.length) console.log(`  CPU ms per request (node + postgres): ${cpu.join(', ')}`);
   }
   console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
