@@ -92,6 +92,21 @@ export function notConfigured(name: ComponentName, missing: string): Component {
   };
 }
 
+/** The components whose Secrets the runtime puts in the agent's environment (GATEWAY_TOKEN, N8N_WEBHOOK_TOKEN). */
+const RUNTIME_INPUTS = ['gateway-token', 'workflows'];
+
+/**
+ * The runtime deploys once those of RUNTIME_INPUTS that run are Ready, so the agent's first deploy carries their
+ * Secrets: deployed before them, a second engine run would follow only to add them.
+ */
+export function deployAfterInputs(components: Component[]): void {
+  const runtime = components.find((c) => c.name === 'runtime');
+  if (!runtime) return;
+  for (const name of RUNTIME_INPUTS) {
+    if (components.some((c) => c.name === name) && !runtime.dependsOn.includes(name)) runtime.dependsOn.push(name);
+  }
+}
+
 /** The components this controller runs, chosen by what the environment configures. */
 export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
   const { env, workers, log, kube } = opts;
@@ -153,7 +168,6 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
   });
   add('runtime', () => {
     const runtime = runtimeComponentFromEnv(env, { onEngineRun: opts.metrics?.observeEngineRun });
-    runtime.dependsOn.push('gateway-token'); // GATEWAY_TOKEN is in the agent's environment from the first deploy
     const swept = runtime.stacks.sweptAtStart;
     if (swept.length) log.warn('killed engine processes a previous controller left running', { pids: swept });
     // Shutdown lets running engine runs end (a stack left mid-update is locked until the next leader clears it),
@@ -196,6 +210,7 @@ export async function buildPlatform(opts: PlatformOptions): Promise<Platform> {
       run: async () => opts.metrics?.setOAuthTokenExpiries(await oauthTokenExpiries(pool)),
     },
   );
+  deployAfterInputs(components);
   const dashboardBase = (env.RAILWAY_DASHBOARD_URL ?? 'https://railway.com').replace(/\/+$/, '');
   return {
     components,
