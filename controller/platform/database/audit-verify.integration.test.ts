@@ -73,4 +73,20 @@ describe('auditVerify (the leader task audit-verify)', () => {
     await expect(auditVerify(closed.pool, kube, metrics.observeAuditVerify, { namespace })()).rejects.toThrow();
     expect(await exported(metrics)).toEqual({ broken: 0, lastSuccess: 0 });
   });
+
+  it('does hash each audit row with plans the session keeps (content inlined, the head upsert in plpgsql)', async () => {
+    for (const table of ['cross_dept_audit', 'security_audit']) {
+      const { rows } = await db.pool.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (VERBOSE) SELECT federation.${table}_content(a) FROM federation.${table} a`,
+      );
+      const output = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(output).toContain('jsonb_build_object');
+      expect(output).not.toContain(`${table}_content`);
+    }
+    const { rows } = await db.pool.query(
+      `SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+        WHERE p.oid = 'federation.audit_chain_append(text, text)'::regprocedure`,
+    );
+    expect(rows).toEqual([{ lanname: 'plpgsql' }]);
+  });
 });
