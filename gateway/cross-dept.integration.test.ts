@@ -83,6 +83,31 @@ describe('cross-department query', () => {
     expect(rows[0].latency_ms).toBeGreaterThanOrEqual(0);
   });
 
+  it('does cut each snippet from around the query words, however deep in the text they are', async () => {
+    const words = ['stonemasonry', 'cloudberries', 'northeastern', 'riverbankers', 'amberjackets', 'fieldworkers'];
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => words[i % words.length]).join(' ');
+    const text = `${filler(180)} the marmalade ${filler(30)} policies apply ${filler(40)} hiring ${filler(10)}`;
+    await t.seedDocuments(sales, [{ id: 's-deep', name: 'Preserves', text }]);
+    const vocabulary = new Set(text.split(' '));
+    const token = await t.token(hr);
+    // policy stems to polici and hiring to hire: neither is how the word is written in the text.
+    for (const [search, shown] of [
+      ['marmalade policy', /\*\*(marmalade|policies)\*\*/],
+      ['hiring marmalade', /\*\*(marmalade|hiring)\*\*/],
+    ] as const) {
+      const { body } = await query(token, {
+        target_department_id: sales,
+        query_type: 'search_documents',
+        query_params: { query: search },
+      });
+      const [hit] = body.results as { id: string; snippet: string }[];
+      expect(hit?.id).toBe('s-deep');
+      expect(hit?.snippet).toMatch(shown);
+      // Whole words only: the cut never starts or ends the snippet inside a word.
+      for (const w of hit?.snippet.replaceAll('**', '').split(' ') ?? []) expect(vocabulary).toContain(w);
+    }
+  });
+
   it('does search emails and match contacts by email or name prefix', async () => {
     const token = await t.token(hr);
     const emails = await query(token, {

@@ -13,28 +13,54 @@ export const PERMISSION: Record<QueryType, 'search' | 'read' | 'aggregate'> = {
 const SNIPPET = `'MaxWords=30, MinWords=10, MaxFragments=1, StartSel=**, StopSel=**'`;
 
 /**
+ * The words of the query as lowercase prefixes of the words they stem from, once per statement: each lexeme of
+ * the tsquery's text without a last i or e (snowball writes policy as polici and hiring as hire).
+ */
+const QUERY_PREFIXES = `LATERAL (SELECT array(
+             SELECT DISTINCT regexp_replace(replace(w[1], '''''', ''''), '(..)[ie]$', '\\1')
+               FROM regexp_matches(q::text, '''((?:[^'']|'''')+)''', 'g') w) AS prefixes) p`;
+
+/**
+ * The part of each kept text that ts_headline reads. ts_headline parses all the text it is given, about 0.13 µs
+ * of database CPU a character (10 documents of 2,000 characters: 40 % of a search). It reads from 150 characters
+ * before the first occurrence of a query word to 300 after the first occurrence of the last one, so every query
+ * word the text holds is inside; when none occurs, the first 300 characters, where ts_headline takes its
+ * fragment from anyway. OFFSET 0 keeps the text decompressed and lowered once per row, not once per use.
+ */
+const SNIPPET_WINDOW = `LATERAL (SELECT t.body, lower(t.body) AS low
+                      FROM (SELECT left(coalesce(r.body, ''), 4000) AS body OFFSET 0) t OFFSET 0) b,
+           LATERAL (SELECT greatest(1, coalesce(min(f.at), 1) - 150) AS lo, coalesce(max(f.at), 1) AS hi
+                      FROM unnest(r.prefixes) x, LATERAL (SELECT nullif(strpos(b.low, x), 0) AS at) f) m`;
+
+const SNIPPET_COLUMN = `ts_headline('english', substr(b.body, m.lo, m.hi - m.lo + 300), r.q, ${SNIPPET}) AS snippet`;
+
+/**
  * Fixed SQL per query type over a tenant schema ($1 the search text, $2 the limit). Only the schema name is
  * interpolated, derived from a validated department id and quoted; results are bounded snippets, never whole
- * documents.
+ * documents. A ranked search sorts its matches in an inner query and builds snippets for the rows it keeps.
  */
 const TEMPLATES: Record<SearchType, (schema: string) => string> = {
   search_documents: (s) => `
-    SELECT d.drive_file_id AS id, d.file_name AS title, d.mime_type, d.web_view_link AS url,
-           d.drive_modified_time AS modified_at,
-           ts_headline('english', left(coalesce(d.extracted_text, ''), 4000), q, ${SNIPPET}) AS snippet,
-           round(ts_rank(d.search_vector, q)::numeric, 4)::float8 AS rank
-      FROM ${s}.drive_document_repository d, websearch_to_tsquery('english', $1) q
-     WHERE d.search_vector @@ q
-     ORDER BY rank DESC, d.id
-     LIMIT $2`,
+    SELECT r.id, r.title, r.mime_type, r.url, r.modified_at, ${SNIPPET_COLUMN}, r.rank
+      FROM (SELECT d.drive_file_id AS id, d.file_name AS title, d.mime_type, d.web_view_link AS url,
+                   d.drive_modified_time AS modified_at, d.extracted_text AS body, d.id AS n, q, p.prefixes,
+                   round(ts_rank(d.search_vector, q)::numeric, 4)::float8 AS rank
+              FROM websearch_to_tsquery('english', $1) q, ${QUERY_PREFIXES}, ${s}.drive_document_repository d
+             WHERE d.search_vector @@ q
+             ORDER BY rank DESC, d.id
+             LIMIT $2) r,
+           ${SNIPPET_WINDOW}
+     ORDER BY r.rank DESC, r.n`,
   search_emails: (s) => `
-    SELECT e.message_id AS id, e.subject, e.from_address AS "from", e.direction, e.sent_at,
-           ts_headline('english', left(coalesce(e.body, ''), 4000), q, ${SNIPPET}) AS snippet,
-           round(ts_rank(e.search_vector, q)::numeric, 4)::float8 AS rank
-      FROM ${s}.email_logs e, websearch_to_tsquery('english', $1) q
-     WHERE e.search_vector @@ q
-     ORDER BY rank DESC, e.id
-     LIMIT $2`,
+    SELECT r.id, r.subject, r."from", r.direction, r.sent_at, ${SNIPPET_COLUMN}, r.rank
+      FROM (SELECT e.message_id AS id, e.subject, e.from_address AS "from", e.direction, e.sent_at, e.body,
+                   e.id AS n, q, p.prefixes, round(ts_rank(e.search_vector, q)::numeric, 4)::float8 AS rank
+              FROM websearch_to_tsquery('english', $1) q, ${QUERY_PREFIXES}, ${s}.email_logs e
+             WHERE e.search_vector @@ q
+             ORDER BY rank DESC, e.id
+             LIMIT $2) r,
+           ${SNIPPET_WINDOW}
+     ORDER BY r.rank DESC, r.n`,
   // A contact by exact email, or by name prefix: LIKE wildcards in the text are escaped, so `%` and `_` match themselves.
   get_contact: (s) => `
     SELECT c.id, c.name, c.email, c.phone, c.company, c.job_title
