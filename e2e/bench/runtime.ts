@@ -1,18 +1,133 @@
-// Benchmark: time from Department create to RuntimeReady=True for 1 and for 20 departments at once, against the
-// real API server, Postgres state backend, pulumi engine and the local Railway server with zero latency.
-// Prints the Pulumi engine's share of that time and the controller process's RSS (and the engine processes').
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRuntimeComponent } from '../../reconcilers/runtime/component.ts';
-import { startRuntimeTestbed } from '../support/runtime.ts';
+// `npm run bench:runtime`: what one Pulumi engine run costs, and Department create to RuntimeReady=True for 1 and
+// for 20 departments at once, against the real API server, the Postgres state backend, the pulumi engine and the
+// local Railway server with zero latency. The bench, the runtime component and its provider plugin run compiled, as
+// in the image (the local build of deploy/transpile.mjs on plain Node, no tsx); BENCH_TREE=source runs them from
+// the TypeScript sources through tsx instead, for comparison.
+//
+// Engine runs one at a time (BENCH_RUNS departments, default 5): create, no-op update (an `up` with refresh of
+// unchanged inputs), full check (refresh and preview), delete. Each run's CPU seconds, counting this process
+// (the controller's code, the Automation API, the inline program's language host, and the local Railway server,
+// which runs in it too) and every engine process it starts (guard, pulumi CLI, provider plugin), and the peak RSS
+// of those processes. Goal: <= 3 s of CPU per engine run. The first run also loads the Pulumi SDK into the
+// controller (once per process), hence the median. CPU seconds move little with what else the machine runs;
+// wall times do.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRuntimeComponent, type RuntimeComponent } from '../../reconcilers/runtime/component.ts';
+import { collectRuntimeInputs } from '../../reconcilers/runtime/inputs.ts';
+import { readPlatformSecret } from '../../reconcilers/runtime/secrets.ts';
+import { ensureLocalBuild, LOCAL_BUILD } from '../platform/local-build.ts';
+import { type RuntimeTestbed, startRuntimeTestbed } from '../support/runtime.ts';
 import { startPlatform } from '../testenv/platform.ts';
+import { EngineUsageMeter, type Usage } from './engine-usage.ts';
 
-const platform = await startPlatform({ log: () => {} });
-try {
-  const bed = await startRuntimeTestbed(platform.kubeconfig, platform.databaseUrl);
-  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
-  const runtime = createRuntimeComponent({ ...bed.config, concurrency });
-  const rss = sampleRss();
+const GOAL_CPU_SECONDS = 3;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const BURSTS = (process.env.BENCH_BURST ?? '1,20')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const TREE = process.env.BENCH_TREE === 'source' ? 'source' : 'compiled';
 
+/**
+ * The bench itself runs from the local build on plain Node, as the controller runs in its image: one process whose
+ * own CPU is the controller's, with no TypeScript loader in it and none in the engine processes it starts.
+ */
+async function relaunchFromLocalBuild(): Promise<number> {
+  await ensureLocalBuild();
+  const child = spawn(process.execPath, [join(LOCAL_BUILD, 'e2e/bench/runtime.js')], { stdio: 'inherit' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code ?? 1;
+}
+
+async function main(): Promise<void> {
+  const platform = await startPlatform({ log: () => {} });
+  try {
+    const bed = await startRuntimeTestbed(platform.kubeconfig, platform.databaseUrl);
+    console.log(
+      `${cpuCount()} CPU(s), load average ${loadAverage()}; Railway latency 0 ms; runtime component and plugin: ${TREE}`,
+    );
+    await engineRuns(bed, createRuntimeComponent({ ...bed.config, concurrency: 1 }));
+    const runtime = createRuntimeComponent({ ...bed.config, concurrency: CONCURRENCY });
+    for (const count of BURSTS) await burst(bed, runtime, count);
+    await bed.stop();
+  } finally {
+    await platform.stop();
+  }
+}
+
+const fromLocalBuild = fileURLToPath(import.meta.url).startsWith(`${LOCAL_BUILD}/`);
+if (TREE === 'compiled' && !fromLocalBuild) process.exitCode = await relaunchFromLocalBuild();
+else await main();
+
+/** Engine runs one at a time, each measured on its own. */
+async function engineRuns(bed: RuntimeTestbed, runtime: RuntimeComponent): Promise<void> {
+  const meter = new EngineUsageMeter();
+  const measured: Record<'create' | 'noop' | 'check' | 'delete', Usage[]> = {
+    create: [],
+    noop: [],
+    check: [],
+    delete: [],
+  };
+  const measure = async <T>(into: Usage[], run: () => Promise<T>): Promise<T> => {
+    meter.start();
+    try {
+      return await run();
+    } finally {
+      into.push(meter.stop());
+    }
+  };
+  for (let i = 0; i < RUNS; i++) {
+    const name = `bench-run-${i}`;
+    const ctx = await bed.department(name);
+    const secret = await readPlatformSecret(ctx.kube, bed.config.platformSecret);
+    const { inputs } = await collectRuntimeInputs(ctx, bed.config, secret);
+    // The component's engine runs: a new Department's (converge), a repair's (up with refresh, here with nothing
+    // to repair), the periodic full check's (refresh and preview), the Department's deletion.
+    await measure(measured.create, () => runtime.stacks.converge(inputs, secret.creds));
+    await measure(measured.noop, () => runtime.stacks.up(inputs, secret.creds, { refresh: true }));
+    const check = await measure(measured.check, () => runtime.stacks.drift(inputs, secret.creds));
+    if (check.value.differences.length) throw new Error(`${name}: ${check.value.differences.join('; ')}`);
+    const deleted = await measure(measured.delete, async () => runtime.delete(await bed.context(name)));
+    if (deleted.condition.reason !== 'Deleted') throw new Error(`${name}: ${deleted.condition.message}`);
+  }
+
+  console.log(`\nOne engine run at a time, ${RUNS} of each; CPU seconds (controller + pulumi CLI + plugin + guards):`);
+  const rows: [string, Usage[]][] = [
+    ['create', measured.create],
+    ['no-op update', measured.noop],
+    ['full check', measured.check],
+    ['delete', measured.delete],
+  ];
+  for (const [label, usages] of rows) {
+    const total = usages.map((u) => u.controllerSeconds + u.engineSeconds);
+    const cpu = median(total);
+    const goal = `; goal <= ${GOAL_CPU_SECONDS} s: ${cpu <= GOAL_CPU_SECONDS ? 'met' : 'NOT met'}`;
+    console.log(
+      `  ${label.padEnd(12)} CPU median ${cpu.toFixed(2)} s (min ${Math.min(...total).toFixed(2)}, max ${Math.max(...total).toFixed(2)}; ` +
+        `controller ${median(usages.map((u) => u.controllerSeconds)).toFixed(2)} s, engine processes ${median(usages.map((u) => u.engineSeconds)).toFixed(2)} s)${goal}; ` +
+        `engine processes ${median(usages.map((u) => u.processes))}, peak RSS ${median(usages.map((u) => u.enginePeakMiB)).toFixed(0)} MiB ` +
+        `(at their own peaks ${median(usages.map((u) => u.engineHwmMiB)).toFixed(0)} MiB); controller RSS ${median(usages.map((u) => u.controllerPeakMiB)).toFixed(0)} MiB` +
+        (usages.some((u) => u.unreaped)
+          ? `; ${Math.max(...usages.map((u) => u.unreaped))} processes counted from samples`
+          : ''),
+    );
+  }
+  const all = Object.values(measured).flat();
+  const peak = Math.max(...all.map((u) => u.engineHwmMiB));
+  console.log(
+    `  peak RSS per engine run (engine processes at their own peaks, the largest run): ${peak.toFixed(0)} MiB; ` +
+      `controller RSS peak ${Math.max(...all.map((u) => u.controllerPeakMiB)).toFixed(0)} MiB`,
+  );
+}
+
+/** `count` Departments created at once, each to RuntimeReady=True, `CONCURRENCY` engine slots. */
+async function burst(bed: RuntimeTestbed, runtime: RuntimeComponent, count: number): Promise<void> {
+  const meter = new EngineUsageMeter(200);
   const createToReady = async (name: string): Promise<number> => {
     const started = performance.now();
     await bed.department(name);
@@ -20,37 +135,30 @@ try {
     if (result.condition.status !== 'True') throw new Error(`${name}: ${result.condition.message}`);
     return performance.now() - started;
   };
-
-  const round = async (label: string, count: number) => {
-    const engineBefore = runtime.stacks.engineMs;
-    rss.reset();
-    const started = performance.now();
-    const times = await Promise.all(Array.from({ length: count }, (_, i) => createToReady(`bench-${label}-${i}`)));
-    const wall = performance.now() - started;
-    const engine = runtime.stacks.engineMs - engineBefore;
-    const sorted = [...times].sort((a, b) => a - b);
-    const p50 = sorted[Math.floor(count / 2)] ?? 0;
-    const max = sorted.at(-1) ?? 0;
-    const sum = times.reduce((a, b) => a + b, 0);
-    console.log(
-      `${count} department(s): wall ${(wall / 1000).toFixed(1)} s; create->RuntimeReady p50 ${(p50 / 1000).toFixed(1)} s, max ${(max / 1000).toFixed(1)} s; ` +
-        `Pulumi engine share ${((engine / sum) * 100).toFixed(0)} % (${(engine / 1000).toFixed(1)} s of stack operations, ` +
-        `${(engine / wall).toFixed(1)} stack slots busy on average; the rest is waiting for a slot and Railway/Kubernetes calls); ` +
-        `controller RSS peak ${mb(rss.peakSelf)} MB, engine processes RSS peak ${mb(rss.peakChildren)} MB`,
-    );
-  };
-
-  console.log(`Railway latency 0 ms, stack concurrency ${process.env.BENCH_CONCURRENCY ?? 4}, ${cpuCount()} CPU(s)`);
-  await round('one', 1);
-  await round('twenty', 20);
-  rss.stop();
-  await bed.stop();
-} finally {
-  await platform.stop();
+  const engineBefore = runtime.stacks.engineMs;
+  meter.start();
+  const started = performance.now();
+  const times = await Promise.all(Array.from({ length: count }, (_, i) => createToReady(`bench-${count}-${i}`)));
+  const wall = performance.now() - started;
+  const usage = meter.stop();
+  const engine = runtime.stacks.engineMs - engineBefore;
+  const sorted = [...times].sort((a, b) => a - b);
+  const p50 = sorted[Math.floor(count / 2)] ?? 0;
+  const max = sorted.at(-1) ?? 0;
+  const sum = times.reduce((a, b) => a + b, 0);
+  console.log(
+    `\n${count} department(s) at once, ${CONCURRENCY} engine slots: wall ${(wall / 1000).toFixed(1)} s; ` +
+      `create->RuntimeReady p50 ${(p50 / 1000).toFixed(1)} s, max ${(max / 1000).toFixed(1)} s; ` +
+      `CPU ${((usage.controllerSeconds + usage.engineSeconds) / count).toFixed(2)} s per department; ` +
+      `engine share ${((engine / sum) * 100).toFixed(0)} % (${(engine / wall).toFixed(1)} slots busy on average); ` +
+      `controller RSS peak ${usage.controllerPeakMiB.toFixed(0)} MiB, engine processes RSS peak ${usage.enginePeakMiB.toFixed(0)} MiB`,
+  );
 }
 
-function mb(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(0);
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 function cpuCount(): number {
@@ -59,47 +167,6 @@ function cpuCount(): number {
     .filter((l) => l.startsWith('processor')).length;
 }
 
-/** Peak RSS of this process and of its descendants (pulumi CLI, provider plugins), sampled every 200 ms. */
-function sampleRss() {
-  const state = { peakSelf: 0, peakChildren: 0 };
-  const tick = () => {
-    state.peakSelf = Math.max(state.peakSelf, process.memoryUsage().rss);
-    state.peakChildren = Math.max(state.peakChildren, descendantsRss(process.pid));
-  };
-  const timer = setInterval(tick, 200);
-  return {
-    get peakSelf() {
-      return state.peakSelf;
-    },
-    get peakChildren() {
-      return state.peakChildren;
-    },
-    reset() {
-      state.peakSelf = 0;
-      state.peakChildren = 0;
-    },
-    stop: () => clearInterval(timer),
-  };
-}
-
-function descendantsRss(root: number): number {
-  const parents = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      parents.set(Number(entry), Number(/PPid:\s+(\d+)/.exec(status)?.[1]));
-      rss.set(Number(entry), Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024);
-    } catch {
-      // The process ended while we looked; it has no RSS to count.
-    }
-  }
-  const isDescendant = (pid: number): boolean => {
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === root) return true;
-    return false;
-  };
-  let total = 0;
-  for (const [pid, bytes] of rss) if (isDescendant(pid)) total += bytes;
-  return total;
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
