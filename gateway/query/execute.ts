@@ -21,16 +21,20 @@ export interface QueryRun {
   startedAt: number;
 }
 
+/** The role and settings of a grant query, transaction-local ($1 role, $2 source, $3 permission). */
+const ENTER_QUERY_ROLE = `set_config('role', $1, true), set_config('app.source_department', $2, true),
+  set_config('app.cross_dept_permission', $3, true)`;
+
 /**
  * Sets the transaction-local role and settings the tenant policies read; nothing survives the transaction, so
  * nothing leaks to the next user of the pooled connection.
  */
 export async function enterQueryRole(client: pg.PoolClient, source: string, permission: string): Promise<void> {
-  await client.query(
-    `SELECT set_config('role', $1, true), set_config('app.source_department', $2, true),
-            set_config('app.cross_dept_permission', $3, true)`,
-    [CROSS_DEPT_ROLE, source, permission],
-  );
+  await client.query({
+    name: 'xq:enter:grant',
+    text: `SELECT ${ENTER_QUERY_ROLE}`,
+    values: [CROSS_DEPT_ROLE, source, permission],
+  });
 }
 
 /**
@@ -74,17 +78,23 @@ export async function runAggregate(
   return rows;
 }
 
-const CHECK_SQL = {
-  grant: `SELECT d.status, federation.cross_dept_allowed($1, $2, $3, $4) AS allowed
-            FROM (SELECT 1) one LEFT JOIN federation.departments d ON d.department_id = $3`,
-  admin: `SELECT d.status, true AS allowed
-            FROM (SELECT $1::text, $2::text, $4::text) one LEFT JOIN federation.departments d ON d.department_id = $3`,
+/**
+ * Enters the role (as enterQueryRole / enterAdminRole do) and checks the target and the grant, in one statement:
+ * the check reads only its parameters, never the settings the same statement sets. $1 role, $2 source,
+ * $3 permission, $4 target, $5 query type.
+ */
+const ENTER_AND_CHECK_SQL = {
+  grant: `SELECT ${ENTER_QUERY_ROLE}, d.status, federation.cross_dept_allowed($2, $3, $4, $5) AS allowed
+            FROM (SELECT 1) one LEFT JOIN federation.departments d ON d.department_id = $4`,
+  admin: `SELECT set_config('role', $1, true), set_config('app.source_department', '', true), d.status,
+                 true AS allowed
+            FROM (SELECT $2::text, $3::text, $5::text) one LEFT JOIN federation.departments d ON d.department_id = $4`,
 } as const;
 
 /**
  * One transaction on one pooled connection: become cross_dept_query_role (or, for an admin,
- * federation_admin_role), check the target and the grant (the database's RLS checks the grant again on every
- * row), run the query, write the audit row. If the audit row cannot be written the transaction fails and no
+ * federation_admin_role) and check the target and the grant in one statement (the database's RLS checks the
+ * grant again), run the query, write the audit row. If the audit row cannot be written the transaction fails and no
  * data is returned.
  */
 export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promise<QueryVerdict> {
@@ -96,12 +106,10 @@ export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promi
   try {
     await client.query('BEGIN');
     try {
-      if (access === 'admin') await enterAdminRole(client);
-      else await enterQueryRole(client, source, permission);
       const { rows } = await client.query<{ status: string | null; allowed: boolean }>({
-        name: `xq:check:${access}`,
-        text: CHECK_SQL[access],
-        values: [source, permission, target, request.query_type],
+        name: `xq:enter-check:${access}`,
+        text: ENTER_AND_CHECK_SQL[access],
+        values: [access === 'admin' ? ADMIN_ROLE : CROSS_DEPT_ROLE, source, permission, target, request.query_type],
       });
       const check = rows[0];
       if (check?.status !== 'ACTIVE') {
