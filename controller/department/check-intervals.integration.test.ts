@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiPaths } from '../../crds/api-paths.ts';
-import { DEPARTMENT_LABEL, RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
+import { DEPARTMENT_LABEL, FIELD_MANAGER, RECONCILE_REQUEST_ANNOTATION } from '../../crds/names.ts';
 import { adminClient, condition, departmentManifest, waitForDepartment } from '../../e2e/testenv/admin-client.ts';
 import { startTestController, TEST_LABEL, type TestController } from '../../e2e/testenv/controller.ts';
 import { waitFor } from '../../e2e/testenv/wait.ts';
@@ -17,14 +17,24 @@ const state = { polled: 0, slow: 0, quick: 0, deploying: true };
 
 const ready = (message: string): ComponentResult => ({ condition: { status: 'True', reason: 'Provisioned', message } });
 
-/** Checked on every pass, asking for a pass every 100 ms while it deploys. */
+/**
+ * Checked on every pass, asking for a pass every 100 ms while it deploys, and writing its progress into a Secret of
+ * the Department each time (as the controller: its own writes do not have the other components checked again).
+ */
 const polled: Component = {
   name: 'polled',
   conditionType: 'PolledReady',
   dependsOn: ['namespace'],
-  async apply() {
+  async apply(ctx) {
     state.polled++;
     if (!state.deploying) return ready('deployed');
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'progress', namespace: ctx.namespace, labels: { [DEPARTMENT_LABEL]: NAME } },
+      stringData: { passes: String(state.polled) },
+    };
+    await ctx.kube.apply(`${paths.namespacedSecrets(ctx.namespace)}/progress`, secret, FIELD_MANAGER);
     return { condition: { status: 'Unknown', reason: 'Deploying', message: 'deploying' }, requeueAfterMs: 100 };
   },
   async delete() {
@@ -95,7 +105,7 @@ describe('per-component check intervals', () => {
     await ctl?.stop();
   });
 
-  it('does not check a component again on the passes another component asks for', async () => {
+  it('does not check a component again on the passes another component asks for, or for its own writes', async () => {
     await waitFor(async () => state.polled >= 5, { timeoutMs: 30_000, describe: () => 'the polled component ran' });
     const slowChecks = await settled(() => state.slow);
     const polledBefore = state.polled;

@@ -1,8 +1,37 @@
 import type { Component, ComponentResult } from '../../reconcilers/component.ts';
 
+/** One object a Department owns, as the cache holds it. */
+export interface OwnedVersion {
+  resourceVersion: string;
+  /** The controller wrote it last (its field manager holds the latest managedFields entry, alone). */
+  ours: boolean;
+}
+
+/** What a pass is for: a check made for one basis stands for a later one only as `stands` says. */
+export interface PassBasis {
+  /** The Department's uid, generation, labels and annotations. */
+  department: string;
+  /** Its namespace and Secrets, by namespace/name. */
+  owned: ReadonlyMap<string, OwnedVersion>;
+}
+
+/**
+ * A check made for `then` stands `now` when the Department is the same and its owned objects are too, but for
+ * what the controller wrote itself since (a Secret a check created or renewed): a deletion or anyone else's
+ * write has every component checked again.
+ */
+export function stands(then: PassBasis, now: PassBasis): boolean {
+  if (then.department !== now.department) return false;
+  for (const key of then.owned.keys()) if (!now.owned.has(key)) return false;
+  for (const [key, version] of now.owned) {
+    if (then.owned.get(key)?.resourceVersion !== version.resourceVersion && !version.ours) return false;
+  }
+  return true;
+}
+
 interface Check {
-  /** What the pass that made the check was for (see CheckSchedule.reuse). */
-  basis: string;
+  /** What the pass that made the check was for. */
+  basis: PassBasis;
   /** The outputs of the component's dependencies the check was made with. */
   inputs: string;
   result: ComponentResult;
@@ -13,8 +42,9 @@ interface Check {
  * Per-component check intervals. A component that declares `checkIntervalMs` and was found Ready is not checked
  * again by the passes other components need (a runtime still deploying, a probe's changed verdict, a resync)
  * until its own check is due: after its interval (at most `maxIntervalMs`, the resync period), or sooner when its
- * result asked to be run again. A change of what the pass is for (the Department's generation, metadata or owned
- * objects) or of its dependencies' outputs makes it be checked at once. A result that is not Ready is never reused.
+ * result asked to be run again. A change of what the pass is for (the Department's generation or metadata, an owned
+ * object deleted or written by anyone but the controller; see `stands`) or of its dependencies' outputs makes it be
+ * checked at once. A result that is not Ready is never reused.
  */
 export class CheckSchedule {
   /** Department name → component name → its last check. */
@@ -29,9 +59,9 @@ export class CheckSchedule {
    * The result `component` found at its last check when that still stands for a pass with this `basis` and these
    * `inputs`, asking to be run again when its next check is due; undefined: check it now.
    */
-  reuse(department: string, component: Component, basis: string, inputs: string): ComponentResult | undefined {
+  reuse(department: string, component: Component, basis: PassBasis, inputs: string): ComponentResult | undefined {
     const check = this.checks.get(department)?.get(component.name);
-    if (!check || check.basis !== basis || check.inputs !== inputs) return undefined;
+    if (!check || check.inputs !== inputs || !stands(check.basis, basis)) return undefined;
     const left = check.dueAt - this.now();
     return left > 0 ? { ...check.result, requeueAfterMs: left } : undefined;
   }
@@ -43,7 +73,7 @@ export class CheckSchedule {
   record(
     department: string,
     component: Component,
-    basis: string,
+    basis: PassBasis,
     inputs: string,
     result: ComponentResult | undefined,
   ): ComponentResult | undefined {

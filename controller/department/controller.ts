@@ -1,11 +1,19 @@
 import { apiPaths } from '../../crds/api-paths.ts';
 import { GROUP } from '../../crds/common.ts';
-import { DEPARTMENT_LABEL, departmentShard, namespaceFor, pinnedShard, SHARD_LABEL } from '../../crds/names.ts';
+import {
+  DEPARTMENT_LABEL,
+  departmentShard,
+  FIELD_MANAGER,
+  namespaceFor,
+  pinnedShard,
+  SHARD_LABEL,
+} from '../../crds/names.ts';
 import type { Component, DepartmentObject } from '../../reconcilers/component.ts';
 import { controllerFor } from '../runtime/builder.ts';
 import { type KubeObject, paths } from '../runtime/kube-api.ts';
 import { specOrMetaChanged } from '../runtime/predicates.ts';
 import type { Caches, ControllerRegistration, PolicyRule } from '../runtime/registration.ts';
+import type { OwnedVersion } from './check-schedule.ts';
 import { DepartmentReconciler } from './reconciler.ts';
 import type { OnReconciled } from './report.ts';
 
@@ -65,16 +73,33 @@ export function departmentController(opts: DepartmentControllerOptions): Control
     });
 }
 
-/** The resource versions of a Department's namespace and of the Secrets labelled as its own, as the caches hold them. */
-function ownedVersions(caches: Caches): (name: string) => string {
+/**
+ * A Department's namespace and the Secrets labelled as its own, as the caches hold them: each one's version and
+ * whether the controller wrote it last.
+ */
+function ownedVersions(caches: Caches): (name: string) => ReadonlyMap<string, OwnedVersion> {
   const namespaces = caches.reader<KubeObject>(paths.namespaces);
   const secrets = caches.reader<KubeObject>(paths.secrets);
+  const version = (o: KubeObject): OwnedVersion => ({
+    resourceVersion: o.metadata.resourceVersion,
+    ours: writtenLastByUs(o),
+  });
   return (name) => {
-    const versions = secrets
-      .list()
-      .filter((s) => s.metadata.labels?.[DEPARTMENT_LABEL] === name)
-      .map((s) => `${s.metadata.namespace}/${s.metadata.name}@${s.metadata.resourceVersion}`)
-      .sort();
-    return [namespaces.get(namespaceFor(name))?.metadata.resourceVersion ?? '', ...versions].join(',');
+    const owned = new Map<string, OwnedVersion>();
+    const namespace = namespaces.get(namespaceFor(name));
+    if (namespace) owned.set(namespace.metadata.name, version(namespace));
+    for (const s of secrets.list()) {
+      if (s.metadata.labels?.[DEPARTMENT_LABEL] === name)
+        owned.set(`${s.metadata.namespace}/${s.metadata.name}`, version(s));
+    }
+    return owned;
   };
+}
+
+/** The controller's field manager holds the latest managedFields entry, and no other manager one as recent. */
+function writtenLastByUs(o: KubeObject): boolean {
+  const entries = (o.metadata as { managedFields?: { manager?: string; time?: string }[] }).managedFields ?? [];
+  const latest = entries.reduce((t, e) => (e.time && e.time > t ? e.time : t), '');
+  const last = entries.filter((e) => (e.time ?? '') === latest);
+  return last.length > 0 && last.every((e) => e.manager === FIELD_MANAGER);
 }

@@ -8,7 +8,7 @@ import type { EventSink } from '../runtime/events.ts';
 import type { KubeApi } from '../runtime/kube-api.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ReconcileResult } from '../runtime/reconcile-result.ts';
-import { CheckSchedule } from './check-schedule.ts';
+import { CheckSchedule, type OwnedVersion, type PassBasis } from './check-schedule.ts';
 import {
   applyComponents,
   deleteComponents,
@@ -37,10 +37,10 @@ export interface DepartmentReconcilerDeps {
   /** The longest a component's check interval may be (the controller's resync period). */
   resyncPeriodMs: number;
   /**
-   * The versions of the objects a Department owns (its namespace and Secrets, from the caches): a change in them
-   * has every component checked again.
+   * The objects a Department owns (its namespace and Secrets, from the caches) by namespace/name: one deleted or
+   * written by anyone but the controller has every component checked again.
    */
-  owned?(name: string): string;
+  owned?(name: string): ReadonlyMap<string, OwnedVersion>;
 }
 
 /** Raised after status was written, so the work queue retries with backoff. */
@@ -141,11 +141,15 @@ export class DepartmentReconciler {
 
   /**
    * The checks of one pass: a component's last check stands while the Department's uid, generation, labels and
-   * annotations (a reconcile request among them) and the objects it owns are what they were at that check.
+   * annotations (a reconcile request among them) are what they were at that check, and the objects it owns too but
+   * for the controller's own writes.
    */
   private passChecks(dept: DepartmentObject): PassChecks {
     const { name, uid, generation, labels, annotations } = dept.metadata;
-    const basis = JSON.stringify([uid, generation, labels ?? {}, annotations ?? {}, this.deps.owned?.(name) ?? '']);
+    const basis: PassBasis = {
+      department: JSON.stringify([uid, generation, labels ?? {}, annotations ?? {}]),
+      owned: this.deps.owned?.(name) ?? new Map(),
+    };
     return {
       reuse: (component, inputs) => this.schedule.reuse(name, component, basis, inputs),
       record: (component, inputs, result) => this.schedule.record(name, component, basis, inputs, result),

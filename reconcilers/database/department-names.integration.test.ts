@@ -112,10 +112,12 @@ describe('database component through the controller', () => {
     const d = await waitForDepartment(
       admin,
       drifting,
+      // The request is acknowledged as its pass starts; Reconciling False is written once the pass has ended.
       (x) =>
         (x.status?.conditions ?? []).some((c) => c.type === 'DatabaseReady' && c.status === 'True') &&
         Boolean(x.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION]) &&
-        x.status?.lastHandledReconcileRequest === x.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION],
+        x.status?.lastHandledReconcileRequest === x.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION] &&
+        condition(x, 'Reconciling')?.status === 'False',
       60_000,
     );
     expect(condition(d, 'Ready')?.status).toBe('True');
