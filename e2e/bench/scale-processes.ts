@@ -65,3 +65,9 @@ export function sampleProcesses(runDir: string, dataDir: string): Sample {
     },
   };
 }
+
+/** CPU seconds each process group spent between two samples. */
+export function cpuSince(before: Sample, after: Sample): Sample['cpuSeconds'] {
+  const d = (k: keyof Sample['cpuSeconds']) => after.cpuSeconds[k] - before.cpuSeconds[k];
+  return { controller: d('controller'), engines: d('engines'), postgres: d('postgres'), n8n: d('n8n') };
+}
