@@ -230,7 +230,7 @@ describe('database component drift repair', () => {
     await db.pool.query(`DROP SCHEMA ${HR.schema} CASCADE`);
     const events = await reconcile();
     const lost = events.find((e) => e.reason === 'TableRecreated');
-    expect(lost?.note).toContain(`schema ${HR.schema} was missing (at version 3) and is recreated with empty tables`);
+    expect(lost?.note).toContain(`schema ${HR.schema} was missing (at version 4) and is recreated with empty tables`);
     const { rows } = await db.pool.query(
       "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
       [HR.schema],

@@ -61,13 +61,13 @@ describe('tenant migrations', () => {
     expect(preview).toContain('down 3 retention_functions');
     expect(preview).toContain('DROP POLICY IF EXISTS tenant_isolation');
     const down = await withTenantLock(db.pool, n.department, (c) => migrateTenant(c, n, { target: 1 }));
-    expect(down).toMatchObject({ from: 3, to: 1 });
+    expect(down).toMatchObject({ from: 4, to: 1 });
     const { rows: policies } = await db.pool.query('SELECT count(*)::int AS n FROM pg_policies WHERE schemaname = $1', [
       n.schema,
     ]);
     expect(policies[0].n).toBe(0);
     const up = await withTenantLock(db.pool, n.department, (c) => migrateTenant(c, n));
-    expect(up.applied.map((a) => a.version)).toEqual([2, 3]);
+    expect(up.applied.map((a) => a.version)).toEqual([2, 3, 4]);
     expect(await validateTenant(db.pool, n, LATEST_VERSION)).toEqual([]);
     const { rows } = await db.pool.query(`SELECT name FROM ${n.schema}.contacts`);
     expect(rows).toEqual([{ name: 'kept' }]);

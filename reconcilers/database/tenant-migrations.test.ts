@@ -33,7 +33,7 @@ describe('TENANT_TABLES', () => {
 
 describe('plan', () => {
   it('does apply ups in order and downs in reverse', () => {
-    expect(plan(TENANT_MIGRATIONS, 0, LATEST_VERSION).map((s) => s.migration.version)).toEqual([1, 2, 3]);
+    expect(plan(TENANT_MIGRATIONS, 0, LATEST_VERSION).map((s) => s.migration.version)).toEqual([1, 2, 3, 4]);
     expect(plan(TENANT_MIGRATIONS, 3, 1).map((s) => [s.direction, s.migration.version])).toEqual([
       ['down', 3],
       ['down', 2],

@@ -8,6 +8,7 @@ import {
   retentionFunctionsSql,
   rlsSql,
   schemaSql,
+  searchVectorStorageSql,
 } from './tenant-ddl.ts';
 import { TENANT_TABLES } from './tenant-tables/index.ts';
 
@@ -49,6 +50,12 @@ export const TENANT_MIGRATIONS: readonly TenantMigration[] = [
         `DROP FUNCTION IF EXISTS ${ident(n.schema)}.${RETENTION_FUNCTIONS[0]}();`,
         `DROP FUNCTION IF EXISTS ${ident(n.schema)}.${RETENTION_FUNCTIONS[1]}(interval);`,
       ].join('\n'),
+  },
+  {
+    version: 4,
+    name: 'search_vectors_in_row',
+    up: (n) => searchVectorStorageSql(n, 'MAIN'),
+    down: (n) => searchVectorStorageSql(n, 'EXTENDED'),
   },
 ];
 
