@@ -33,7 +33,10 @@ describe('CheckSchedule', () => {
     expect(schedule.record('hr', db, g1, '{}', ready)).toEqual({ ...ready, requeueAfterMs: 60_000 });
     clock.now += 45_000;
     expect(schedule.reuse('hr', db, g1, '{}')).toEqual({ ...ready, requeueAfterMs: 15_000 });
-    clock.now += 15_000;
+    clock.now += 13_999;
+    expect(schedule.reuse('hr', db, g1, '{}')).toEqual({ ...ready, requeueAfterMs: 1_001 });
+    // Due within a second: checked now, with whatever fell due a moment earlier, rather than in a pass of its own.
+    clock.now += 1;
     expect(schedule.reuse('hr', db, g1, '{}')).toBeUndefined();
   });
 

@@ -29,6 +29,12 @@ export function stands(then: PassBasis, now: PassBasis): boolean {
   return true;
 }
 
+/**
+ * A check due this soon is made now: the components a pass checked fall due within a moment of each other, and
+ * one pass then checks them all rather than one pass each.
+ */
+const DUE_TOGETHER_MS = 1000;
+
 interface Check {
   /** What the pass that made the check was for. */
   basis: PassBasis;
@@ -63,7 +69,7 @@ export class CheckSchedule {
     const check = this.checks.get(department)?.get(component.name);
     if (!check || check.inputs !== inputs || !stands(check.basis, basis)) return undefined;
     const left = check.dueAt - this.now();
-    return left > 0 ? { ...check.result, requeueAfterMs: left } : undefined;
+    return left > DUE_TOGETHER_MS ? { ...check.result, requeueAfterMs: left } : undefined;
   }
 
   /**
