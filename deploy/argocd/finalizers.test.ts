@@ -11,7 +11,14 @@ import { type KubeObject, renderKustomization } from '../../e2e/testenv/kustomiz
 
 const ARGOCD = fileURLToPath(new URL('./', import.meta.url));
 const REPO = join(ARGOCD, '..', '..');
-const FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+/** Foreground cascading deletion; the form with a path is the one the API server takes without a warning. */
+const FINALIZER = 'resources-finalizer.argocd.argoproj.io/foreground';
+/** Every form Argo CD deletes an Application's resources for (argo-cd's isPropagationPolicyFinalizer). */
+const CASCADING = new Set([
+  'resources-finalizer.argocd.argoproj.io',
+  FINALIZER,
+  'resources-finalizer.argocd.argoproj.io/background',
+]);
 
 type Application = KubeObject & { metadata: { finalizers?: string[] } };
 
@@ -25,7 +32,7 @@ async function synced(app: Application): Promise<KubeObject[]> {
     .filter(Boolean);
 }
 
-const deletesWithIt = (app: Application) => (app.metadata.finalizers ?? []).includes(FINALIZER);
+const deletesWithIt = (app: Application) => (app.metadata.finalizers ?? []).some((f) => CASCADING.has(f));
 const syncOptions = (o: KubeObject) =>
   (o.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').map((s) => s.trim());
 const kinds = (objects: KubeObject[]) => new Set(objects.map((o) => o.kind));
