@@ -13,8 +13,15 @@ export function projectNameFor(department: string): string {
   return `aio-${department}-prod`;
 }
 
-/** The inline Pulumi program for one department: project, voice-agent service, domain. */
-export function runtimeProgram(inputs: RuntimeInputs, inputsDigest: string): pulumi.automation.PulumiFn {
+/**
+ * The inline Pulumi program for one department: project, voice-agent service, domain. `onResolved` gets the
+ * stack's outputs in this process once all of them are known (an update's result).
+ */
+export function runtimeProgram(
+  inputs: RuntimeInputs,
+  inputsDigest: string,
+  onResolved?: (outputs: Record<string, string>) => void,
+): pulumi.automation.PulumiFn {
   return async () => {
     const project = new Project('project', {
       name: projectNameFor(inputs.department),
@@ -36,7 +43,7 @@ export function runtimeProgram(inputs: RuntimeInputs, inputsDigest: string): pul
       serviceId: service.id,
       targetPort: AGENT_PORT,
     });
-    return {
+    const outputs = {
       projectId: project.id,
       environmentId: project.environmentId,
       serviceId: service.id,
@@ -44,5 +51,7 @@ export function runtimeProgram(inputs: RuntimeInputs, inputsDigest: string): pul
       domain: domain.domain,
       inputsDigest,
     };
+    if (onResolved) pulumi.all(outputs).apply(onResolved);
+    return outputs;
   };
 }

@@ -81,6 +81,8 @@ export class RuntimeStacks {
   private readonly queue: PQueue;
   private readonly perStack = new Map<string, Promise<unknown>>();
   private command: Promise<pulumi.automation.PulumiCommand> | undefined;
+  /** Each department's stack, selected by an earlier run of this controller. */
+  private readonly selected = new Map<string, Stack>();
   /** Milliseconds spent in stack operations (engine and provider), for the benchmark. */
   engineMs = 0;
   /** Pids of engine processes a previous controller left behind, killed when these stacks were set up. */
@@ -104,31 +106,29 @@ export class RuntimeStacks {
     creds: StackCredentials,
     opts: { refresh?: boolean } = {},
   ): Promise<StackRun<RuntimeOutputs>> {
-    return this.run(inputs, creds, async (stack, signal) => {
-      const result = await stack.up({ refresh: opts.refresh ?? true, signal });
-      return toOutputs(result.outputs);
-    });
+    return this.run(inputs, creds, (stack, signal) => update(stack, signal, opts.refresh ?? true));
   }
 
   /**
    * A stack with no update on record in the caller's status: its own outputs when they are for these inputs
    * (adopted as they are), otherwise an update (refreshed first when the stack has resources). One engine
-   * workspace and one queue slot for both.
+   * workspace and one queue slot for both; a stack this run created has no outputs to read.
    */
   converge(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<RuntimeOutputs>> {
     const digest = this.digest(inputs, creds);
-    return this.run(inputs, creds, async (stack, signal) => {
-      const outs = await stack.outputs();
+    const op = async (stack: SelectedStack, signal: AbortSignal) => {
+      if (stack.created) return update(stack, signal, false);
+      const outs = await stack.stack.outputs();
       if (outs.projectId && toOutputs(outs).inputsDigest === digest) return toOutputs(outs);
       signal.throwIfAborted(); // the deadline may have passed while the outputs were read
-      const result = await stack.up({ refresh: Boolean(outs.projectId), signal });
-      return toOutputs(result.outputs);
-    });
+      return update(stack, signal, Boolean(outs.projectId));
+    };
+    return this.run(inputs, creds, op, { likelyNew: true });
   }
 
   /** Refresh and preview without changing state: what differs between Railway and the inputs. */
   drift(inputs: RuntimeInputs, creds: StackCredentials): Promise<StackRun<Drift>> {
-    return this.run(inputs, creds, async (stack, signal) => {
+    return this.run(inputs, creds, async ({ stack }, signal) => {
       const differences: string[] = [];
       await stack.preview({ refresh: true, signal, onEvent: (e) => collectDifference(e, differences) });
       return { differences };
@@ -140,8 +140,9 @@ export class RuntimeStacks {
    * of it there (its last checkpoint, backups and history), so that a deleted department leaves no state.
    */
   remove(inputs: RuntimeInputs, creds: StackCredentials, retain: boolean): Promise<StackRun<void>> {
-    return this.run(inputs, creds, async (stack, signal) => {
-      if (!retain) await stack.destroy({ signal });
+    return this.run(inputs, creds, async ({ stack }, signal) => {
+      this.selected.delete(inputs.department);
+      if (!retain) await withoutReadBack(stack).destroy({ signal });
       await stack.workspace.removeStack(stack.name, { force: retain });
       await removeStackLeftovers(this.options.backendUrl, PULUMI_PROJECT, stack.name);
       await rm(this.workDir(inputs.department), { recursive: true, force: true });
@@ -158,12 +159,13 @@ export class RuntimeStacks {
   private run<T>(
     inputs: RuntimeInputs,
     creds: StackCredentials,
-    op: (stack: Stack, signal: AbortSignal) => Promise<T>,
+    op: (stack: SelectedStack, signal: AbortSignal) => Promise<T>,
+    how: { likelyNew?: boolean } = {},
   ): Promise<StackRun<T>> {
     const previous = this.perStack.get(inputs.department) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
-      .then(() => this.queue.add(() => this.runLocked(inputs, creds, op)) as Promise<StackRun<T>>);
+      .then(() => this.queue.add(() => this.runLocked(inputs, creds, op, how)) as Promise<StackRun<T>>);
     this.perStack.set(inputs.department, next);
     const forget = () => {
       if (this.perStack.get(inputs.department) === next) this.perStack.delete(inputs.department);
@@ -175,26 +177,29 @@ export class RuntimeStacks {
   private async runLocked<T>(
     inputs: RuntimeInputs,
     creds: StackCredentials,
-    op: (stack: Stack, signal: AbortSignal) => Promise<T>,
+    op: (stack: SelectedStack, signal: AbortSignal) => Promise<T>,
+    how: { likelyNew?: boolean },
   ): Promise<StackRun<T>> {
     const started = Date.now();
     const timeoutMs = this.options.operationTimeoutMs ?? 15 * 60_000;
     const deadline = AbortSignal.timeout(timeoutMs);
     try {
       const clearedLocks: StackLock[] = [];
-      const stack = await this.stack(inputs, creds);
+      const stack = await this.stack(inputs, creds, how.likelyNew ?? false);
       for (;;) {
         try {
           // A signal aborted before the engine command starts would never reach it (the stack setup can be slow).
           deadline.throwIfAborted();
           return { value: await op(stack, deadline), clearedLocks };
         } catch (e) {
+          // Selected again by the next run: the stack or its workspace may be what failed.
+          this.selected.delete(inputs.department);
           if (deadline.aborted) throw new EngineTimeoutError(timeoutMs);
           const locks = parseStackLocks(e instanceof Error ? e.message : '');
           if (locks?.length) await endOrphanedHolders(locks);
           const staleAfter = this.options.staleLockAfterMs ?? 15 * 60_000;
           if (!locks?.length || !locks.every((l) => isStale(l, staleAfter)) || clearedLocks.length > 0) throw e;
-          await stack.cancel();
+          await stack.stack.cancel();
           clearedLocks.push(...locks);
         }
       }
@@ -203,33 +208,86 @@ export class RuntimeStacks {
     }
   }
 
-  /** The department's stack; with `create` false, undefined when the backend has no such stack. */
-  private async stack(inputs: RuntimeInputs, creds: StackCredentials): Promise<Stack> {
+  /**
+   * The department's stack, selected once (`pulumi stack select` costs 0.2 s of CPU; every command names its stack
+   * anyway), or created when the backend has none (tried first when it `likelyNew`); the program and the
+   * environment are this run's.
+   */
+  private async stack(inputs: RuntimeInputs, creds: StackCredentials, likelyNew: boolean): Promise<SelectedStack> {
     const o = this.options;
     // The CLI runs under a guard from a private root, so that it never outlives this controller.
     const [{ automation }, { runtimeProgram }] = await loadEngine();
+    const resolved: { outputs?: pulumi.automation.OutputMap } = {};
+    const program = runtimeProgram(inputs, this.digest(inputs, creds), (outs) => {
+      resolved.outputs = Object.fromEntries(Object.entries(outs).map(([k, value]) => [k, { value, secret: false }]));
+    });
+    const envVars = engineEnv({ ...o, ...creds });
+    const known = this.selected.get(inputs.department);
+    if (known) {
+      known.workspace.program = program;
+      known.workspace.envVars = envVars;
+      return { stack: known, created: false, resolved: () => resolved.outputs };
+    }
     this.command ??= guardedCliRoot(o.cliRoot, join(o.workRoot, '.engine')).then((root) =>
       automation.PulumiCommand.get({ root }),
     );
     const workDir = this.workDir(inputs.department);
     await mkdir(workDir, { recursive: true });
     if (o.backendUrl.startsWith('file://')) await mkdir(new URL(o.backendUrl).pathname, { recursive: true });
-    return automation.LocalWorkspace.createOrSelectStack(
-      {
-        stackName: inputs.department,
-        projectName: PULUMI_PROJECT,
-        program: runtimeProgram(inputs, this.digest(inputs, creds)),
-      },
-      {
-        workDir,
-        pulumiHome: o.pulumiHome,
-        pulumiCommand: await this.command,
-        envVars: engineEnv({ ...o, ...creds }),
-        projectSettings: { name: PULUMI_PROJECT, runtime: 'nodejs', backend: { url: o.backendUrl } },
-        secretsProvider: 'passphrase',
-      },
-    );
+    const workspace = await automation.LocalWorkspace.create({
+      workDir,
+      program,
+      pulumiHome: o.pulumiHome,
+      pulumiCommand: await this.command,
+      envVars,
+      projectSettings: { name: PULUMI_PROJECT, runtime: 'nodejs', backend: { url: o.backendUrl } },
+      secretsProvider: 'passphrase',
+    });
+    const { Stack, StackNotFoundError } = automation;
+    const name = inputs.department;
+    let created = likelyNew;
+    const stack = likelyNew
+      ? // An existing stack refuses `stack init` (and a locked one says so rather than that it exists): selected.
+        await Stack.create(name, workspace).catch(() => {
+          created = false;
+          return Stack.select(name, workspace);
+        })
+      : await Stack.select(name, workspace).catch((e: unknown) => {
+          if (!(e instanceof StackNotFoundError)) throw e;
+          created = true;
+          return Stack.create(name, workspace);
+        });
+    this.selected.set(inputs.department, stack);
+    return { stack, created, resolved: () => resolved.outputs };
   }
+}
+
+/** A department's stack as an operation gets it. */
+interface SelectedStack {
+  stack: Stack;
+  /** Created by this run: no update, no outputs yet. */
+  created: boolean;
+  /** The outputs the program resolved in this process during this run's update, if it ran one. */
+  resolved: () => pulumi.automation.OutputMap | undefined;
+}
+
+/** An update of the stack to the program's inputs, returning its outputs. */
+async function update(selected: SelectedStack, signal: AbortSignal, refresh: boolean): Promise<RuntimeOutputs> {
+  const result = await withoutReadBack(selected.stack, selected.resolved).up({ refresh, signal });
+  return toOutputs(result.outputs);
+}
+
+/**
+ * The stack as seen by the Automation API's up() and destroy(), minus what they read back when the engine is done:
+ * the stack's outputs (two CLI runs, masked and in clear) and its last history entry (one more), about 1 s of CPU
+ * per run on this machine. The outputs are those the program resolved in this process during the update (the
+ * CLI's only when it resolved none); the history summary is never used.
+ */
+function withoutReadBack(stack: Stack, resolved?: () => pulumi.automation.OutputMap | undefined): Stack {
+  const view = Object.create(stack) as Stack;
+  view.outputs = async () => resolved?.() ?? stack.outputs();
+  view.info = async () => undefined;
+  return view;
 }
 
 /**
