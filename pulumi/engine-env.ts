@@ -19,13 +19,16 @@ const BUILT_PROVIDER = new URL('./railway/provider/main.js', import.meta.url);
  * Environment of the pulumi CLI and of the provider plugin it starts: the Railway endpoint and token (never
  * resource inputs, so never in state), the passphrase, our plugin directory first on PATH (the engine finds
  * `pulumi-resource-railway` there by name), the node that runs it, and this controller's owner token, by which
- * a later controller's sweep recognises engine processes whose controller is gone.
+ * a later controller's sweep recognises engine processes whose controller is gone. The DIY backend writes no copy
+ * of the previous checkpoint under `.pulumi/backups` on each update: nothing reads those copies (recovery works from
+ * the checkpoint and the locks), and a stack's removal deletes them.
  */
 export function engineEnv(o: EngineEnvOptions): Record<string, string> {
   return {
     PULUMI_HOME: o.pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: 'true',
     PULUMI_CONFIG_PASSPHRASE: o.passphrase,
     PATH: [PLUGIN_DIR, process.env.PATH ?? ''].join(delimiter),
     FEDERATION_NODE: process.execPath,
