@@ -8,6 +8,8 @@ const PAGE = 4096;
 export interface Usage {
   /** CPU of this process (the controller's code, the Automation API, the inline program's language host). */
   controllerSeconds: number;
+  /** CPU this meter's sampling of /proc took in this process, left out of controllerSeconds. */
+  meterSeconds: number;
   /** CPU of the engine processes: the guards, the pulumi CLIs and the provider plugins, ended or not. */
   engineSeconds: number;
   /** Engine processes seen ending neither as this process's children nor while sampled (should stay 0). */
@@ -62,6 +64,8 @@ export class EngineUsageMeter {
   private peakRssKiB = 0;
   private peakHwmKiB = 0;
   private controllerPeakKiB = 0;
+  /** CPU the sampling itself took in this process (synchronous reads of /proc), not the controller's. */
+  private samplingSeconds = 0;
 
   constructor(private readonly intervalMs = 50) {}
 
@@ -70,6 +74,7 @@ export class EngineUsageMeter {
     this.peakRssKiB = 0;
     this.peakHwmKiB = 0;
     this.controllerPeakKiB = 0;
+    this.samplingSeconds = 0;
     this.startCpu = process.cpuUsage();
     this.startChildren = cpuOf(fields('self') ?? []).children;
     this.sample();
@@ -85,7 +90,8 @@ export class EngineUsageMeter {
     const unreaped = [...this.seen].filter(([key, s]) => running.has(key) || !s.descendant).map(([, s]) => s);
     const live = [...this.seen.values()];
     return {
-      controllerSeconds: (cpu.user + cpu.system) / 1e6,
+      controllerSeconds: (cpu.user + cpu.system) / 1e6 - this.samplingSeconds,
+      meterSeconds: this.samplingSeconds,
       engineSeconds: reaped + unreaped.reduce((a, s) => a + s.cpu, 0),
       unreaped: unreaped.length,
       enginePeakMiB: this.peakRssKiB / 1024,
@@ -114,8 +120,18 @@ export class EngineUsageMeter {
     return found;
   }
 
-  /** One look at the engine processes; returns the keys (pid@start time) of those running. */
+  /** One look at the engine processes, its own CPU counted apart; returns the keys (pid@start time) of those running. */
   private sample(): Set<string> {
+    const before = process.cpuUsage();
+    try {
+      return this.look();
+    } finally {
+      const spent = process.cpuUsage(before);
+      this.samplingSeconds += (spent.user + spent.system) / 1e6;
+    }
+  }
+
+  private look(): Set<string> {
     const procs = this.engineProcesses();
     const running = new Set<string>();
     const ppid = new Map(procs.map(({ pid, f }) => [pid, Number(f[1])]));

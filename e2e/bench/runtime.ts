@@ -5,10 +5,10 @@
 // the TypeScript sources through tsx instead, for comparison.
 //
 // Engine runs one at a time (BENCH_RUNS departments, default 5): create, no-op update (an `up` with refresh of
-// unchanged inputs), full check (refresh and preview), delete. Each run's CPU seconds, counting this process
-// (the controller's code, the Automation API, the inline program's language host, and the local Railway server,
-// which runs in it too) and every engine process it starts (guard, pulumi CLI, provider plugin), and the peak RSS
-// of those processes. Goal: <= 3 s of CPU per engine run. The first run also loads the Pulumi SDK into the
+// unchanged inputs), full check (refresh and preview), delete, in a process standing for the controller
+// (engine-runs.ts). Each run's CPU seconds, counting that process (the controller's code, the Automation API, the
+// inline program's language host) and every engine process it starts (guard, pulumi CLI, provider plugin), and
+// the peak RSS of those processes. Goal: <= 3 s of CPU per engine run. The first run also loads the Pulumi SDK into the
 // controller (once per process), hence the median. CPU seconds move little with what else the machine runs;
 // wall times do.
 import { spawn } from 'node:child_process';
@@ -17,11 +17,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntimeComponent, type RuntimeComponent } from '../../reconcilers/runtime/component.ts';
-import { collectRuntimeInputs } from '../../reconcilers/runtime/inputs.ts';
-import { readPlatformSecret } from '../../reconcilers/runtime/secrets.ts';
 import { ensureLocalBuild, LOCAL_BUILD } from '../platform/local-build.ts';
 import { type RuntimeTestbed, startRuntimeTestbed } from '../support/runtime.ts';
-import { startPlatform } from '../testenv/platform.ts';
+import { type Platform, startPlatform } from '../testenv/platform.ts';
+import type { EngineRunKind } from './engine-runs.ts';
 import { EngineUsageMeter, type Usage } from './engine-usage.ts';
 
 const GOAL_CPU_SECONDS = 3;
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
     console.log(
       `${cpuCount()} CPU(s), load average ${loadAverage()}; Railway latency 0 ms; runtime component and plugin: ${TREE}`,
     );
-    await engineRuns(bed, createRuntimeComponent({ ...bed.config, concurrency: 1 }));
+    await engineRuns(bed, platform);
     const runtime = createRuntimeComponent({ ...bed.config, concurrency: CONCURRENCY });
     for (const count of BURSTS) await burst(bed, runtime, count);
     await bed.stop();
@@ -64,36 +63,30 @@ const fromLocalBuild = fileURLToPath(import.meta.url).startsWith(`${LOCAL_BUILD}
 if (TREE === 'compiled' && !fromLocalBuild) process.exitCode = await relaunchFromLocalBuild();
 else await main();
 
-/** Engine runs one at a time, each measured on its own. */
-async function engineRuns(bed: RuntimeTestbed, runtime: RuntimeComponent): Promise<void> {
-  const meter = new EngineUsageMeter();
-  const measured: Record<'create' | 'noop' | 'check' | 'delete', Usage[]> = {
-    create: [],
-    noop: [],
-    check: [],
-    delete: [],
-  };
-  const measure = async <T>(into: Usage[], run: () => Promise<T>): Promise<T> => {
-    meter.start();
-    try {
-      return await run();
-    } finally {
-      into.push(meter.stop());
-    }
-  };
-  for (let i = 0; i < RUNS; i++) {
-    const name = `bench-run-${i}`;
-    const ctx = await bed.department(name);
-    const secret = await readPlatformSecret(ctx.kube, bed.config.platformSecret);
-    const { inputs } = await collectRuntimeInputs(ctx, bed.config, secret);
-    // The component's engine runs: a new Department's (converge), a repair's (up with refresh, here with nothing
-    // to repair), the periodic full check's (refresh and preview), the Department's deletion.
-    await measure(measured.create, () => runtime.stacks.converge(inputs, secret.creds));
-    await measure(measured.noop, () => runtime.stacks.up(inputs, secret.creds, { refresh: true }));
-    const check = await measure(measured.check, () => runtime.stacks.drift(inputs, secret.creds));
-    if (check.value.differences.length) throw new Error(`${name}: ${check.value.differences.join('; ')}`);
-    const deleted = await measure(measured.delete, async () => runtime.delete(await bed.context(name)));
-    if (deleted.condition.reason !== 'Deleted') throw new Error(`${name}: ${deleted.condition.message}`);
+/**
+ * Engine runs one at a time, each measured on its own, in a child process that stands for the controller
+ * (engine-runs.ts; compiled like this process, or through tsx with BENCH_TREE=source).
+ */
+async function engineRuns(bed: RuntimeTestbed, platform: Platform): Promise<void> {
+  const names = Array.from({ length: RUNS }, (_, i) => `bench-run-${i}`);
+  for (const name of names) await bed.department(name);
+  const here = fileURLToPath(import.meta.url);
+  const script = here.replace(/runtime\.(ts|js)$/, 'engine-runs.$1');
+  const loader = here.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, script, platform.kubeconfig, ...names], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, RUNTIME_TEST_CONFIG: JSON.stringify(bed.config) },
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`engine-runs exited with ${code}`);
+  const measured: Record<EngineRunKind, Usage[]> = { create: [], noop: [], check: [], delete: [] };
+  for (const line of out.split('\n').filter(Boolean)) {
+    const { kind, usage } = JSON.parse(line) as { kind: EngineRunKind; usage: Usage };
+    measured[kind].push(usage);
   }
 
   console.log(`\nOne engine run at a time, ${RUNS} of each; CPU seconds (controller + pulumi CLI + plugin + guards):`);
@@ -109,7 +102,7 @@ async function engineRuns(bed: RuntimeTestbed, runtime: RuntimeComponent): Promi
     const goal = `; goal <= ${GOAL_CPU_SECONDS} s: ${cpu <= GOAL_CPU_SECONDS ? 'met' : 'NOT met'}`;
     console.log(
       `  ${label.padEnd(12)} CPU median ${cpu.toFixed(2)} s (min ${Math.min(...total).toFixed(2)}, max ${Math.max(...total).toFixed(2)}; ` +
-        `controller ${median(usages.map((u) => u.controllerSeconds)).toFixed(2)} s, engine processes ${median(usages.map((u) => u.engineSeconds)).toFixed(2)} s)${goal}; ` +
+        `controller ${median(usages.map((u) => u.controllerSeconds)).toFixed(2)} s (the meter's own ${median(usages.map((u) => u.meterSeconds)).toFixed(2)} s left out), engine processes ${median(usages.map((u) => u.engineSeconds)).toFixed(2)} s)${goal}; ` +
         `engine processes ${median(usages.map((u) => u.processes))}, peak RSS ${median(usages.map((u) => u.enginePeakMiB)).toFixed(0)} MiB ` +
         `(at their own peaks ${median(usages.map((u) => u.engineHwmMiB)).toFixed(0)} MiB); controller RSS ${median(usages.map((u) => u.controllerPeakMiB)).toFixed(0)} MiB` +
         (usages.some((u) => u.unreaped)
