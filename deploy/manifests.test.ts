@@ -15,7 +15,7 @@ import {
 } from '../e2e/testenv/kustomize.ts';
 import { embeddingProvidersFromEnv } from '../gateway/documents/embeddings.ts';
 import { oidcIssuerConfig } from '../gateway/identity/oidc-issuer.ts';
-import { CONTROLLER_MIN_LIMIT_MIB, ENGINE_MIB, engineSlots } from '../pulumi/stack.ts';
+import { CONTROLLER_MIB, CONTROLLER_MIN_LIMIT_MIB, ENGINE_MIB, engineSlots } from '../pulumi/stack.ts';
 import { agentHealthEnv } from '../reconcilers/runtime/agent-health/config.ts';
 import { runtimeConfigFromEnv, runtimeEnv } from '../reconcilers/runtime/config.ts';
 import { N8N_API_SCOPES, N8N_EXCLUDED_NODES, N8N_VERSION } from '../reconcilers/workflows/n8n-settings.ts';
@@ -182,14 +182,18 @@ describe('deploy manifests', () => {
     expect(env.PULUMI_BACKEND_URL).toBeUndefined();
   });
 
-  it.each(INSTALLS)('%s gives the controller memory for itself and one engine run at least', (dir) => {
+  it.each(INSTALLS)('%s gives the controller memory for itself and its default engine runs', (dir) => {
     const [container] = podSpec(findObject(objects(dir), 'Deployment', 'federation-controller')).containers;
     const limit = /^(\d+)(Mi|Gi)$/.exec(container.resources.limits.memory as string);
     expect(limit, `controller memory limit ${container.resources.limits.memory}`).not.toBeNull();
     const mib = Number(limit?.[1]) * (limit?.[2] === 'Gi' ? 1024 : 1);
     expect(mib).toBeGreaterThanOrEqual(CONTROLLER_MIN_LIMIT_MIB);
-    // The engine runs the limit allows take at most half of it: the rest is the controller's own.
-    expect(engineSlots(4, mib * 1024 * 1024) * ENGINE_MIB).toBeLessThanOrEqual(mib / 2);
+    // The engine runs the limit allows fit beside the controller's own memory, and they are as many as
+    // RUNTIME_CONCURRENCY's default: the limit does not silently run fewer.
+    const concurrency = runtimeEnv.parse({}).RUNTIME_CONCURRENCY;
+    const slots = engineSlots(concurrency, mib * 1024 * 1024);
+    expect(slots * ENGINE_MIB).toBeLessThanOrEqual(mib - CONTROLLER_MIB);
+    expect(slots).toBe(concurrency);
   });
 
   it.each(INSTALLS)('%s sets only settings the gateway reads, on the port its Service targets', (dir) => {

@@ -322,19 +322,25 @@ function collectDifference(e: EngineEvent, into: string[]): void {
   into.push(`${name} (${m.type.replace(/^railway:index:/, '')}) ${m.op}${fields}`);
 }
 
-/** What one engine run holds in memory at its peak (the CLI, the provider plugin, the program): measured 776 MB. */
-export const ENGINE_MIB = 768;
-/** The smallest memory limit a controller pod may have: one engine run in one half, the controller in the other. */
-export const CONTROLLER_MIN_LIMIT_MIB = 2 * ENGINE_MIB;
+/**
+ * What one engine run holds in memory at its peak, rounded up: its processes (the guarded pulumi CLI and the
+ * provider plugins, two at once in an update with refresh) at their own peaks, measured up to 350 MiB
+ * (`npm run bench:runtime`); four runs at once measured 858 MiB together.
+ */
+export const ENGINE_MIB = 384;
+/** The controller's own memory beside its engine runs (SDK, caches, inline programs), rounded up: measured up to 376 MiB. */
+export const CONTROLLER_MIB = 512;
+/** The smallest memory limit a controller pod may have: the controller and one engine run. */
+export const CONTROLLER_MIN_LIMIT_MIB = CONTROLLER_MIB + ENGINE_MIB;
 
 /**
- * Engine runs at once: the configured count, but no more than half the memory this process may use holds
- * (the cgroup limit in a container, the machine's memory otherwise), so that a burst never runs the pod out of it.
- * The other half is the controller's own (measured 344 MB); below CONTROLLER_MIN_LIMIT_MIB one run alone would
- * not fit beside it.
+ * Engine runs at once: the configured count, but no more than the memory this process may use holds beside the
+ * controller's own (the cgroup limit in a container, the machine's memory otherwise), so that a burst never runs
+ * the pod out of it; always one.
  */
 export function engineSlots(count: number, limitBytes = memoryLimit()): number {
-  return Math.max(1, Math.min(count, Math.floor(limitBytes / 2 / (ENGINE_MIB * 1024 * 1024))));
+  const free = limitBytes / (1024 * 1024) - CONTROLLER_MIB;
+  return Math.max(1, Math.min(count, Math.floor(free / ENGINE_MIB)));
 }
 
 function memoryLimit(): number {
