@@ -299,11 +299,11 @@ async function drive(pool: pg.Pool, sequence: Call[], connections: number, secon
 }
 
 /**
- * CPU seconds of the local Postgres listening on `port`: the postmaster (with its exited children) and its live
- * children. Undefined when that server is not on this machine.
+ * CPU seconds of each process of the local Postgres listening on `port` (the postmaster and its live children),
+ * by pid. Undefined when that server is not on this machine.
  */
-function postgresCpuSeconds(port: string): number | undefined {
-  const stats = new Map<string, { ppid: string; cpu: number; reaped: number }>();
+function postgresCpu(port: string): Map<string, number> | undefined {
+  const stats = new Map<string, { ppid: string; cpu: number }>();
   let postmaster: string | undefined;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -313,8 +313,7 @@ function postgresCpuSeconds(port: string): number | undefined {
         .slice(stat.lastIndexOf(')') + 2)
         .split(' ')
         .map(Number);
-      const ticks = (i: number) => (f[i] ?? 0) / CLOCK_TICKS;
-      stats.set(pid, { ppid: String(f[1]), cpu: ticks(11) + ticks(12), reaped: ticks(13) + ticks(14) });
+      stats.set(pid, { ppid: String(f[1]), cpu: ((f[11] ?? 0) + (f[12] ?? 0)) / CLOCK_TICKS });
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (args[args.indexOf('-p') + 1] === port) postmaster = pid;
     } catch {
@@ -322,8 +321,20 @@ function postgresCpuSeconds(port: string): number | undefined {
     }
   }
   if (!postmaster) return undefined;
-  let total = (stats.get(postmaster)?.cpu ?? 0) + (stats.get(postmaster)?.reaped ?? 0);
-  for (const s of stats.values()) if (s.ppid === postmaster) total += s.cpu;
+  const cpu = new Map<string, number>();
+  for (const [pid, s] of stats) if (pid === postmaster || s.ppid === postmaster) cpu.set(pid, s.cpu);
+  return cpu;
+}
+
+/**
+ * CPU seconds the server's processes used between two readings: per process alive at the second, what it used
+ * since the first (all of it when it started since). A process that ended in between is left out; the
+ * postmaster's reaped-children counter is not used, because a connection that ends inside the window (an idle
+ * pool client of the seeding, say) would bring all the CPU of its life into it.
+ */
+function postgresCpuBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -410,12 +421,13 @@ async function main(): Promise<void> {
       if (warm.failures) problems.push(`warm-up: ${warm.failures} failed (${warm.detail})`);
       await sleep(200); // requests in flight when the load generator stopped still finish and write audit rows
       const cpu = process.cpuUsage();
-      const pg0 = postgresCpuSeconds(pgPort);
+      const pg0 = postgresCpu(pgPort);
       const measured = await run(SECONDS);
       const { user, system } = process.cpuUsage(cpu);
-      const pg1 = postgresCpuSeconds(pgPort);
+      const pg1 = postgresCpu(pgPort);
       await sleep(200);
-      const pgCpuUs = pg0 === undefined || pg1 === undefined ? undefined : ((pg1 - pg0) * 1e6) / measured.requests;
+      const pgCpuUs =
+        pg0 === undefined || pg1 === undefined ? undefined : (postgresCpuBetween(pg0, pg1) * 1e6) / measured.requests;
       return { warm, measured, nodeCpuUs: (user + system) / measured.requests, pgCpuUs };
     }
 
