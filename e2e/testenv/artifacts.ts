@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_BUILD } from '../railway/agent-build.ts';
 import { ARGOCD_VERSION, ensureArgocdCli } from './argocd-cli.ts';
+import { ARGOCD_SERVERS } from './argocd-servers.ts';
 import { ensureControlPlaneBinaries, etcdBinaryPath, kubernetesBinaryPath } from './binaries.ts';
 import { ensureHelmCli, helmBinPath } from './helm-cli.ts';
 import { KWOK } from './kwok.ts';
@@ -85,4 +86,4 @@ export const PROMTOOL: Artifact = {
 /** What `npm start` needs before any component starts. */
 export const PLATFORM_ARTIFACTS: Artifact[] = [CONTROL_PLANE, KWOK, PULUMI, LIVEKIT, N8N, AGENT_BUILD];
 /** What the test suites need besides (.ci/run prepares these up front). */
-export const TEST_ARTIFACTS: Artifact[] = [...PLATFORM_ARTIFACTS, ARGOCD, HELM, PROMTOOL];
+export const TEST_ARTIFACTS: Artifact[] = [...PLATFORM_ARTIFACTS, ARGOCD, ARGOCD_SERVERS, HELM, PROMTOOL];

@@ -8,7 +8,9 @@ export interface GoBuild {
   workDir: string;
   goMod: string;
   /** Blank imports that keep `go mod tidy` from pruning the main package's module. */
-  toolsImport: string;
+  toolsImport?: string;
+  /** A main package of the wrapper module itself (main.go), for a library without a command; pkg is then `.`. */
+  mainSource?: string;
   pkg: string;
   ldflags?: string;
   /** Build tags (e.g. Prometheus' remove_all_sd, leaving out the cloud service-discovery SDKs). */
@@ -57,7 +59,12 @@ export async function buildGoBinary(b: GoBuild): Promise<void> {
   try {
     await mkdir(b.workDir, { recursive: true });
     await writeFile(join(b.workDir, 'go.mod'), b.goMod);
-    await writeFile(join(b.workDir, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport _ "${b.toolsImport}"\n`);
+    if (b.mainSource) await writeFile(join(b.workDir, 'main.go'), b.mainSource);
+    else
+      await writeFile(
+        join(b.workDir, 'tools.go'),
+        `//go:build tools\n\npackage tools\n\nimport _ "${b.toolsImport}"\n`,
+      );
     buildOutput.write(`[${b.label}] resolving modules\n`);
     await go(['mod', 'tidy'], b.workDir, b.label);
     buildOutput.write(`[${b.label}] compiling ${b.pkg}\n`);
