@@ -362,5 +362,14 @@ describe('GitOps: Argo CD syncs the shipped install from git', { timeout: 400_00
       const d = await admin.get<DepartmentObject>(apiPaths.department(name));
       expect(d.metadata.deletionTimestamp).toBeUndefined();
     }
+    // What holds the departments' data and credentials carries Prune=false,Delete=false: it stays too.
+    for (const path of [
+      '/api/v1/namespaces/federation-system',
+      '/api/v1/namespaces/federation-oauth-clients',
+      `/apis/postgresql.cnpg.io/v1${NS}/clusters/federation-db`,
+    ]) {
+      const kept = await admin.get<{ metadata: { deletionTimestamp?: string } }>(path);
+      expect(kept.metadata.deletionTimestamp, path).toBeUndefined();
+    }
   });
 });
