@@ -43,35 +43,35 @@ describe('migration CLI', () => {
 
   it('does show each department’s schema version', async () => {
     const { stdout } = await cli('status');
-    expect(stdout).toContain(`${marketing}\tACTIVE\t2\t3\t1`);
+    expect(stdout).toContain(`${marketing}\tACTIVE\t2\t4\t2`);
   });
 
   it('does print the SQL a migration would run without running it', async () => {
     const { stdout } = await cli('preview', '--department', marketing);
     expect(stdout).toContain('-- up 3 retention_functions');
     expect(stdout).toContain('CREATE OR REPLACE FUNCTION');
-    expect((await cli('status', '--department', marketing)).stdout).toContain('\t2\t3\t1');
+    expect((await cli('status', '--department', marketing)).stdout).toContain('\t2\t4\t2');
   });
 
   it('does roll back to a version and migrate everything forward again', async () => {
     expect((await cli('rollback', '--department', marketing, '--to', '1')).stdout).toContain('2 -> 1');
-    expect((await cli('migrate')).stdout).toContain(`${marketing}\t1 -> 3`);
+    expect((await cli('migrate')).stdout).toContain(`${marketing}\t1 -> 4`);
   });
 
   it('does print the schema status and the migration outcomes as JSON with -o json, progress on stderr', async () => {
-    expect((await cli('rollback', '--department', marketing, '--to', '2')).stdout).toContain('3 -> 2');
+    expect((await cli('rollback', '--department', marketing, '--to', '2')).stdout).toContain('4 -> 2');
     const status = JSON.parse((await cli('status', '--department', marketing, '-o', 'json')).stdout);
-    expect(status).toEqual([{ department: marketing, status: 'ACTIVE', version: 2, latest: 3, pending: 1 }]);
+    expect(status).toEqual([{ department: marketing, status: 'ACTIVE', version: 2, latest: 4, pending: 2 }]);
 
     const migrate = await cli('migrate', '-o', 'json');
     expect(migrate.stderr).toMatch(/^federation schema: up to date$/m);
-    expect(migrate.stderr).toContain(`${marketing}\t2 -> 3\n`);
+    expect(migrate.stderr).toContain(`${marketing}\t2 -> 4\n`);
     const outcomes = JSON.parse(migrate.stdout) as { department: string }[];
     expect(outcomes.find((o) => o.department === marketing)).toEqual({
       department: marketing,
       ok: true,
       from: 2,
-      to: 3,
+      to: 4,
     });
   });
 
@@ -84,7 +84,7 @@ describe('migration CLI', () => {
       },
     });
     expect(JSON.parse(stdout)).toEqual([
-      { department: marketing, status: 'ACTIVE', version: 3, latest: 3, pending: 0 },
+      { department: marketing, status: 'ACTIVE', version: 4, latest: 4, pending: 0 },
     ]);
   });
 

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { migrateFederation } from '../../controller/platform/database/federation-migrate.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { silentLogger } from '../../controller/runtime/logger.ts';
+import { apiPaths } from '../../crds/api-paths.ts';
 import type { DepartmentSpec } from '../../crds/department.ts';
 import { namespaceFor } from '../../crds/names.ts';
 import type { ComponentContext, DepartmentObject } from '../../reconcilers/component.ts';
@@ -53,13 +54,22 @@ export function randomDepartment(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * The Departments createNamespace made real in the API server (by name: their uids), and the objects
+ * departmentObject handed out per name. What a component writes names its Department as owner: the cluster's
+ * garbage collector deletes it when no object has that uid, so each handed-out object takes the real uid, whether
+ * it was made before or after its namespace.
+ */
+const registered = new Map<string, string>();
+const handedOut = new Map<string, DepartmentObject[]>();
+
 export function departmentObject(name: string, spec: Partial<DepartmentSpec> = {}): DepartmentObject {
-  return {
+  const object: DepartmentObject = {
     apiVersion: 'federation.synrg.io/v1alpha1',
     kind: 'Department',
     metadata: {
       name,
-      uid: `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`,
+      uid: registered.get(name) ?? `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`,
       generation: 1,
       resourceVersion: '1',
     },
@@ -72,6 +82,8 @@ export function departmentObject(name: string, spec: Partial<DepartmentSpec> = {
       ...spec,
     },
   };
+  handedOut.set(name, [...(handedOut.get(name) ?? []), object]);
+  return object;
 }
 
 export function kubeConfigFrom(path: string): KubeConfig {
@@ -80,8 +92,27 @@ export function kubeConfigFrom(path: string): KubeConfig {
   return kc;
 }
 
+/**
+ * The department's namespace, and the Department itself in the API server (labelled as a fixture: no test's
+ * controller watches it), so that what a component writes there has a real owner.
+ */
 export async function createNamespace(kc: KubeConfig, department: string): Promise<void> {
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespaceFor(department) } } });
+  if (!registered.has(department)) {
+    const { metadata, spec } = departmentObject(department);
+    const created = await new RestClient(kc).create<DepartmentObject>(
+      apiPaths.departments,
+      {
+        apiVersion: 'federation.synrg.io/v1alpha1',
+        kind: 'Department',
+        metadata: { name: metadata.name, labels: { 'federation.synrg.io/test-fixture': 'true' } },
+        spec,
+      },
+      'federation-test',
+    );
+    registered.set(department, created.metadata.uid as string);
+  }
+  for (const object of handedOut.get(department) ?? []) object.metadata.uid = registered.get(department) as string;
 }
 
 export interface RecordedEvent {
