@@ -3,6 +3,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { migrateFederation } from '../../controller/platform/database/federation-migrate.ts';
 import { RestClient } from '../../controller/platform/kube/rest-client.ts';
+import { isNotFound } from '../../controller/runtime/kube-api.ts';
 import { silentLogger } from '../../controller/runtime/logger.ts';
 import { apiPaths } from '../../crds/api-paths.ts';
 import type { DepartmentSpec } from '../../crds/department.ts';
@@ -100,17 +101,25 @@ export async function createNamespace(kc: KubeConfig, department: string): Promi
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespaceFor(department) } } });
   if (!registered.has(department)) {
     const { metadata, spec } = departmentObject(department);
-    const created = await new RestClient(kc).create<DepartmentObject>(
-      apiPaths.departments,
-      {
-        apiVersion: 'federation.synrg.io/v1alpha1',
-        kind: 'Department',
-        metadata: { name: metadata.name, labels: { 'federation.synrg.io/test-fixture': 'true' } },
-        spec,
-      },
-      'federation-test',
-    );
-    registered.set(department, created.metadata.uid as string);
+    const kube = new RestClient(kc);
+    // A test that made the Department itself (support/workflows.ts createDepartment) keeps its own.
+    const existing = await kube.get<DepartmentObject>(apiPaths.department(department)).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    const owner =
+      existing ??
+      (await kube.create<DepartmentObject>(
+        apiPaths.departments,
+        {
+          apiVersion: 'federation.synrg.io/v1alpha1',
+          kind: 'Department',
+          metadata: { name: metadata.name, labels: { 'federation.synrg.io/test-fixture': 'true' } },
+          spec,
+        },
+        'federation-test',
+      ));
+    registered.set(department, owner.metadata.uid as string);
   }
   for (const object of handedOut.get(department) ?? []) object.metadata.uid = registered.get(department) as string;
 }
