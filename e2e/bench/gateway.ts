@@ -9,7 +9,7 @@
  * same pool size, and prints req/s, p50/p99 and gateway / direct. The gateway also runs once with the audit
  * table's hash-chain trigger switched off (`unchained`), and the bench prints with / without the chain. A
  * PostgREST-shaped server (`postgrest`: the JWT, then the RLS read alone; gateway-baseline.ts) shows what the rate
- * limit, the grant check and the audit cost. Each goal of issue #30 is printed as `goal ...: value (goal ...: met)`.
+ * limit, the grant check and the audit cost. Each performance goal (README, "Performance") is printed as `goal ...: value (goal ...: met)`.
  *
  *   npm run bench:gateway                 (starts its own API server and Postgres)
  *   KUBECONFIG=... DATABASE_URL=... npm run bench:gateway

@@ -31,7 +31,7 @@ const CONDITIONS = [
   'AgentHealthy',
   'Ready',
 ];
-/** The goals of issue #30: 100 Departments all Ready within this long, and 20 at once within this many times one. */
+/** The performance goals (README, "Performance"): 100 Departments all Ready within this long, and 20 at once within this many times one. */
 const GOAL_100_MS = 300_000;
 const GOAL_20_RATIO = 3;
 const ENGINE_RUN_KINDS = ['create', 'update', 'repair', 'check'];
