@@ -54,7 +54,18 @@ async function find(kube: KubeApi, name: string): Promise<Namespace | undefined>
   }
 }
 
-/** The department's namespace `dept-<name>`: labelled, owned by the Department, recreated when deleted. */
+/**
+ * Whether the namespace carries the Department's controller reference. Not under Retain: a namespace that must
+ * outlive its Department cannot be its dependent, since a foreground deletion (Argo CD prunes that way) has the
+ * garbage collector delete every dependent before the Department's finalizer runs. The label keeps it the
+ * department's.
+ */
+const wantsOwnerReference = (ctx: ComponentContext) => ctx.department.spec.deletionPolicy !== 'Retain';
+
+/**
+ * The department's namespace `dept-<name>`: labelled, owned by the Department (unless Retain), recreated when
+ * deleted.
+ */
 export const namespaceComponent: Component = {
   name: 'namespace',
   conditionType: 'NamespaceReady',
@@ -67,7 +78,11 @@ export const namespaceComponent: Component = {
     if (!ns) {
       await kube.create(
         paths.namespaces,
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ownerReferences: [ownerReference(ctx)] } },
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name, labels, ...(wantsOwnerReference(ctx) ? { ownerReferences: [ownerReference(ctx)] } : {}) },
+        },
         FIELD_MANAGER,
       );
       await ctx.events.event('Normal', 'NamespaceCreated', `created namespace ${name}`);
@@ -97,14 +112,16 @@ export const namespaceComponent: Component = {
           `into it. Delete it, choose another Department name, or label it ${DEPARTMENT_LABEL}=${ctx.department.metadata.name} to hand it over`,
       );
     }
-    if (!controller || ns.metadata.labels?.[DEPARTMENT_LABEL] !== ctx.department.metadata.name) {
+    const owner = wantsOwnerReference(ctx);
+    if (Boolean(controller) !== owner || ns.metadata.labels?.[DEPARTMENT_LABEL] !== ctx.department.metadata.name) {
+      const others = (ns.metadata.ownerReferences ?? []).filter((o) => o.uid !== ctx.department.metadata.uid);
       await kube.mergePatch(
         paths.namespace(name),
         {
           metadata: {
             resourceVersion: ns.metadata.resourceVersion,
             labels,
-            ownerReferences: [...(ns.metadata.ownerReferences ?? []), ...(controller ? [] : [ownerReference(ctx)])],
+            ownerReferences: [...others, ...(owner ? [ownerReference(ctx)] : [])],
           },
         },
         FIELD_MANAGER,
@@ -117,12 +134,14 @@ export const namespaceComponent: Component = {
     const name = namespaceFor(ctx.department.metadata.name);
     const ns = await find(kube, name);
     if (!ns) return { condition: { status: 'False', reason: 'Deleted', message: `namespace ${name} deleted` } };
-    if (!controlledBy(ns, ctx.department.metadata.uid)) {
+    const retain = ctx.department.spec.deletionPolicy === 'Retain';
+    // Under Retain the namespace carries no owner reference (see wantsOwnerReference): its label says whose it is.
+    if (!(retain ? ownedBy(ns, ctx) : controlledBy(ns, ctx.department.metadata.uid))) {
       return {
         condition: { status: 'False', reason: 'NamespaceNotOwned', message: `namespace ${name} left as it was` },
       };
     }
-    if (ctx.department.spec.deletionPolicy === 'Retain') {
+    if (retain) {
       // Keep the namespace (and the Secrets in it) but let it outlive the Department: only this Department's
       // reference goes, anyone else's stays. The resourceVersion makes a concurrent change a conflict, not a loss.
       const others = (ns.metadata.ownerReferences ?? []).filter((o) => o.uid !== ctx.department.metadata.uid);

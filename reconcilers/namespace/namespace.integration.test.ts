@@ -20,6 +20,24 @@ import { namespaceComponent } from './component.ts';
 
 const kubeconfig = inject('kubeconfig');
 
+/**
+ * Departments whose teardown lasts until the garbage collector has acted on their foreground deletion (as the
+ * components whose teardown takes seconds, a Pulumi destroy, do; the namespace goes last): until it has removed
+ * the foregroundDeletion finalizer (no dependent left to delete) or started deleting the namespace.
+ */
+const SLOW_TEARDOWN = 'ns-fg-';
+
+async function untilCollected(name: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const d = await getDepartment(admin, name);
+      const ns = await admin.get<Namespace>(paths.namespace(`dept-${name}`)).catch(() => undefined);
+      return !d.metadata.finalizers?.includes('foregroundDeletion') || !ns || Boolean(ns.metadata.deletionTimestamp);
+    },
+    { timeoutMs: 90_000, describe: () => `the garbage collector never acted on ${name}'s foreground deletion` },
+  );
+}
+
 /** Stands in for the components that write a department's Secrets into its namespace and delete them again. */
 const tenantSecret: Component = {
   name: 'tenant-secret',
@@ -39,6 +57,7 @@ const tenantSecret: Component = {
     return { condition: { status: 'True', reason: 'Written', message: 'written' } };
   },
   async delete(ctx) {
+    if (ctx.department.metadata.name.startsWith(SLOW_TEARDOWN)) await untilCollected(ctx.department.metadata.name);
     await deleteOwnedSecret(
       ctx.kube,
       { namespace: ctx.namespace, name: DATABASE_SECRET },
@@ -154,6 +173,9 @@ describe('namespace component', () => {
     await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active');
     const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'someone-else', uid: randomUUID() };
     const ns = await admin.get<Namespace>(paths.namespace(namespace));
+    // A namespace that must outlive its Department is not its dependent: the label says whose it is.
+    expect(ns.metadata.ownerReferences ?? []).toEqual([]);
+    expect(ns.metadata.labels?.[DEPARTMENT_LABEL]).toBe(name);
     await admin.mergePatch(
       paths.namespace(namespace),
       { metadata: { ownerReferences: [...(ns.metadata.ownerReferences ?? []), other] } },
@@ -165,6 +187,46 @@ describe('namespace component', () => {
     expect(kept.metadata.deletionTimestamp).toBeUndefined();
     expect(kept.metadata.labels?.[DEPARTMENT_LABEL]).toBe(name);
     expect(kept.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ConfigMap', uid: other.uid })]);
+  });
+
+  it('under Retain keeps the namespace through a foreground deletion, as Argo CD prunes', async () => {
+    // Foreground: the garbage collector deletes the Department's dependents before its finalizers run, so a
+    // retained namespace that were one would be gone before the controller could let it go.
+    const name = `${SLOW_TEARDOWN}${randomUUID().slice(0, 6)}`;
+    const namespace = `dept-${name}`;
+    await admin.create(apiPaths.departments, departmentManifest(name, labels(), { deletionPolicy: 'Retain' }), 'test');
+    await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active');
+    await admin.delete(apiPaths.department(name), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Foreground',
+    });
+    await gone(name);
+    const kept = await admin.get<Namespace>(paths.namespace(namespace));
+    expect(kept.metadata.deletionTimestamp).toBeUndefined();
+    expect(kept.metadata.labels?.[DEPARTMENT_LABEL]).toBe(name);
+  });
+
+  it('moves its owner reference with deletionPolicy: Delete -> Retain -> Delete', async () => {
+    const name = `ns-flip-${randomUUID().slice(0, 6)}`;
+    const namespace = `dept-${name}`;
+    await admin.create(apiPaths.departments, departmentManifest(name, labels()), 'test');
+    const d = await waitForDepartment(admin, name, (x) => x.status?.phase === 'Active');
+    const refs = async () =>
+      ((await admin.get<Namespace>(paths.namespace(namespace))).metadata.ownerReferences ?? []).map((o) => o.uid);
+    expect(await refs()).toEqual([d.metadata.uid]);
+    for (const [policy, expected] of [
+      ['Retain', []],
+      ['Delete', [d.metadata.uid]],
+    ] as const) {
+      await admin.mergePatch(apiPaths.department(name), { spec: { deletionPolicy: policy } }, 'test');
+      await waitFor(async () => JSON.stringify(await refs()) === JSON.stringify(expected), {
+        timeoutMs: 30_000,
+        describe: () => `the namespace's owner references never became ${JSON.stringify(expected)} (${policy})`,
+      });
+    }
+    await admin.delete(apiPaths.department(name));
+    await gone(name);
   });
 
   it('deletes the namespace it created under Delete, and the namespace controller empties it', async () => {
