@@ -36,6 +36,7 @@ export interface FaultPlatform {
   /** What the controllers call n8n through. */
   n8nProxy: N8nProxy;
   railway: LocalRailway;
+  /** Empty when the platform started without its CRDs (installCrds: false): no gateway runs then. */
   gateway: { url: string };
   /** Where the controllers keep their Pulumi workspaces. */
   workRoot: string;
@@ -52,8 +53,22 @@ export interface FaultPlatform {
 /** Lease settings short enough that a restarted controller leads within seconds. */
 export const LEASE = { LEASE_DURATION: '6s', RENEW_DEADLINE: '4s', RETRY_PERIOD: '1s' };
 
-export async function startFaultPlatform(log: (line: string) => void): Promise<FaultPlatform> {
-  const platform = await startPlatform({ installCrds: true, log });
+export interface FaultPlatformOptions {
+  /**
+   * false: the API server starts without the CRDs, and neither the controller nor the gateway starts (the GitOps
+   * test: Argo CD installs the CRDs; the test starts the controller once they exist, with `startController`).
+   */
+  installCrds?: boolean;
+  /** Agent images the local Railway answers with its stub container instead of running (runner.ts). */
+  agentStubs?: RegExp;
+}
+
+export async function startFaultPlatform(
+  log: (line: string) => void,
+  opts: FaultPlatformOptions = {},
+): Promise<FaultPlatform> {
+  const installCrds = opts.installCrds ?? true;
+  const platform = await startPlatform({ installCrds, log });
   try {
     const n8n = await startN8n({
       runDir: platform.runDir,
@@ -67,7 +82,13 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
     // answers the agent's health contract without a voice agent process each.
     const railway = await startLocalRailway(kubeConfigOf(platform.kubeconfig), {
       logRequests: true, // case 3 counts the calls made while Railway fails
-      agents: { runDir: platform.runDir, watchdog: platform.watchdog, platformSecretData: {}, log },
+      agents: {
+        runDir: platform.runDir,
+        watchdog: platform.watchdog,
+        platformSecretData: {},
+        log,
+        ...(opts.agentStubs ? { stubs: opts.agentStubs } : {}),
+      },
     });
     platform.onStop(() => railway.server.stop());
     await storeN8nSecret(platform.kubeconfig, n8n);
@@ -106,9 +127,9 @@ export async function startFaultPlatform(log: (line: string) => void): Promise<F
       controllers.push(running);
       return running;
     };
-    await start();
+    if (installCrds) await start();
     // A process of the platform's (stopped with it), as npm start runs it.
-    const gateway = await startGateway(platform, gatewayPort);
+    const gateway = installCrds ? await startGateway(platform, gatewayPort) : { url: '' };
     const n8nProcess = processesMentioning(`N8N_PORT=${new URL(n8n.url).port}`).find((p) =>
       p.cmdline.includes('n8n start'),
     );

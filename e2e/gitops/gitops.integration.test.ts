@@ -5,22 +5,28 @@ import { parse, stringify } from 'yaml';
 import type { RestClient } from '../../controller/platform/kube/rest-client.ts';
 import { isNotFound } from '../../controller/runtime/kube-api.ts';
 import { apiPaths } from '../../crds/api-paths.ts';
+import { DEPARTMENT_LABEL, OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
 import type { DepartmentObject } from '../../reconcilers/component.ts';
-import { namespaceComponent } from '../../reconcilers/namespace/component.ts';
+import { closeInventory, inventory } from '../faults/inventory.ts';
+import { type FaultPlatform, startFaultPlatform } from '../faults/platform.ts';
+import { AGENT_IMAGE } from '../railway/local.ts';
 import { adminClient, condition } from '../testenv/admin-client.ts';
 import { type ArgoCd, startArgoCd } from '../testenv/argocd-servers.ts';
-import { startTestController, type TestController } from '../testenv/controller.ts';
 import { kubectlOk } from '../testenv/kubectl.ts';
 import { LoopbackGit } from '../testenv/loopback-git.ts';
-import { type Platform, startPlatform } from '../testenv/platform.ts';
+import type { Platform } from '../testenv/platform.ts';
 import { waitFor } from '../testenv/wait.ts';
 
 // Argo CD's own application controller and repo server sync the shipped install (deploy/argocd/root.yaml, the
 // app of apps) from a git repository served on loopback, into a cluster with kube-controller-manager,
 // kube-scheduler and a kwok node: the platform's Deployments get simulated Running pods, Argo CD waits for
 // each sync wave's health, and the Departments' health comes from the repository's own Lua. The
-// Departments are reconciled by the controller's runtime in this process (namespace component only: the other
-// components' services are not part of this test). On its own API server: it installs cluster-wide objects.
+// Departments are reconciled by the whole local platform (e2e/faults/platform.ts: Postgres, n8n, the local
+// Railway server, the controller as its ServiceAccount, as npm start runs them), so a Department that git adds
+// gets its tenant schema, workflows and Railway project, and one that git removes loses them (or keeps them under
+// deletionPolicy: Retain). The voice agent is not this test's subject: the local Railway answers the release
+// image's health checks with its stub container instead of running an agent per Department. On its own API
+// server: it installs cluster-wide objects.
 //
 // The repository is this working tree's deploy/ and crds/, with what a platform team changes in its fork:
 // repoURL (here the loopback URL) and the destination (this API server, registered as an Argo CD cluster).
@@ -41,12 +47,12 @@ interface Application {
   };
 }
 
+let fp: FaultPlatform;
 let platform: Platform;
 let kubeconfig: string;
 let admin: RestClient;
 let argo: ArgoCd;
 let git: LoopbackGit;
-let controller: TestController;
 let standIns: NodeJS.Timeout;
 let snapshots: NodeJS.Timeout;
 
@@ -71,7 +77,23 @@ const snapshotApps = async () =>
         ),
       ),
     )
-  ).join('\n');
+  )
+    .concat(await departmentConditions())
+    .join('\n');
+
+/** Each Department's conditions that are not True, for failure messages. */
+async function departmentConditions(): Promise<string[]> {
+  const list = await admin
+    .get<{ items: DepartmentObject[] }>(apiPaths.departments)
+    .catch(() => ({ items: [] as DepartmentObject[] }));
+  return list.items.map(
+    (d) =>
+      `Department ${d.metadata.name}: ${(d.status?.conditions ?? [])
+        .filter((c) => c.status !== 'True')
+        .map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`)
+        .join('; ')}`,
+  );
+}
 
 /** Asks Argo CD to look at git now (what a webhook from the git server does), instead of its next poll. */
 async function refresh(name: string, kind: 'normal' | 'hard' = 'normal'): Promise<void> {
@@ -169,6 +191,25 @@ async function pointAtThisCluster(work: string): Promise<void> {
   }
 }
 
+/** A department's Google OAuth client Secret, as `kubectl create secret` and `kubectl label` leave it. */
+async function oauthClient(department: string): Promise<void> {
+  await kubectlOk(
+    kubeconfig,
+    ['apply', '--server-side', '--field-manager', 'platform-team', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: `${department}-google-oauth`,
+        namespace: OAUTH_CLIENTS_NAMESPACE,
+        labels: { [DEPARTMENT_LABEL]: department },
+      },
+      type: 'Opaque',
+      stringData: { client_id: `${department}.apps.googleusercontent.com`, client_secret: 'gitops-test-only' },
+    }),
+  );
+}
+
 async function editDepartment(name: string, edit: (d: Record<string, unknown>) => void): Promise<void> {
   await git.commit(`edit department ${name}`, async (work) => {
     const file = join(work, DEPARTMENTS_DIR, `${name}.yaml`);
@@ -181,7 +222,13 @@ async function editDepartment(name: string, edit: (d: Record<string, unknown>) =
 
 describe('GitOps: Argo CD syncs the shipped install from git', { timeout: 400_000 }, () => {
   beforeAll(async () => {
-    platform = await startPlatform({ installCrds: false, postgres: false });
+    fp = await startFaultPlatform(
+      (line) => {
+        if (process.env.FEDERATION_TEST_VERBOSE) console.log(`[gitops] ${line}`);
+      },
+      { installCrds: false, agentStubs: AGENT_IMAGE },
+    );
+    platform = fp.platform;
     kubeconfig = platform.kubeconfig;
     admin = adminClient(kubeconfig);
     argo = await startArgoCd(platform, { appResyncSeconds: 10 });
@@ -208,43 +255,47 @@ describe('GitOps: Argo CD syncs the shipped install from git', { timeout: 400_00
   afterAll(async () => {
     clearInterval(standIns);
     clearInterval(snapshots);
-    await controller?.stop();
-    await platform?.stop();
+    await closeInventory();
+    await fp?.stop();
   });
 
   it('bootstrap: the app of apps syncs the CRDs, the platform, then the Departments; all Synced and Healthy', async () => {
     const argocdDir = join(git.work, 'deploy', 'argocd');
-    await kubectlOk(kubeconfig, ['apply', '-f', join(argocdDir, 'project.yaml'), '-f', join(argocdDir, 'root.yaml')]);
-    // The controller starts once its CRDs exist (in a cluster: once the platform's Deployment runs it).
-    await waitForApps(['federation-crds'], syncedAndHealthy, 'synced the CRDs');
-    controller = await startTestController(kubeconfig, {
-      components: [namespaceComponent],
-      env: { WATCH_LABEL_SELECTOR: '', RESYNC_PERIOD: '5s', BACKOFF_BASE: '100ms', BACKOFF_MAX: '2s' },
-    });
-    // Sync waves, watched as they happen: the Departments' Application may appear only once the platform's is
-    // Healthy (its Deployments available: kwok runs their pods; its database and routes reported ready).
+    // What the platform team creates outside git (deploy/README.md): each shipped Department's OAuth client.
+    for (const name of ['marketing', 'customer-support']) await oauthClient(name);
+    // Sync waves, watched as they happen from before the root is applied: the platform's Application may appear
+    // only once the CRDs' is Healthy, the Departments' only once the platform's is (its Deployments available:
+    // kwok runs their pods; its database and routes reported ready). Each poll reads the later waves first, one
+    // after another: an Application seen to exist was created before the earlier wave's health is read.
     const firstSeen: Record<string, number> = {};
-    await waitFor(
-      async () => {
-        const apps = await Promise.all(APPS.map((n) => getApp(n).catch(() => undefined)));
-        const at = Date.now();
-        for (const app of apps) {
+    let watching = true;
+    const watch = (async () => {
+      // Poll numbers, not times: within one poll the earlier wave is read last.
+      for (let at = 0; watching; at++) {
+        for (const n of [...APPS].reverse()) {
+          const app = await getApp(n).catch(() => undefined);
           if (!app) continue;
-          firstSeen[`${app.metadata.name} exists`] ??= at;
-          if (app.status?.health?.status === 'Healthy') firstSeen[`${app.metadata.name} healthy`] ??= at;
+          firstSeen[`${n} exists`] ??= at;
+          if (app.status?.health?.status === 'Healthy') firstSeen[`${n} healthy`] ??= at;
         }
-        return apps.every((a) => a !== undefined && syncedAndHealthy(a));
-      },
-      {
-        timeoutMs: 300_000,
-        intervalMs: 250,
-        describe: () => `Applications never became Synced and Healthy:\n${describeApps()}`,
-      },
-    );
-    expect(firstSeen['federation-platform exists']).toBeGreaterThanOrEqual(
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await kubectlOk(kubeconfig, ['apply', '-f', join(argocdDir, 'project.yaml'), '-f', join(argocdDir, 'root.yaml')]);
+      // The controller starts once its CRDs exist (in a cluster: once the platform's Deployment runs it).
+      await waitForApps(['federation-crds'], syncedAndHealthy, 'synced the CRDs');
+      await fp.startController({ BACKOFF_BASE: '200ms', BACKOFF_MAX: '5s' });
+      await waitForApps(APPS, syncedAndHealthy, 'became Synced and Healthy', 300_000);
+    } finally {
+      watching = false;
+      await watch;
+    }
+    const seen = JSON.stringify(firstSeen);
+    expect(firstSeen['federation-platform exists'], seen).toBeGreaterThanOrEqual(
       firstSeen['federation-crds healthy'] ?? Infinity,
     );
-    expect(firstSeen['federation-departments exists']).toBeGreaterThanOrEqual(
+    expect(firstSeen['federation-departments exists'], seen).toBeGreaterThanOrEqual(
       firstSeen['federation-platform healthy'] ?? Infinity,
     );
     const departments = await getApp('federation-departments');
@@ -260,27 +311,54 @@ describe('GitOps: Argo CD syncs the shipped install from git', { timeout: 400_00
     );
   });
 
-  it('a commit that adds a Department: synced, provisioned, Healthy through the Lua', async () => {
-    await git.commit('add the research department', async (work) => {
-      await writeFile(
-        join(work, DEPARTMENTS_DIR, 'research.yaml'),
-        stringify({
-          apiVersion: 'federation.synrg.io/v1alpha1',
-          kind: 'Department',
-          metadata: { name: 'research' },
-          spec: { displayName: 'Research', adminEmail: 'research-admin@example.com', enabledTools: ['database'] },
-        }),
-      );
+  it('a commit that adds Departments: synced, provisioned, Progressing then Healthy through the Lua', async () => {
+    await git.commit('add the research and archive departments', async (work) => {
+      for (const [name, deletionPolicy] of [
+        ['research', 'Delete'],
+        ['archive', 'Retain'],
+      ] as const) {
+        await writeFile(
+          join(work, DEPARTMENTS_DIR, `${name}.yaml`),
+          stringify({
+            apiVersion: 'federation.synrg.io/v1alpha1',
+            kind: 'Department',
+            metadata: { name },
+            spec: {
+              displayName: name[0]?.toUpperCase() + name.slice(1),
+              adminEmail: `${name}-admin@example.com`,
+              enabledTools: ['database'],
+              deletionPolicy,
+            },
+          }),
+        );
+      }
     });
     await refresh('federation-departments');
-    await waitFor(() => exists(apiPaths.department('research')), {
-      timeoutMs: 120_000,
-      describe: describeApps,
-    });
-    await waitForApps(['federation-departments'], syncedAndHealthy, 'settled after the new Department');
-    const research = await admin.get<DepartmentObject>(apiPaths.department('research'));
-    expect(condition(research, 'Ready')?.status).toBe('True');
-    expect(await exists('/api/v1/namespaces/dept-research')).toBe(true);
+    // The health Argo CD reports for the new Departments while the controller provisions them.
+    const seen = new Set<string>();
+    await waitFor(
+      async () => {
+        const app = await getApp('federation-departments');
+        for (const r of app.status?.resources ?? []) {
+          if (r.kind === 'Department' && r.name === 'research' && r.health?.status) seen.add(r.health.status);
+        }
+        return seen.has('Healthy') && syncedAndHealthy(app);
+      },
+      {
+        timeoutMs: 300_000,
+        intervalMs: 250,
+        describe: () => `research's health went ${[...seen]}:\n${describeApps()}`,
+      },
+    );
+    expect(seen).toContain('Progressing');
+    for (const name of ['research', 'archive']) {
+      const department = await admin.get<DepartmentObject>(apiPaths.department(name));
+      expect(condition(department, 'Ready')?.status, name).toBe('True');
+      // Provisioned in every system the platform writes to.
+      const found = await inventory(fp, name);
+      expect(found, name).toMatchObject({ namespace: true, schema: true, roles: 1, railwayProjects: 1 });
+      expect(found.workflows.length, name).toBeGreaterThan(0);
+    }
   });
 
   it('a commit that changes spec.llm.model: synced, observedGeneration follows, Healthy again', async () => {
@@ -303,19 +381,33 @@ describe('GitOps: Argo CD syncs the shipped install from git', { timeout: 400_00
     expect((after.spec as { llm?: { model?: string } }).llm?.model).toBe('llama-3.3-70b');
   });
 
-  it('a commit that removes a Department, with prune: the finalizer runs and its namespace goes', async () => {
-    await git.commit('remove the research department', async (work) => {
-      await rm(join(work, DEPARTMENTS_DIR, 'research.yaml'));
+  it('a commit that removes Departments, with prune: Delete drops the tenant, Retain keeps it', async () => {
+    await git.commit('remove the research and archive departments', async (work) => {
+      for (const name of ['research', 'archive']) await rm(join(work, DEPARTMENTS_DIR, `${name}.yaml`));
     });
     await refresh('federation-departments');
-    await waitFor(async () => !(await exists(apiPaths.department('research'))), {
-      timeoutMs: 120_000,
-      describe: describeApps,
-    });
+    for (const name of ['research', 'archive']) {
+      await waitFor(async () => !(await exists(apiPaths.department(name))), {
+        timeoutMs: 180_000,
+        describe: describeApps,
+      });
+    }
+    // deletionPolicy Delete: the namespace finishes deleting, the tenant schema and role, the workflows and the
+    // Railway project are gone.
     await waitFor(async () => !(await exists('/api/v1/namespaces/dept-research')), {
       timeoutMs: 60_000,
       describe: () => 'dept-research never finished deleting',
     });
+    expect(await inventory(fp, 'research')).toMatchObject({
+      namespace: false,
+      schema: false,
+      roles: 0,
+      registryStatus: 'DEPROVISIONED',
+      workflows: [],
+      railwayProjects: 0,
+    });
+    // deletionPolicy Retain: the Department is gone, its data and its running agent are not.
+    expect(await inventory(fp, 'archive')).toMatchObject({ namespace: true, schema: true, railwayProjects: 1 });
     await waitForApps(APPS, syncedAndHealthy, 'settled after the removal');
   });
 
@@ -361,6 +453,8 @@ describe('GitOps: Argo CD syncs the shipped install from git', { timeout: 400_00
     for (const name of ['marketing', 'customer-support']) {
       const d = await admin.get<DepartmentObject>(apiPaths.department(name));
       expect(d.metadata.deletionTimestamp).toBeUndefined();
+      // And their data: the tenant schema and the Railway project.
+      expect(await inventory(fp, name), name).toMatchObject({ schema: true, railwayProjects: 1 });
     }
     // What holds the departments' data and credentials carries Prune=false,Delete=false: it stays too.
     for (const path of [

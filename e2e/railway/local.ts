@@ -33,6 +33,8 @@ export interface LocalRailwayOptions {
      * or of the controller after it; nice did not help, as they compete for the disk.
      */
     resumeAfter?: Promise<unknown>;
+    /** Images answered by the stub container instead of run (runner.ts, `stubs`). */
+    stubs?: RegExp;
   };
 }
 
@@ -62,6 +64,7 @@ export async function startLocalRailway(kubeConfig: KubeConfig, opts: LocalRailw
     const log = opts.agents.log;
     runner = new AgentRunner({
       matches: (image) => AGENT_IMAGE.test(image ?? ''),
+      stubs: opts.agents.stubs,
       main: () => ensureAgentBuild(log),
       cert: serving,
       logDir: opts.agents.runDir,

@@ -16,6 +16,11 @@ import { STUB_IMAGE, StubContainers } from './stub-container.ts';
 export interface AgentRunnerOptions {
   /** Which images are the agent image (others deploy as before: statuses only, no process). */
   matches(image: string | null): boolean;
+  /**
+   * Images served by the stub container besides federation-stub-agent (tests whose subject is not the voice agent:
+   * the GitOps test deploys the shipped Departments, which name the release image, without running an agent each).
+   */
+  stubs?: RegExp;
   /** The built agent's entry (resolved when the first deployment starts). */
   main: () => Promise<string>;
   cert: EdgeCertificate;
@@ -111,7 +116,8 @@ export class AgentRunner {
   }
 
   deploy(deployment: DeploymentRecord, service: ServiceRecord): void {
-    if (STUB_IMAGE.test(deployment.image ?? '')) return void this.serveStub(deployment, service);
+    const image = deployment.image ?? '';
+    if (STUB_IMAGE.test(image) || this.opts.stubs?.test(image)) return void this.serveStub(deployment, service);
     if (!this.opts.matches(deployment.image)) return;
     const instance: Instance = { deployment, service, restarts: 0, retired: false };
     this.instances.set(deployment.id, instance);
