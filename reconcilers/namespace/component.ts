@@ -142,8 +142,9 @@ export const namespaceComponent: Component = {
       };
     }
     if (retain) {
-      // Keep the namespace (and the Secrets in it) but let it outlive the Department: only this Department's
-      // reference goes, anyone else's stays. The resourceVersion makes a concurrent change a conflict, not a loss.
+      // Keep the namespace (and what others wrote into it) but let it outlive the Department: only this
+      // Department's reference goes, anyone else's stays. Objects the Department owns, such as its database
+      // Secret, are still collected with it. The resourceVersion makes a concurrent change a conflict, not a loss.
       const others = (ns.metadata.ownerReferences ?? []).filter((o) => o.uid !== ctx.department.metadata.uid);
       await kube.mergePatch(
         paths.namespace(name),
