@@ -100,7 +100,8 @@ export function engineActivity(fp: FaultPlatform): string {
     : '';
 }
 
-function describeStatus(d: DepartmentObject | undefined): string {
+/** A Department's phase and the conditions that are not True, for failure messages. */
+export function describeStatus(d: DepartmentObject | undefined): string {
   if (!d) return 'gone';
   const failing = (d.status?.conditions ?? [])
     .filter((c) => c.status !== 'True')

@@ -7,6 +7,7 @@ import { isNotFound } from '../../controller/runtime/kube-api.ts';
 import { apiPaths } from '../../crds/api-paths.ts';
 import { DEPARTMENT_LABEL, OAUTH_CLIENTS_NAMESPACE } from '../../crds/names.ts';
 import type { DepartmentObject } from '../../reconcilers/component.ts';
+import { describeStatus } from '../faults/departments.ts';
 import { closeInventory, inventory } from '../faults/inventory.ts';
 import { type FaultPlatform, startFaultPlatform } from '../faults/platform.ts';
 import { AGENT_IMAGE } from '../railway/local.ts';
@@ -81,18 +82,12 @@ const snapshotApps = async () =>
     .concat(await departmentConditions())
     .join('\n');
 
-/** Each Department's conditions that are not True, for failure messages. */
+/** Each Department's phase and conditions that are not True, for failure messages. */
 async function departmentConditions(): Promise<string[]> {
   const list = await admin
     .get<{ items: DepartmentObject[] }>(apiPaths.departments)
     .catch(() => ({ items: [] as DepartmentObject[] }));
-  return list.items.map(
-    (d) =>
-      `Department ${d.metadata.name}: ${(d.status?.conditions ?? [])
-        .filter((c) => c.status !== 'True')
-        .map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`)
-        .join('; ')}`,
-  );
+  return list.items.map((d) => `Department ${d.metadata.name}: ${describeStatus(d)}`);
 }
 
 /** Asks Argo CD to look at git now (what a webhook from the git server does), instead of its next poll. */
