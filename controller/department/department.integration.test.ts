@@ -169,7 +169,11 @@ describe('department controller', () => {
     const healed = await waitForDepartment(admin, 'ctl-beta', (x) => condition(x, 'Ready')?.status === 'True');
     expect(condition(healed, 'FlakyReady')).toMatchObject({ status: 'True', reason: 'Provisioned' });
     expect(healed.status?.phase).toBe('Active');
-    expect((await events('ctl-beta')).map((e) => e.reason)).toContain('ComponentRecovered');
+    // The Event is posted beside the status write that made it Ready, not before it: wait for it.
+    await waitFor(async () => (await events('ctl-beta')).some((e) => e.reason === 'ComponentRecovered'), {
+      timeoutMs: 10_000,
+      describe: () => 'no ComponentRecovered Event after the department recovered',
+    });
   });
 
   it('stops making changes while suspended and handles the reconcile-request annotation', async () => {
