@@ -3,10 +3,9 @@
  *
  * Seeds three departments with 10,000 documents each (every department may search the other two), then loads
  * POST /api/v1/cross-dept/query (search_documents) on the real gateway over HTTP, with autocannon: JWT
- * verification, rate limit (raised for the run), then one transaction with the grant check, search and audit. In the
- * same run it drives that transaction straight from pg (BEGIN, set_config, the same search, the same audit
- * insert, COMMIT; no HTTP, token, rate limit or grant-check round trip) with as many concurrent loops and the
- * same pool size, and prints req/s, p50/p99 and gateway / direct. The gateway also runs once with the audit
+ * verification, rate limit (raised for the run), then one statement with the grant check, search and audit
+ * (federation.cross_dept_search). In the same run it drives that statement straight from pg (executeCrossDeptQuery;
+ * no HTTP, token or rate limit) with as many concurrent loops and the same pool size, and prints req/s, p50/p99 and gateway / direct. The gateway also runs once with the audit
  * table's hash-chain trigger switched off (`unchained`), and the bench prints with / without the chain. A
  * PostgREST-shaped server (`postgrest`: the JWT, then the RLS read alone; gateway-baseline.ts) shows what the rate
  * limit, the grant check and the audit cost. Each performance goal (README, "Performance") is printed as `goal ...: value (goal ...: met)`.
@@ -26,8 +25,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { PLATFORM_ISSUER } from '../../controller/platform/tokens/constants.ts';
 import type { SearchRequest } from '../../crds/cross-department-query.ts';
-import { writeAudit } from '../../gateway/audit/record.ts';
-import { enterQueryRole, runTenantQuery } from '../../gateway/query/execute.ts';
+import { enterQueryRole, executeCrossDeptQuery } from '../../gateway/query/execute.ts';
 import { PERMISSION, querySql } from '../../gateway/query/sql.ts';
 import { ident, tenantNames } from '../../reconcilers/database/names.ts';
 import type { GatewayTestbed } from '../support/gateway.ts';
@@ -231,41 +229,29 @@ function loadWorker(): { run(job: LoadJob): Promise<Measured>; stop(): Promise<n
   };
 }
 
-/** The gateway's transaction for an allowed search, minus the grant check: one pooled connection, as the gateway role. */
+/** The gateway's transaction for an allowed search (executeCrossDeptQuery: check, search, audit), straight from pg. */
 async function directQuery(pool: pg.Pool, call: Call): Promise<number> {
-  const startedAt = performance.now();
   const { request, source } = call;
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    await enterQueryRole(client, source, PERMISSION[request.query_type]);
-    const results = await runTenantQuery(client, request.target_department_id, request);
-    await writeAudit(client, {
+  const verdict = await executeCrossDeptQuery(pool, {
+    source,
+    access: 'grant',
+    request,
+    startedAt: performance.now(),
+    audit: {
       id: randomUUID(),
       source,
       requester: { subject: `system:department:${source}:agent`, issuer: PLATFORM_ISSUER, role: 'agent' },
-      accessPath: 'grant',
       target: request.target_department_id,
       queryType: request.query_type,
       params: request.query_params,
       sessionId: request.requester_context?.session_id ?? null,
       userEmail: request.requester_context?.user_email ?? null,
-      resultsReturned: results.length,
       outcome: 'allowed',
-      latencyMs: performance.now() - startedAt,
       errorMessage: null,
-    });
-    await client.query('COMMIT');
-    return results.length;
-  } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+    },
+  });
+  if (verdict.kind !== 'allowed') throw new Error(`direct ${request.query_params.query}: ${verdict.kind}`);
+  return verdict.results.length;
 }
 
 /** `connections` loops, each cycling through `sequence` like one autocannon connection, for `seconds`. */

@@ -92,13 +92,53 @@ const ENTER_AND_CHECK_SQL = {
 } as const;
 
 /**
+ * A search (search_documents, search_emails, get_contact) in one round trip: federation.cross_dept_search
+ * (migration 0011) checks the target and the grant, becomes the query role, runs the fixed statement of
+ * sql.ts and writes the audit row, all in the statement's own transaction. The rows come back as one JSON array.
+ */
+const SEARCH_SQL = `SELECT verdict, results, results_count
+  FROM federation.cross_dept_search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+
+async function executeSearch(pool: pg.Pool, run: QueryRun, request: SearchRequest): Promise<QueryVerdict> {
+  const { audit, access, source } = run;
+  const target = request.target_department_id;
+  const { rows } = await pool.query<{ verdict: string; results: Record<string, unknown>[] | null }>({
+    name: 'xq:search',
+    text: SEARCH_SQL,
+    values: [
+      access,
+      source,
+      PERMISSION[request.query_type],
+      target,
+      request.query_type,
+      querySql(target, request.query_type),
+      request.query_params.query,
+      request.query_params.limit,
+      audit.id,
+      audit.params === undefined ? null : JSON.stringify(audit.params),
+      audit.sessionId,
+      audit.userEmail,
+      audit.requester.subject,
+      audit.requester.issuer,
+      audit.requester.role,
+      performance.now() - run.startedAt,
+    ],
+  });
+  const verdict = rows[0]?.verdict;
+  if (verdict === 'allowed') return { kind: 'allowed', results: rows[0]?.results ?? [] };
+  return { kind: verdict === 'no_grant' ? 'no_grant' : 'unknown_target' };
+}
+
+/**
  * One transaction on one pooled connection: become cross_dept_query_role (or, for an admin,
- * federation_admin_role) and check the target and the grant in one statement (the database's RLS checks the
- * grant again), run the query, write the audit row. If the audit row cannot be written the transaction fails and no
- * data is returned.
+ * federation_admin_role) and check the target and the grant (the database's RLS checks the grant again), run
+ * the query, write the audit row. If the audit row cannot be written the transaction fails and no data is
+ * returned. A search takes one statement (executeSearch); an aggregate, whose statement and parameters differ,
+ * the five below.
  */
 export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promise<QueryVerdict> {
   const { request, source, access } = run;
+  if (request.query_type !== 'aggregate') return executeSearch(pool, run, request);
   const target = request.target_department_id;
   const permission = PERMISSION[request.query_type];
   const client = await pool.connect();
@@ -120,10 +160,7 @@ export async function executeCrossDeptQuery(pool: pg.Pool, run: QueryRun): Promi
         await client.query('ROLLBACK');
         return { kind: 'no_grant' };
       }
-      const results =
-        request.query_type === 'aggregate'
-          ? await runAggregate(client, access, target, request.query_params)
-          : await runTenantQuery(client, target, request);
+      const results = await runAggregate(client, access, target, request.query_params);
       await writeAudit(client, {
         ...run.audit,
         accessPath: access,

@@ -32,6 +32,9 @@ const SNIPPET_WINDOW = `LATERAL (SELECT t.body, lower(t.body) AS low
            LATERAL (SELECT greatest(1, coalesce(min(f.at), 1) - 150) AS lo, coalesce(max(f.at), 1) AS hi
                       FROM unnest(r.prefixes) x, LATERAL (SELECT nullif(strpos(b.low, x), 0) AS at) f) m`;
 
+/** A timestamp as JSON shows a JavaScript Date: UTC, milliseconds, `Z` (the search's rows reach the gateway as JSON). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 const SNIPPET_COLUMN = `ts_headline('english', substr(b.body, m.lo, m.hi - m.lo + 300), r.q, ${SNIPPET}) AS snippet`;
 
 /**
@@ -41,7 +44,7 @@ const SNIPPET_COLUMN = `ts_headline('english', substr(b.body, m.lo, m.hi - m.lo 
  */
 const TEMPLATES: Record<SearchType, (schema: string) => string> = {
   search_documents: (s) => `
-    SELECT r.id, r.title, r.mime_type, r.url, r.modified_at, ${SNIPPET_COLUMN}, r.rank
+    SELECT r.id, r.title, r.mime_type, r.url, ${iso('r.modified_at')} AS modified_at, ${SNIPPET_COLUMN}, r.rank
       FROM (SELECT d.drive_file_id AS id, d.file_name AS title, d.mime_type, d.web_view_link AS url,
                    d.drive_modified_time AS modified_at, d.extracted_text AS body, d.id AS n, q, p.prefixes,
                    round(ts_rank(d.search_vector, q)::numeric, 4)::float8 AS rank
@@ -52,7 +55,7 @@ const TEMPLATES: Record<SearchType, (schema: string) => string> = {
            ${SNIPPET_WINDOW}
      ORDER BY r.rank DESC, r.n`,
   search_emails: (s) => `
-    SELECT r.id, r.subject, r."from", r.direction, r.sent_at, ${SNIPPET_COLUMN}, r.rank
+    SELECT r.id, r.subject, r."from", r.direction, ${iso('r.sent_at')} AS sent_at, ${SNIPPET_COLUMN}, r.rank
       FROM (SELECT e.message_id AS id, e.subject, e.from_address AS "from", e.direction, e.sent_at, e.body,
                    e.id AS n, q, p.prefixes, round(ts_rank(e.search_vector, q)::numeric, 4)::float8 AS rank
               FROM websearch_to_tsquery('english', $1) q, ${QUERY_PREFIXES}, ${s}.email_logs e
