@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { crossDeptQueryBody } from '../agent-image/src/tools/cross-department/gateway-client.ts';
 import { crossDepartmentParameters } from '../agent-image/src/tools/cross-department/query-tools.ts';
@@ -6,7 +8,13 @@ import { PLATFORM_ISSUER } from '../controller/platform/tokens/constants.ts';
 import { type GatewayTestbed, startTestbed } from '../e2e/support/gateway.ts';
 import { tenantNames } from '../reconcilers/database/names.ts';
 import { createOidcIssuer } from './identity/oidc-issuer.ts';
-import { enterAdminRole, enterQueryRole, runTenantQuery } from './query/execute.ts';
+import {
+  enterAdminRole,
+  enterQueryRole,
+  executeCrossDeptQuery,
+  type QueryRun,
+  runTenantQuery,
+} from './query/execute.ts';
 
 describe('cross-department query', () => {
   let t: GatewayTestbed;
@@ -179,6 +187,54 @@ describe('cross-department query', () => {
       await client.query('ROLLBACK');
     } finally {
       client.release();
+    }
+  });
+
+  it('does keep searching on a connection whose first search failed after preparing its statement', async () => {
+    const search = (id: string): QueryRun => ({
+      source: hr,
+      access: 'grant',
+      startedAt: performance.now(),
+      request: {
+        target_department_id: sales,
+        query_type: 'search_documents',
+        query_params: { query: 'revenue', limit: 5 },
+      },
+      audit: {
+        id,
+        source: hr,
+        requester: { subject: `system:department:${hr}:agent`, issuer: PLATFORM_ISSUER, role: 'agent' },
+        target: sales,
+        queryType: 'search_documents',
+        params: { query: 'revenue', limit: 5 },
+        sessionId: null,
+        userEmail: null,
+        outcome: 'allowed',
+        errorMessage: null,
+      },
+    });
+    await t.db.pool.query(
+      `UPDATE ${tenantNames(sales).schema}.drive_document_repository
+          SET drive_modified_time = '2026-12-07T11:11:12.345678+01:00' WHERE drive_file_id = 's1'`,
+    );
+    const taken = randomUUID();
+    expect((await executeCrossDeptQuery(t.gatewayPool, search(taken))).kind).toBe('allowed');
+    // One session throughout (a pool would close a connection whose query failed): its first search prepares the
+    // statement, then fails on the audit row's taken id. The rollback undoes the session's note of the PREPARE,
+    // but not the PREPARE.
+    const session = new pg.Client({ connectionString: t.gatewayUrl });
+    await session.connect();
+    const pool = session as unknown as pg.Pool; // a search sends one statement and needs no more of a pool
+    try {
+      await expect(executeCrossDeptQuery(pool, search(taken))).rejects.toThrow(/duplicate key/);
+      const again = await executeCrossDeptQuery(pool, search(randomUUID()));
+      expect(again.kind).toBe('allowed');
+      const [hit] = again.kind === 'allowed' ? (again.results as { id: string; modified_at: string }[]) : [];
+      expect(hit?.id).toBe('s1');
+      // Timestamps read as a JavaScript Date writes them (UTC, milliseconds).
+      expect(hit?.modified_at).toBe('2026-12-07T10:11:12.345Z');
+    } finally {
+      await session.end();
     }
   });
 
