@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { z } from 'zod';
 import { crossDeptQueryRequest } from '../../crds/cross-department-query.ts';
@@ -51,9 +50,8 @@ export function crossDeptRoutes(deps: CrossDeptRouteDeps) {
       windowSeconds: 60,
       limit: (c) => deps.limitFor(c.var.identity.department),
     }),
-    bodyLimit({ maxSize: 16 * 1024, onError: () => fail(413, 'The body is larger than 16 KiB.') }),
     async (c) => {
-      const body = await jsonBody(c.req);
+      const body = await jsonBody(c, 16 * 1024);
       const draft = c.var.audit;
       Object.assign(draft, describeRaw(body));
       const request = parseOr400(crossDeptQueryRequest, body);

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { departmentName } from '../../crds/common.ts';
 import { EmbeddingFailed, type EmbeddingProviders } from '../documents/embeddings.ts';
@@ -70,35 +69,23 @@ export function documentRoutes(deps: DocumentRouteDeps) {
     throw err;
   };
 
-  app.post(
-    '/:department_id/documents',
-    ...guard('add_document'),
-    bodyLimit({ maxSize: 2 * 1024 * 1024, onError: () => fail(413, 'The body is larger than 2 MiB.') }),
-    async (c) => {
-      const dept = await department(c);
-      const doc = parseOr400(ingestRequest, await jsonBody(c.req));
-      c.var.audit.params = { document_id: doc.document_id ?? null, title: doc.title, characters: doc.text.length };
-      const result = await ingestDocument(deps.pool, providers, dept, doc, c.req.raw.signal).catch(embeddingsFailed);
-      c.var.audit.resultsReturned = result.chunks_embedded;
-      return c.json(result, result.created ? 201 : 200);
-    },
-  );
+  app.post('/:department_id/documents', ...guard('add_document'), async (c) => {
+    const dept = await department(c);
+    const doc = parseOr400(ingestRequest, await jsonBody(c, 2 * 1024 * 1024));
+    c.var.audit.params = { document_id: doc.document_id ?? null, title: doc.title, characters: doc.text.length };
+    const result = await ingestDocument(deps.pool, providers, dept, doc, c.req.raw.signal).catch(embeddingsFailed);
+    c.var.audit.resultsReturned = result.chunks_embedded;
+    return c.json(result, result.created ? 201 : 200);
+  });
 
-  app.post(
-    '/:department_id/documents/search',
-    ...guard('search_own_documents'),
-    bodyLimit({ maxSize: 16 * 1024, onError: () => fail(413, 'The body is larger than 16 KiB.') }),
-    async (c) => {
-      const dept = await department(c);
-      const request = parseOr400(documentSearchRequest, await jsonBody(c.req));
-      c.var.audit.params = request;
-      const answer = await searchDocuments(deps.pool, providers, dept, request, c.req.raw.signal).catch(
-        embeddingsFailed,
-      );
-      c.var.audit.resultsReturned = answer.results.length;
-      return c.json({ ...answer, results_count: answer.results.length });
-    },
-  );
+  app.post('/:department_id/documents/search', ...guard('search_own_documents'), async (c) => {
+    const dept = await department(c);
+    const request = parseOr400(documentSearchRequest, await jsonBody(c, 16 * 1024));
+    c.var.audit.params = request;
+    const answer = await searchDocuments(deps.pool, providers, dept, request, c.req.raw.signal).catch(embeddingsFailed);
+    c.var.audit.resultsReturned = answer.results.length;
+    return c.json({ ...answer, results_count: answer.results.length });
+  });
 
   return app;
 }

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { z } from 'zod';
 import { ApiError, isNotFound } from '../../controller/platform/kube/rest-client.ts';
@@ -102,45 +101,37 @@ export function provisioningRoutes(deps: ProvisioningRouteDeps) {
     key: (c) => `${c.var.identity.issuer}|${c.var.identity.subject}`,
   });
 
-  app.post(
-    '/provision-department',
-    ...guard('provision_department'),
-    limited,
-    bodyLimit({ maxSize: 64 * 1024, onError: () => fail(413, 'The body is larger than 64 KiB.') }),
-    async (c) => {
-      const body = await jsonBody(c.req);
-      const request = parseOr400(provisioningRequest, body);
-      c.var.audit.target = request.department_id;
-      c.var.audit.params = {
-        department_id: request.department_id,
-        enabled_tools: request.enabled_tools,
-        ...(request.oauth_client
-          ? { oauth_client: 'secret_ref' in request.oauth_client ? 'secret_ref' : 'inline' }
-          : {}),
-      };
-      const created = await deps.departments
-        .create(request.department_id, toSpec(request), { 'federation.synrg.io/provisioned-by': 'gateway' })
-        .catch(refusal);
-      if (request.oauth_client && !('secret_ref' in request.oauth_client)) {
-        await storeOAuthClient(deps.departments, created, request.oauth_client);
-      }
-      await deps.pool.query(
-        'INSERT INTO federation.provisioning_requests (provisioning_id, department_id, requested_by) VALUES ($1, $2, $3)',
-        [created.metadata.uid, created.metadata.name, c.var.identity.subject.slice(0, 255)],
-      );
-      const id = created.metadata.uid;
-      return c.json(
-        {
-          provisioning_id: id,
-          department_id: created.metadata.name,
-          status: 'PROVISIONING',
-          message: 'Department provisioning initiated',
-          status_url: `/api/v1/provision-status/${id}`,
-        },
-        202,
-      );
-    },
-  );
+  app.post('/provision-department', ...guard('provision_department'), limited, async (c) => {
+    const body = await jsonBody(c, 64 * 1024);
+    const request = parseOr400(provisioningRequest, body);
+    c.var.audit.target = request.department_id;
+    c.var.audit.params = {
+      department_id: request.department_id,
+      enabled_tools: request.enabled_tools,
+      ...(request.oauth_client ? { oauth_client: 'secret_ref' in request.oauth_client ? 'secret_ref' : 'inline' } : {}),
+    };
+    const created = await deps.departments
+      .create(request.department_id, toSpec(request), { 'federation.synrg.io/provisioned-by': 'gateway' })
+      .catch(refusal);
+    if (request.oauth_client && !('secret_ref' in request.oauth_client)) {
+      await storeOAuthClient(deps.departments, created, request.oauth_client);
+    }
+    await deps.pool.query(
+      'INSERT INTO federation.provisioning_requests (provisioning_id, department_id, requested_by) VALUES ($1, $2, $3)',
+      [created.metadata.uid, created.metadata.name, c.var.identity.subject.slice(0, 255)],
+    );
+    const id = created.metadata.uid;
+    return c.json(
+      {
+        provisioning_id: id,
+        department_id: created.metadata.name,
+        status: 'PROVISIONING',
+        message: 'Department provisioning initiated',
+        status_url: `/api/v1/provision-status/${id}`,
+      },
+      202,
+    );
+  });
 
   app.get('/provision-status/:provisioning_id', ...guard('provision_status'), async (c) => {
     const id = z.uuid().safeParse(c.req.param('provisioning_id'));
