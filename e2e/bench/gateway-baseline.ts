@@ -11,10 +11,11 @@ import { bearerAuth } from '../../gateway/middleware/auth/index.ts';
 import { problemHandler } from '../../gateway/middleware/problem/index.ts';
 import { enterQueryRole, runTenantQuery } from '../../gateway/query/execute.ts';
 import { PERMISSION } from '../../gateway/query/sql.ts';
+import { jsonBody } from '../../gateway/routes/validation.ts';
 
 /**
  * What PostgREST does for a read, on the gateway's own HTTP stack (Hono on @hono/node-server, the same token
- * verifier with its cache): verify the JWT, then BEGIN, set the role and the settings the tenant policies read,
+ * verifier with its cache, the same body reader): verify the JWT, then BEGIN, set the role and the settings the tenant policies read,
  * run the same search, COMMIT. No rate limit, no grant-check query, no audit row: the RLS policy alone decides
  * what the caller sees. The bench runs it beside the gateway so the report shows what the rest costs.
  */
@@ -30,7 +31,7 @@ export async function servePostgrestShaped(opts: {
     '/api/v1/cross-dept/query',
     bearerAuth({ verify: createVerifier({ platformKeys: keys.getKey }) }),
     async (c) => {
-      const request = crossDeptQueryRequest.parse(await c.req.json()) as SearchRequest;
+      const request = crossDeptQueryRequest.parse(await jsonBody(c, 16 * 1024)) as SearchRequest;
       const results = await rlsRead(pool, c.var.identity.department, request);
       return c.json({ success: true, results, results_count: results.length });
     },
