@@ -7,7 +7,8 @@
 -- limit above, so a lease can refuse others early by at most that much, and only until its slot ends.
 --
 -- One write per call: the bucket row is created only when missing and locked with FOR UPDATE, where
--- rate_limit_hit wrote it twice (an upsert, then the update).
+-- rate_limit_hit wrote it twice (an upsert, then the update). rate_limit_hit stays for replicas of the previous
+-- release during a rolling upgrade: both count in the same slots of the same rows.
 CREATE FUNCTION "federation"."rate_limit_take"(p_bucket text, p_limit integer, p_window_seconds integer,
                                                p_want integer, p_return_slot bigint, p_return_count integer,
                                                p_source text, p_scope text)
