@@ -74,17 +74,18 @@ export class PgRateLimiter {
       if (!pending) break;
       await pending;
     }
-    let decision: RateLimitDecision | undefined;
-    const taking = this.take(key, limit, windowSeconds, who).then((d) => {
-      decision = d;
-    });
-    this.taking.set(key, taking);
+    const taking = this.take(key, limit, windowSeconds, who);
+    // Those waiting look at the new lease whether this call succeeds or not; its failure is this caller's alone.
+    const settled = taking.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.taking.set(key, settled);
     try {
-      await taking;
+      return await taking;
     } finally {
-      this.taking.delete(key);
+      if (this.taking.get(key) === settled) this.taking.delete(key);
     }
-    return decision as RateLimitDecision;
   }
 
   /** Forgets leases whose slot has ended (their unused admissions stay counted: early refusals, never extra ones). */
@@ -100,8 +101,8 @@ export class PgRateLimiter {
     who: RateLimitSubject,
   ): Promise<RateLimitDecision> {
     const old = this.leases.get(key);
-    this.leases.delete(key);
-    if (this.leases.size >= 1000) this.sweep(); // its unused admissions go back with this call (or are lost with it: counted, never over)
+    this.leases.delete(key); // its unused admissions go back with this call (or are lost with it: counted, never over)
+    if (this.leases.size >= 1000) this.sweep();
     const want = leaseSize(limit);
     const sentAt = performance.now();
     const { rows } = await this.db.query<{
