@@ -1,7 +1,9 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../controller/platform/logging/log.ts';
 import { type GatewayTestbed, startTestbed } from '../../e2e/support/gateway.ts';
 import { CROSS_DEPT_QUERY } from '../../e2e/support/gateway-requests.ts';
+import { waitFor } from '../../e2e/testenv/wait.ts';
 import { type RunningGateway, serveGateway } from '../server.ts';
 
 /**
@@ -12,6 +14,7 @@ describe('JSON bodies over HTTP', () => {
   let t: GatewayTestbed;
   let gateway: RunningGateway;
   let token: string;
+  let source: string;
   let target: string;
 
   beforeAll(async () => {
@@ -20,8 +23,7 @@ describe('JSON bodies over HTTP', () => {
       databaseUrl: inject('databaseUrl'),
       prefixes: ['bdy', 'bdt'],
     });
-    const [source, to] = t.departments as [string, string];
-    target = to;
+    [source, target] = t.departments as [string, string];
     await t.grant('body', { source, target });
     await t.seedDocuments(target, [{ id: 'b1', name: 'Budget', text: 'The budget for the quarter.' }]);
     token = await t.token(source);
@@ -83,5 +85,29 @@ describe('JSON bodies over HTTP', () => {
     const malformed = await post('{"target_department_id": ');
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { detail: string }).detail).toBe('Invalid request: body: malformed JSON.');
+  });
+
+  it('does finish a request whose client goes away in the middle of its body, and audit it', async () => {
+    const { port } = new URL(gateway.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const body = search('budget');
+    socket.write(
+      `POST ${CROSS_DEPT_QUERY} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 20)}`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    socket.destroy();
+    // The handler does not wait for an end that never comes: the request ends, as a failure, in the audit trail.
+    await waitFor(
+      async () => {
+        const { rows } = await t.db.pool.query(
+          `SELECT 1 FROM federation.cross_dept_audit WHERE source_department_id = $1 AND outcome = 'failed'`,
+          [source],
+        );
+        return rows.length === 1;
+      },
+      { timeoutMs: 10_000, describe: () => 'no failed request was audited' },
+    );
   });
 });
