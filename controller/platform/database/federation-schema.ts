@@ -189,7 +189,8 @@ export const crossDeptAudit = federation.table(
 
 /**
  * Sliding-window counters shared by every gateway replica: `slots` maps a slot number (1/60 of the window) to
- * the requests admitted in it; federation.rate_limit_hit() reads and updates a bucket in one locked step.
+ * the admissions counted in it; federation.rate_limit_take() (and rate_limit_hit() of replicas of the release before)
+ * reads and updates a bucket in one locked step.
  */
 export const gatewayRateWindows = federation.table('gateway_rate_windows', {
   bucket: varchar('bucket', { length: 200 }).primaryKey(),
