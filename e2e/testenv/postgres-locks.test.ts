@@ -60,6 +60,11 @@ describe('removeStaleLockFiles (a SIGKILLed run left its postmaster lock files)'
 
   it("keeps a running postgres' lock files (Postgres refuses to share its data directory)", async () => {
     const running = await pidFrom('echo $$; exec -a postgres sleep 30');
+    // bash prints its PID before it execs: until then the PID is bash's, not a postgres.
+    await waitFor(async () => readFileSync(`/proc/${running}/cmdline`, 'utf8').startsWith('postgres\0'), {
+      timeoutMs: 5_000,
+      describe: () => `pid ${running} never became postgres`,
+    });
     lock(dir, 'postmaster.pid', running);
     lock(dir, '.s.PGSQL.44015.lock', running);
     writeFileSync(join(dir, '.s.PGSQL.44015'), '');
