@@ -116,6 +116,28 @@ describe('cross-department query', () => {
     }
   });
 
+  it('does answer the best matches first, each rank shown to four places', async () => {
+    const filler = 'the committee met on tuesday and reviewed the minutes of the previous meeting';
+    // The same length each, with the query word 1 to 5 times: ts_rank orders them by how often it occurs.
+    const docs = [3, 1, 5, 2, 4].map((n) => ({
+      id: `rank-${n}`,
+      name: `Minutes ${n}`,
+      text: `${Array.from({ length: 5 }, (_, i) => (i < n ? 'quasar' : 'meeting')).join(' ')} ${filler}`,
+    }));
+    await t.seedDocuments(sales, docs);
+    const { body } = await query(await t.token(hr), {
+      target_department_id: sales,
+      query_type: 'search_documents',
+      query_params: { query: 'quasar', limit: 4 },
+    });
+    const hits = body.results as { id: string; rank: number }[];
+    expect(hits.map((h) => h.id)).toEqual(['rank-5', 'rank-4', 'rank-3', 'rank-2']);
+    for (const [i, h] of hits.entries()) {
+      expect(Math.round(h.rank * 1e4) / 1e4).toBe(h.rank);
+      if (i > 0) expect(h.rank).toBeLessThan(hits[i - 1]?.rank as number);
+    }
+  });
+
   it('does search emails and match contacts by email or name prefix', async () => {
     const token = await t.token(hr);
     const emails = await query(token, {

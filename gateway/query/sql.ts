@@ -37,17 +37,24 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 
 const SNIPPET_COLUMN = `ts_headline('english', substr(b.body, m.lo, m.hi - m.lo + 300), r.q, ${SNIPPET}) AS snippet`;
 
+/** The rank as the API shows it: four decimal places. */
+const RANK_COLUMN = 'round(r.rank::numeric, 4)::float8 AS rank';
+
 /**
  * Fixed SQL per query type over a tenant schema ($1 the search text, $2 the limit). Only the schema name is
  * interpolated, derived from a validated department id and quoted; results are bounded snippets, never whole
- * documents. A ranked search sorts its matches in an inner query and builds snippets for the rows it keeps.
+ * documents. A ranked search sorts its matches in an inner query and builds snippets for the rows it keeps. It
+ * sorts by ts_rank's own real and rounds only the rows it keeps to the four places it shows: rounding every match
+ * through numeric, and sorting numerics, was about 7 % of a search's database CPU (median 180 matches; pgbench,
+ * medians of 8 runs each way). Only ranks that differ past the fourth place can come out in another order than
+ * before, still highest first.
  */
 const TEMPLATES: Record<SearchType, (schema: string) => string> = {
   search_documents: (s) => `
-    SELECT r.id, r.title, r.mime_type, r.url, ${iso('r.modified_at')} AS modified_at, ${SNIPPET_COLUMN}, r.rank
+    SELECT r.id, r.title, r.mime_type, r.url, ${iso('r.modified_at')} AS modified_at, ${SNIPPET_COLUMN}, ${RANK_COLUMN}
       FROM (SELECT d.drive_file_id AS id, d.file_name AS title, d.mime_type, d.web_view_link AS url,
                    d.drive_modified_time AS modified_at, d.extracted_text AS body, d.id AS n, q, p.prefixes,
-                   round(ts_rank(d.search_vector, q)::numeric, 4)::float8 AS rank
+                   ts_rank(d.search_vector, q) AS rank
               FROM websearch_to_tsquery('english', $1) q, ${QUERY_PREFIXES}, ${s}.drive_document_repository d
              WHERE d.search_vector @@ q
              ORDER BY rank DESC, d.id
@@ -55,9 +62,9 @@ const TEMPLATES: Record<SearchType, (schema: string) => string> = {
            ${SNIPPET_WINDOW}
      ORDER BY r.rank DESC, r.n`,
   search_emails: (s) => `
-    SELECT r.id, r.subject, r."from", r.direction, ${iso('r.sent_at')} AS sent_at, ${SNIPPET_COLUMN}, r.rank
+    SELECT r.id, r.subject, r."from", r.direction, ${iso('r.sent_at')} AS sent_at, ${SNIPPET_COLUMN}, ${RANK_COLUMN}
       FROM (SELECT e.message_id AS id, e.subject, e.from_address AS "from", e.direction, e.sent_at, e.body,
-                   e.id AS n, q, p.prefixes, round(ts_rank(e.search_vector, q)::numeric, 4)::float8 AS rank
+                   e.id AS n, q, p.prefixes, ts_rank(e.search_vector, q) AS rank
               FROM websearch_to_tsquery('english', $1) q, ${QUERY_PREFIXES}, ${s}.email_logs e
              WHERE e.search_vector @@ q
              ORDER BY rank DESC, e.id
