@@ -15,6 +15,7 @@ import {
 } from '../e2e/testenv/kustomize.ts';
 import { embeddingProvidersFromEnv } from '../gateway/documents/embeddings.ts';
 import { oidcIssuerConfig } from '../gateway/identity/oidc-issuer.ts';
+import { gatewaySettings } from '../gateway/settings.ts';
 import { CONTROLLER_MIB, CONTROLLER_MIN_LIMIT_MIB, ENGINE_MIB, engineSlots } from '../pulumi/stack.ts';
 import { agentHealthEnv } from '../reconcilers/runtime/agent-health/config.ts';
 import { runtimeConfigFromEnv, runtimeEnv } from '../reconcilers/runtime/config.ts';
@@ -38,12 +39,7 @@ const SECRETS = {
 /** Variables the controller reads outside the two zod schemas (controller/components.ts, the pulumi engine). */
 const OTHER_CONTROLLER_SETTINGS = ['DATABASE_URL', 'N8N_URL', 'N8N_API_KEY', 'DISABLED_COMPONENTS', 'HOME'];
 const GATEWAY_SETTINGS = [
-  'GATEWAY_DATABASE_URL',
-  'PORT',
-  'HOST',
-  'OIDC_ISSUERS',
-  'PROVISIONING_PER_HOUR',
-  'TRUSTED_PROXY_HOPS',
+  ...Object.keys(gatewaySettings.shape),
   // gateway/documents/embeddings.ts, from the optional Secret federation-gateway-providers
   'OPENAI_API_KEY',
   'OPENAI_BASE_URL',

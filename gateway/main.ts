@@ -6,19 +6,9 @@ import { handleFatalErrors } from '../controller/platform/process/fatal-errors.t
 import { embeddingProvidersFromEnv } from './documents/embeddings.ts';
 import { oidcIssuerConfig } from './identity/oidc-issuer.ts';
 import { serveGateway } from './server.ts';
+import { gatewaySettings } from './settings.ts';
 
-const env = z
-  .object({
-    GATEWAY_DATABASE_URL: z.string().min(1),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8443),
-    HOST: z.string().default('0.0.0.0'),
-    /** JSON array of external OIDC issuers (see gateway/identity/oidc-issuer.ts). */
-    OIDC_ISSUERS: z.string().default('[]'),
-    PROVISIONING_PER_HOUR: z.coerce.number().int().min(1).default(5),
-    UNAUTHENTICATED_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
-  })
-  .parse(process.env);
+const env = gatewaySettings.parse(process.env);
 
 const log = createLogger({ component: 'federation-gateway' });
 const kubeConfig = new KubeConfig();
@@ -32,6 +22,7 @@ const gateway = await serveGateway({
   provisioningPerHour: env.PROVISIONING_PER_HOUR,
   unauthenticatedPerMinute: env.UNAUTHENTICATED_PER_MINUTE,
   trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+  poolMax: env.DATABASE_POOL_MAX,
   log,
   processMetrics: true,
   embeddings: embeddingProvidersFromEnv(process.env),
