@@ -226,12 +226,19 @@ async function fire(job: LoadJob): Promise<Measured> {
   };
 }
 
-/** CPU seconds of the calling thread (/proc/thread-self: the worker's own, not the whole process's). */
-function threadCpuSeconds(): number {
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+/** The fields of a /proc stat file's text after the command name: [0] state, [1] ppid, [11] utime, [12] stime. */
+function statFields(stat: string): number[] {
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
 }
+
+/** CPU seconds (user + system) from a /proc stat file's fields. */
+const cpuSeconds = (f: number[]) => ((f[11] ?? 0) + (f[12] ?? 0)) / CLOCK_TICKS;
+
+/** CPU seconds of the calling thread (/proc/thread-self: the worker's own, not the whole process's). */
+const threadCpuSeconds = () => cpuSeconds(statFields(readFileSync('/proc/thread-self/stat', 'utf8')));
 
 /** A worker thread running `fire` (this file again, through tsx), so the load generator has its own event loop. */
 function loadWorker(): { run(job: LoadJob): Promise<Measured>; stop(): Promise<number> } {
@@ -317,11 +324,8 @@ function postgresCpu(port: string): Map<string, number> | undefined {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
-      const f = stat
-        .slice(stat.lastIndexOf(')') + 2)
-        .split(' ')
-        .map(Number);
-      stats.set(pid, { ppid: String(f[1]), cpu: ((f[11] ?? 0) + (f[12] ?? 0)) / CLOCK_TICKS });
+      const f = statFields(stat);
+      stats.set(pid, { ppid: String(f[1]), cpu: cpuSeconds(f) });
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (args[args.indexOf('-p') + 1] === port) postmaster = pid;
     } catch {
@@ -346,8 +350,11 @@ function postgresCpuBetween(before: Map<string, number>, after: Map<string, numb
   return total;
 }
 
+/** The bench's cases, in the order of the report. */
+const CASES = ['gateway', 'unchained', 'postgrest', 'direct'] as const;
+
 interface Row {
-  name: 'gateway' | 'unchained' | 'postgrest' | 'direct';
+  name: (typeof CASES)[number];
   connections: number;
   round: number;
   measured: Measured;
@@ -546,11 +553,10 @@ async function main(): Promise<void> {
     // seconds apart, in every order, rather than one case early in the run and another a minute later (this
     // shared machine's speed drifts by more than the differences measured).
     const rows: Row[] = [];
-    const cases = ['gateway', 'unchained', 'postgrest', 'direct'] as const;
     for (const connections of CONNECTIONS) {
       for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < cases.length; i++) {
-          const name = cases[(i + round) % cases.length] as Row['name'];
+        for (let i = 0; i < CASES.length; i++) {
+          const name = CASES[(i + round) % CASES.length] as Row['name'];
           if (name === 'postgrest') rows.push(await postgrestCase(connections, round));
           else if (name === 'direct') rows.push(await directCase(connections, round));
           else rows.push(await gatewayCase(name, connections, round));
@@ -618,7 +624,7 @@ function report(all: Row[]): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join(' ');
   const rows: Row[] = [];
   for (const connections of CONNECTIONS) {
-    for (const name of ['gateway', 'unchained', 'postgrest', 'direct'] as const) {
+    for (const name of CASES) {
       const rounds = all.filter((r) => r.name === name && r.connections === connections);
       if (rounds.length) rows.push(merged(rounds));
     }
@@ -674,7 +680,7 @@ function report(all: Row[]): void {
       0.99,
     );
   const cpuMs = (r: Row) => (r.nodeCpuUs + (r.pgCpuUs ?? 0)) / 1000;
-  // The goals of issue #30 are at 10 connections; at other counts the same figures are printed without a verdict.
+  // The goals (README, "Performance") are set at 10 connections; at other counts the figures carry no verdict.
   const goalAt = (connections: number) => (what: string, value: string, aim: string, met: boolean) =>
     console.log(
       connections === 10
@@ -703,8 +709,7 @@ function report(all: Row[]): void {
       console.log(`  gateway / PostgREST-shaped req/s: ${r.shown} (what rate limit, grant check and audit cost)`);
     }
     // On a busy machine throughput follows CPU per request; these figures move little with other work.
-    const cpu = (['gateway', 'unchained', 'postgrest', 'direct'] as const)
-      .map((name) => find(name, connections))
+    const cpu = CASES.map((name) => find(name, connections))
       .filter((r): r is Row => r !== undefined && r.pgCpuUs !== undefined)
       .map((r) => `${r.name} ${cpuMs(r).toFixed(2)}`);
     if (cpu.length) console.log(`  CPU ms per request (node + postgres): ${cpu.join(', ')}`);
